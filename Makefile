@@ -1,0 +1,66 @@
+# The two commands a new machine needs: `make run` (the pipeline on the sample) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+export CDP_WAREHOUSE ?= $(CURDIR)/data/warehouse/cdp.duckdb
+export DBT_PROFILES_DIR := $(CURDIR)
+
+# Sample size: `make sample PERSONS=100000` for a bigger one.
+PERSONS ?= 5000
+DAYS ?= 30
+SEED ?= 42
+
+.PHONY: help install sample run test lint ui bench clean
+
+help:
+	@echo "make run     set up, make the sample exports if missing, materialize every asset"
+	@echo "make test    set up, then run the test suite"
+	@echo "make lint    ruff (Python) and sqlfluff (dbt SQL)"
+	@echo "make ui      the Dagster web UI on http://127.0.0.1:3000"
+	@echo "make bench   generator and raw-load time and peak memory (PERSONS=...)"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+# The sample is generated on first use, deterministically; an outside landing zone
+# (CDP_LANDING_DIR) is taken as it is and nothing is generated into it.
+sample: install
+	@if [ -n "$$CDP_LANDING_DIR" ]; then \
+		echo "CDP_LANDING_DIR=$$CDP_LANDING_DIR: using its exports, generating nothing"; \
+	elif [ -f data/landing/.complete ]; then \
+		echo "sample exports present in data/landing"; \
+	else \
+		$(BIN)/cdp-generate --persons $(PERSONS) --days $(DAYS) --seed $(SEED) --out data --force \
+		&& touch data/landing/.complete; \
+	fi
+
+run: sample
+	@$(BIN)/python -m cdp.config check
+	@mkdir -p $(DAGSTER_HOME)
+	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*'
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project
+
+ui: install
+	@mkdir -p $(DAGSTER_HOME)
+	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+bench: install
+	$(BIN)/cdp-bench --persons $(PERSONS) --days $(DAYS) --seed $(SEED)
+
+clean:
+	rm -rf data/landing data/truth data/warehouse data/dagster_home data/exports data/bench

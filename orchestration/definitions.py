@@ -1,0 +1,15 @@
+"""The one Dagster entry point: every integration's definitions, merged."""
+
+import dagster as dg
+
+from orchestration.defs import ingest
+from orchestration.resources import default_resources
+
+defs = dg.Definitions.merge(
+    ingest.defs,
+    dg.Definitions(
+        resources=default_resources(),
+        # One DuckDB file takes one writer process at a time: run steps in one process.
+        executor=dg.in_process_executor,
+    ),
+)

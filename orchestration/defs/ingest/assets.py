@@ -1,0 +1,85 @@
+"""One raw-load asset per source file type, keyed ``[source, entity]`` like its dbt source."""
+
+import dagster as dg
+
+from cdp.ingest.loader import LINEAGE_COLUMNS, LoadReport, load_file_type
+from cdp.sources import SOURCE_FILES, SourceFile
+from orchestration.resources import DuckDBWarehouse, LandingZone
+
+
+def report_metadata(report: LoadReport) -> dict[str, dg.MetadataValue]:
+    """What a data engineer wants to see on each materialization."""
+    spec = report.spec
+    discovery = report.discovery
+    return {
+        "dagster/row_count": dg.MetadataValue.int(report.table_rows),
+        "dagster/table_name": dg.MetadataValue.text(f"raw.{spec.table}"),
+        "files_seen": dg.MetadataValue.int(len(discovery.deliveries)),
+        "files_loaded": dg.MetadataValue.int(report.count("loaded", "replaced")),
+        "files_replaced": dg.MetadataValue.int(report.count("replaced")),
+        "files_unchanged": dg.MetadataValue.int(report.count("unchanged")),
+        "files_duplicate": dg.MetadataValue.int(report.count("duplicate")),
+        "files_failed": dg.MetadataValue.int(report.count("failed")),
+        "rows_loaded": dg.MetadataValue.int(report.rows_loaded),
+        "rows_rejected": dg.MetadataValue.int(report.rows_rejected),
+        "rejects_in_table": dg.MetadataValue.int(report.table_rejects),
+        "incomplete_folders": dg.MetadataValue.json(discovery.incomplete_folders),
+        "unrecognised_folders": dg.MetadataValue.json(discovery.unrecognised_folders),
+        "folders_without_file": dg.MetadataValue.json(discovery.folders_without_file),
+        "new_columns": dg.MetadataValue.json(report.new_columns),
+        "missing_columns": dg.MetadataValue.json(report.missing_columns),
+        "failed_files": dg.MetadataValue.json({f.relative_path: f.error for f in report.failed}),
+    }
+
+
+def _column_schema(spec: SourceFile) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(c.name, c.type, description=c.description or None)
+            for c in (*spec.columns, *LINEAGE_COLUMNS)
+        ]
+    )
+
+
+def build_raw_load_asset(spec: SourceFile) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=dg.AssetKey(spec.asset_key),
+        group_name="raw",
+        kinds={"duckdb", "python"},
+        description=(
+            f"{spec.description} Loads `{spec.source}/<YYYY-MM-DD>/{spec.filename}` "
+            f"({spec.kind} export, {spec.format}) from complete folders into "
+            f"`raw.{spec.table}`."
+        ),
+        metadata={
+            "dagster/column_schema": _column_schema(spec),
+            "dagster/table_name": f"raw.{spec.table}",
+            "export_kind": spec.kind,
+            "file_format": spec.format,
+        },
+        tags={"layer": "raw", "source": spec.source},
+    )
+    def _load(
+        context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, landing: LandingZone
+    ) -> dg.MaterializeResult:
+        landing_dir = landing.require()
+        with warehouse.connect() as con:
+            report = load_file_type(con, landing_dir, spec, log=context.log.info)
+        context.log.info(report.summary())
+        metadata = report_metadata(report)
+        if report.failed:
+            unreadable = "; ".join(f"{f.relative_path}: {f.error}" for f in report.failed)
+            raise dg.Failure(
+                description=(
+                    f"{spec.name}: {len(report.failed)} file(s) could not be read and were not "
+                    f"loaded (the others were): {unreadable}. Fix or re-deliver the file; the "
+                    "next run retries it."
+                ),
+                metadata=metadata,
+            )
+        return dg.MaterializeResult(metadata=metadata)
+
+    return _load
+
+
+raw_load_assets = [build_raw_load_asset(spec) for spec in SOURCE_FILES]

@@ -1,0 +1,52 @@
+"""Resources shared by every integration: the DuckDB warehouse and the landing zone.
+
+Paths come from the environment once, here (see ``cdp.config``); assets never read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from cdp.config import LandingZoneMissing, Settings, require_landing_dir
+
+
+class DuckDBWarehouse(dg.ConfigurableResource):
+    """The warehouse file. DuckDB takes one writer process at a time, so every asset that
+    writes runs in the one process of the in-process executor."""
+
+    path: str
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(self.path)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+class LandingZone(dg.ConfigurableResource):
+    """The folder of source exports, ``<source>/<YYYY-MM-DD>/<file>``."""
+
+    path: str
+
+    def require(self) -> Path:
+        """The landing folder, or a run failure that says what to fix."""
+        try:
+            return require_landing_dir(Path(self.path))
+        except LandingZoneMissing as err:
+            raise dg.Failure(description=str(err)) from err
+
+
+def default_resources() -> dict[str, dg.ConfigurableResource]:
+    settings = Settings.from_env()
+    return {
+        "warehouse": DuckDBWarehouse(path=str(settings.warehouse)),
+        "landing": LandingZone(path=str(settings.landing_dir)),
+    }

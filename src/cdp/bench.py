@@ -1,0 +1,133 @@
+"""``cdp-bench``: time and peak memory of generating and loading a data set of a given size.
+
+Each step runs in a child process so that its peak resident memory is its own (``wait4``).
+
+    cdp-bench --persons 100000 --days 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def _run_step(args: list[str]) -> tuple[float, float, dict]:
+    """Run ``python -m cdp.bench <step> ...``; return seconds, peak RSS in MiB, its JSON output."""
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "cdp.bench", *args], stdout=subprocess.PIPE, text=True
+    )
+    output = child.stdout.read() if child.stdout else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"step {args[0]} failed with exit code {child.returncode}")
+    lines = [line for line in output.splitlines() if line.startswith("{")]
+    return seconds, usage.ru_maxrss / 1024, json.loads(lines[-1]) if lines else {}
+
+
+def _folder_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _step_generate(ns: argparse.Namespace) -> None:
+    from cdp.generator import generate
+
+    stats = generate(
+        persons=ns.persons, days=ns.days, seed=ns.seed, out=Path(ns.out), progress=True
+    )
+    print(json.dumps({"summary": stats}, default=str))
+
+
+def _step_load(ns: argparse.Namespace) -> None:
+    import duckdb
+
+    from cdp.ingest.loader import load_landing_zone
+    from cdp.sources import SOURCE_FILES
+
+    con = duckdb.connect(ns.warehouse)
+    reports = load_landing_zone(con, Path(ns.landing), SOURCE_FILES, log=lambda m: None)
+    con.close()
+    print(
+        json.dumps(
+            {
+                "rows_loaded": sum(r.rows_loaded for r in reports),
+                "rows_rejected": sum(r.rows_rejected for r in reports),
+                "files": sum(len(r.files) for r in reports),
+                "failed": sum(len(r.failed) for r in reports),
+            }
+        )
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cdp-bench", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="step")
+    gen = sub.add_parser("generate")
+    gen.add_argument("--persons", type=int, required=True)
+    gen.add_argument("--days", type=int, required=True)
+    gen.add_argument("--seed", type=int, required=True)
+    gen.add_argument("--out", required=True)
+    load = sub.add_parser("load")
+    load.add_argument("--landing", required=True)
+    load.add_argument("--warehouse", required=True)
+    parser.add_argument("--persons", type=int, default=5000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--dir", default="data/bench", help="work folder (emptied first)")
+    ns = parser.parse_args(argv)
+
+    if ns.step == "generate":
+        _step_generate(ns)
+        return 0
+    if ns.step == "load":
+        _step_load(ns)
+        return 0
+
+    work = Path(ns.dir) / f"p{ns.persons}_d{ns.days}_s{ns.seed}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    warehouse = work / "warehouse.duckdb"
+    print(f"benchmark: {ns.persons} persons, {ns.days} days, seed {ns.seed}, in {work}")
+    gen_s, gen_mb, _ = _run_step(
+        [
+            "generate",
+            f"--persons={ns.persons}",
+            f"--days={ns.days}",
+            f"--seed={ns.seed}",
+            f"--out={work}",
+        ]
+    )
+    landing_mb = _folder_size(work / "landing") / 2**20
+    load_s, load_mb, loaded = _run_step(
+        ["load", f"--landing={work / 'landing'}", f"--warehouse={warehouse}"]
+    )
+    reload_s, reload_mb, _ = _run_step(
+        ["load", f"--landing={work / 'landing'}", f"--warehouse={warehouse}"]
+    )
+    warehouse_mb = warehouse.stat().st_size / 2**20
+    print()
+    print(f"{'step':<22}{'seconds':>10}{'peak RSS MiB':>14}")
+    print(f"{'generate':<22}{gen_s:>10.1f}{gen_mb:>14.0f}")
+    print(f"{'raw load':<22}{load_s:>10.1f}{load_mb:>14.0f}")
+    print(f"{'reload (no change)':<22}{reload_s:>10.1f}{reload_mb:>14.0f}")
+    print()
+    print(f"landing zone   {landing_mb:,.0f} MiB")
+    print(f"warehouse      {warehouse_mb:,.0f} MiB")
+    print(
+        f"rows loaded    {loaded.get('rows_loaded', 0):,} "
+        f"(rejected {loaded.get('rows_rejected', 0):,}; files {loaded.get('files', 0)}, "
+        f"failed {loaded.get('failed', 0)})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

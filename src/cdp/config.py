@@ -1,0 +1,67 @@
+"""Where the platform reads and writes, from the environment, resolved in one place.
+
+``CDP_LANDING_DIR``  the landing zone of source exports (default ``data/landing``)
+``CDP_WAREHOUSE``    the DuckDB warehouse file (default ``data/warehouse/cdp.duckdb``)
+
+Relative paths are taken from the current directory, which is the repository root for the
+Makefile, the Dagster code location and dbt.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_LANDING_DIR = "data/landing"
+DEFAULT_WAREHOUSE = "data/warehouse/cdp.duckdb"
+
+
+class LandingZoneMissing(RuntimeError):
+    """The configured landing zone is not a folder."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            landing_dir=Path(os.environ.get("CDP_LANDING_DIR") or DEFAULT_LANDING_DIR).absolute(),
+            warehouse=Path(os.environ.get("CDP_WAREHOUSE") or DEFAULT_WAREHOUSE).absolute(),
+        )
+
+
+def require_landing_dir(path: Path) -> Path:
+    """Return ``path`` if it is a folder, else raise a message a person can act on."""
+    if not path.is_dir():
+        raise LandingZoneMissing(
+            f"landing zone {path} does not exist or is not a folder: point CDP_LANDING_DIR at "
+            "the folder that holds <source>/<YYYY-MM-DD>/ export folders, or unset it to use "
+            f"the built-in sample in {DEFAULT_LANDING_DIR}"
+        )
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m cdp.config check``: fail early and clearly on a missing landing zone."""
+    args = sys.argv[1:] if argv is None else argv
+    settings = Settings.from_env()
+    if args[:1] == ["check"]:
+        try:
+            require_landing_dir(settings.landing_dir)
+        except LandingZoneMissing as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        print(f"landing zone: {settings.landing_dir}")
+        print(f"warehouse:    {settings.warehouse}")
+        return 0
+    print("usage: python -m cdp.config check", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

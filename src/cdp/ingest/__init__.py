@@ -1,0 +1,1 @@
+"""Raw loads of the landing zone into the warehouse."""

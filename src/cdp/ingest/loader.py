@@ -1,0 +1,582 @@
+"""Raw loads: each export file of a complete folder into schema ``raw``, once, with lineage.
+
+For every file type (``crm.contacts``, ``web.events`` ...) there is one raw table
+``raw.<source>__<entity>`` with the contract's columns plus lineage:
+
+``_source_file``   the file, relative to the landing zone (``crm/2026-11-03/contacts.csv``)
+``_export_date``   the export folder's date
+``_row_number``    the record's number in the file (the header is record 1 of a CSV file)
+``_loaded_at``     when the load ran (UTC)
+
+Three control tables sit beside them:
+
+``raw._load_manifest``   one row per delivered file: size, SHA-256, rows, status, load time
+``raw._rejects``         one row per record that could not be loaded, with its raw text and reason
+``raw._schema_changes``  columns that appeared in, or vanished from, an export
+
+A file is loaded in one transaction: its rows, its rejects and its manifest row land together or
+not at all. The same file delivered again with the same bytes changes nothing; delivered again at
+the same path with new bytes it replaces its earlier rows; a delta file whose bytes equal a file
+already loaded under another folder (a re-sent export) is recorded as a duplicate and adds no
+rows. Parsing is DuckDB's own (``read_csv``, ``read_json``), never row-by-row Python.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from cdp.ingest.landing import Delivery, Discovery, discover, file_checksum
+from cdp.sources import Column, SourceFile
+
+RAW_SCHEMA = "raw"
+LINEAGE_COLUMNS = (
+    Column("_source_file", "VARCHAR", description="export file, relative to the landing zone"),
+    Column("_export_date", "DATE", description="date of the export folder"),
+    Column("_row_number", "BIGINT", description="record number in the file"),
+    Column("_loaded_at", "TIMESTAMPTZ", description="when the row was loaded"),
+)
+
+CONTROL_TABLES_DDL = f"""
+create schema if not exists {RAW_SCHEMA};
+create table if not exists {RAW_SCHEMA}._load_manifest (
+    source_file varchar,
+    source varchar,
+    entity varchar,
+    export_date date,
+    size_bytes bigint,
+    sha256 varchar,
+    status varchar,
+    duplicate_of varchar,
+    rows_loaded bigint,
+    rows_rejected bigint,
+    error varchar,
+    loaded_at timestamptz
+);
+create table if not exists {RAW_SCHEMA}._rejects (
+    source varchar,
+    entity varchar,
+    source_file varchar,
+    export_date date,
+    row_number bigint,
+    error_type varchar,
+    column_name varchar,
+    reason varchar,
+    raw_text varchar,
+    loaded_at timestamptz
+);
+create table if not exists {RAW_SCHEMA}._schema_changes (
+    source varchar,
+    entity varchar,
+    source_file varchar,
+    export_date date,
+    column_name varchar,
+    change varchar,
+    detected_at timestamptz
+);
+"""
+
+# ASCII unit separator: JSON text cannot hold it unescaped, so one NDJSON line is one field.
+_LINE_DELIMITER = "\x1f"
+_MAX_LINE_BYTES = 64 * 1024 * 1024
+
+
+class UnreadableFile(Exception):
+    """A file that cannot be read at all (empty, not the declared format, not UTF-8 ...)."""
+
+
+@dataclass
+class FileResult:
+    relative_path: str
+    status: str  # loaded | replaced | duplicate | unchanged | failed
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    new_columns: list[str] = field(default_factory=list)
+    missing_columns: list[str] = field(default_factory=list)
+    duplicate_of: str | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class LoadReport:
+    """What one load of one file type saw and did."""
+
+    spec: SourceFile
+    discovery: Discovery
+    files: list[FileResult] = field(default_factory=list)
+    table_rows: int = 0
+    table_rejects: int = 0
+
+    def count(self, *statuses: str) -> int:
+        return sum(1 for f in self.files if f.status in statuses)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    @property
+    def new_columns(self) -> dict[str, list[str]]:
+        return {f.relative_path: f.new_columns for f in self.files if f.new_columns}
+
+    @property
+    def missing_columns(self) -> dict[str, list[str]]:
+        return {f.relative_path: f.missing_columns for f in self.files if f.missing_columns}
+
+    def summary(self) -> str:
+        return (
+            f"{self.spec.name}: {len(self.discovery.deliveries)} files seen, "
+            f"{self.count('loaded', 'replaced')} loaded, {self.count('unchanged')} unchanged, "
+            f"{self.count('duplicate')} duplicate, {self.count('failed')} failed; "
+            f"{self.rows_loaded} rows loaded, {self.rows_rejected} rejected"
+        )
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def raw_table(spec: SourceFile) -> str:
+    return f"{RAW_SCHEMA}.{quote_ident(spec.table)}"
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, spec: SourceFile | None = None) -> None:
+    """Create schema ``raw``, the control tables and (given ``spec``) its raw table.
+
+    A source that has delivered nothing yet still gets its table, empty, so that everything
+    downstream can be built and its freshness check can say that nothing has arrived.
+    """
+    con.execute(CONTROL_TABLES_DDL)
+    if spec is not None:
+        columns = ",\n    ".join(
+            f"{quote_ident(c.name)} {c.type}" for c in (*spec.columns, *LINEAGE_COLUMNS)
+        )
+        con.execute(f"create table if not exists {raw_table(spec)} (\n    {columns}\n)")
+
+
+def load_file_type(
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    spec: SourceFile,
+    log: Callable[[str], None] = print,
+) -> LoadReport:
+    """Load every new or changed delivery of ``spec`` found in complete folders.
+
+    A file that cannot be read is recorded as failed in the manifest (and retried next run);
+    the other files still load. The caller decides how to surface failures.
+    """
+    ensure_tables(con, spec)
+    report = LoadReport(spec, discover(landing_dir, spec))
+    for folder in report.discovery.incomplete_folders:
+        log(f"{spec.name}: skipping {folder}: no _SUCCESS marker yet (export still being written)")
+    for folder in report.discovery.unrecognised_folders:
+        log(f"{spec.name}: ignoring {folder}: folder name is not an export date (YYYY-MM-DD)")
+    deliveries = report.discovery.deliveries
+    for index, delivery in enumerate(deliveries, start=1):
+        result = _load_delivery(con, delivery)
+        report.files.append(result)
+        if result.status != "unchanged":
+            log(f"{spec.name} [{index}/{len(deliveries)}] {_describe(result)}")
+    report.table_rows = con.execute(f"select count(*) from {raw_table(spec)}").fetchall()[0][0]
+    report.table_rejects = con.execute(
+        f"select count(*) from {RAW_SCHEMA}._rejects where source = ? and entity = ?",
+        [spec.source, spec.entity],
+    ).fetchall()[0][0]
+    return report
+
+
+def _describe(result: FileResult) -> str:
+    if result.status == "failed":
+        return f"{result.relative_path}: FAILED: {result.error}"
+    if result.status == "duplicate":
+        return f"{result.relative_path}: same bytes as {result.duplicate_of}, recorded as duplicate"
+    text = (
+        f"{result.relative_path}: {result.status}, {result.rows_loaded} rows, "
+        f"{result.rows_rejected} rejected ({result.seconds:.1f}s)"
+    )
+    if result.new_columns:
+        text += f"; new columns {result.new_columns}"
+    if result.missing_columns:
+        text += f"; missing columns {result.missing_columns}"
+    return text
+
+
+def _load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileResult:
+    started = time.perf_counter()
+    spec, rel = delivery.spec, delivery.relative_path
+    size = delivery.path.stat().st_size
+    checksum = file_checksum(delivery.path)
+    previous = con.execute(
+        f"select sha256, status from {RAW_SCHEMA}._load_manifest where source_file = ?", [rel]
+    ).fetchall()
+    if previous and previous[0][0] == checksum and previous[0][1] != "failed":
+        return FileResult(rel, "unchanged")
+    loaded_at = datetime.now(UTC)
+    manifest_row = [rel, spec.source, spec.entity, delivery.export_date, size, checksum]
+
+    if spec.kind == "delta" and not previous:
+        twin = con.execute(
+            f"""select source_file from {RAW_SCHEMA}._load_manifest
+                where source = ? and entity = ? and sha256 = ? and status = 'loaded'
+                order by export_date limit 1""",
+            [spec.source, spec.entity, checksum],
+        ).fetchall()
+        if twin:
+            con.execute(
+                f"insert into {RAW_SCHEMA}._load_manifest values "
+                "(?, ?, ?, ?, ?, ?, 'duplicate', ?, 0, 0, null, ?)",
+                [*manifest_row, twin[0][0], loaded_at],
+            )
+            return FileResult(rel, "duplicate", duplicate_of=twin[0][0])
+
+    status = "replaced" if previous and previous[0][1] != "failed" else "loaded"
+    con.execute("begin transaction")
+    try:
+        _forget_file(con, spec, rel)
+        if spec.format == "csv":
+            result = _load_csv(con, delivery, loaded_at)
+        else:
+            result = _load_json(con, delivery, loaded_at)
+        _record_schema_changes(con, delivery, result, loaded_at)
+        con.execute(
+            f"insert into {RAW_SCHEMA}._load_manifest values "
+            "(?, ?, ?, ?, ?, ?, 'loaded', null, ?, ?, null, ?)",
+            [*manifest_row, result.rows_loaded, result.rows_rejected, loaded_at],
+        )
+        con.execute("commit")
+    except (duckdb.Error, UnreadableFile, UnicodeDecodeError, OSError) as err:
+        con.execute("rollback")
+        message = _first_line(err)
+        con.execute(f"delete from {RAW_SCHEMA}._load_manifest where source_file = ?", [rel])
+        con.execute(
+            f"insert into {RAW_SCHEMA}._load_manifest values "
+            "(?, ?, ?, ?, ?, ?, 'failed', null, 0, 0, ?, ?)",
+            [*manifest_row, message, loaded_at],
+        )
+        return FileResult(rel, "failed", error=message, seconds=time.perf_counter() - started)
+    result.status = status
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0] if text else ''}"
+
+
+def _forget_file(con: duckdb.DuckDBPyConnection, spec: SourceFile, rel: str) -> None:
+    """Remove what an earlier delivery of this path left, so that a new version replaces it."""
+    con.execute(f"delete from {raw_table(spec)} where _source_file = ?", [rel])
+    for table in ("_rejects", "_schema_changes", "_load_manifest"):
+        con.execute(f"delete from {RAW_SCHEMA}.{table} where source_file = ?", [rel])
+
+
+def _add_columns(con: duckdb.DuckDBPyConnection, spec: SourceFile, columns: dict[str, str]):
+    for name, column_type in columns.items():
+        con.execute(
+            f"alter table {raw_table(spec)} add column if not exists {quote_ident(name)} "
+            f"{column_type}"
+        )
+
+
+def _record_schema_changes(
+    con: duckdb.DuckDBPyConnection, delivery: Delivery, result: FileResult, at: datetime
+) -> None:
+    spec = delivery.spec
+    changes = [(name, "added") for name in result.new_columns] + [
+        (name, "missing") for name in result.missing_columns
+    ]
+    for name, change in changes:
+        con.execute(
+            f"insert into {RAW_SCHEMA}._schema_changes values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                spec.source,
+                spec.entity,
+                delivery.relative_path,
+                delivery.export_date,
+                name,
+                change,
+                at,
+            ],
+        )
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+def read_csv_header(path: Path, delimiter: str) -> list[str]:
+    """The header of a CSV export, BOM removed, names trimmed and made unique."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle, delimiter=delimiter), None)
+    if not header or not any(name.strip() for name in header):
+        raise UnreadableFile("the file is empty: no header line")
+    names: list[str] = []
+    for position, raw_name in enumerate(header, start=1):
+        name = raw_name.strip() or f"column_{position}"
+        while name in names:
+            name += "_dup"
+        names.append(name)
+    return names
+
+
+def _load_csv(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: datetime):
+    spec = delivery.spec
+    header = read_csv_header(delivery.path, spec.delimiter)
+    declared = {c.name: c for c in spec.columns}
+    file_types = {name: declared[name].type if name in declared else "VARCHAR" for name in header}
+    result = FileResult(
+        delivery.relative_path,
+        "loaded",
+        new_columns=[n for n in header if n not in declared],
+        missing_columns=[n for n in declared if n not in file_types],
+    )
+    _add_columns(con, spec, {n: "VARCHAR" for n in result.new_columns})
+
+    options = {
+        "header": "true",
+        "delim": quote_literal(spec.delimiter),
+        "quote": "'\"'",
+        "escape": "'\"'",
+        "auto_detect": "false",
+        "strict_mode": "true",
+        "store_rejects": "true",
+        "rejects_table": "'_scan_errors'",
+        "rejects_scan": "'_scan_info'",
+        "max_line_size": str(_MAX_LINE_BYTES),
+        "columns": "{"
+        + ", ".join(f"{quote_literal(n)}: {quote_literal(t)}" for n, t in file_types.items())
+        + "}",
+    }
+    for option, column_type in (("dateformat", "DATE"), ("timestampformat", "TIMESTAMP")):
+        formats = {c.format for c in spec.columns if c.type == column_type and c.format}
+        if formats:
+            options[option] = quote_literal(formats.pop())
+    rendered = ", ".join(f"{k}={v}" for k, v in options.items())
+    con.execute("drop table if exists _scan_errors")
+    con.execute("drop table if exists _scan_info")
+    con.execute(
+        "create or replace temp table _batch as "
+        "select *, row_number() over () as _ordinal "
+        f"from read_csv({quote_literal(str(delivery.path))}, {rendered})"
+    )
+    con.execute(
+        # DuckDB reports one error per column; a short row is one error, said once.
+        """create or replace temp table _batch_rejects as
+           with per_type as (
+               select line, error_type::varchar as error_type,
+                      string_agg(column_name, ', ' order by column_idx)
+                          filter (where error_type = 'CAST') as column_name,
+                      case when error_type = 'CAST'
+                           then string_agg(error_message, '; ' order by column_idx)
+                           else arg_min(error_message, coalesce(column_idx, 0)) end as reason,
+                      any_value(csv_line) as raw_text
+               from _scan_errors
+               group by line, error_type
+           )
+           select line as row_number,
+                  string_agg(error_type, ', ' order by error_type) as error_type,
+                  string_agg(column_name, ', ' order by error_type) as column_name,
+                  string_agg(reason, '; ' order by error_type) as reason,
+                  any_value(raw_text) as raw_text
+           from per_type
+           group by line"""
+    )
+    _number_rows(con, first_record=2)
+    columns = ", ".join(quote_ident(n) for n in header)
+    return _insert_batch(con, delivery, result, columns, loaded_at)
+
+
+def _number_rows(con: duckdb.DuckDBPyConnection, first_record: int) -> None:
+    """Give each good row of ``_batch`` its record number in the file.
+
+    DuckDB numbers the records it rejects; the good rows, in file order, take the remaining
+    numbers in turn. ``_batch_numbers`` maps ``_ordinal`` to that ``_row_number``.
+    """
+    con.execute(
+        f"""create or replace temp table _batch_numbers as
+            with counts as (
+                select (select count(*) from _batch) + (select count(*) from _batch_rejects) as n
+            ),
+            candidates as (
+                select range as record
+                from range({first_record}, {first_record} + (select n from counts))
+                where range not in (select row_number from _batch_rejects)
+            )
+            select record as _row_number, row_number() over (order by record) as _ordinal
+            from candidates"""
+    )
+
+
+def _insert_batch(con, delivery: Delivery, result: FileResult, columns: str, loaded_at):
+    spec = delivery.spec
+    lineage = [delivery.relative_path, delivery.export_date, loaded_at]
+    con.execute(
+        f"""insert into {raw_table(spec)} by name
+            select {columns},
+                   ?::varchar as _source_file,
+                   ?::date as _export_date,
+                   n._row_number,
+                   ?::timestamptz as _loaded_at
+            from _batch as b
+            inner join _batch_numbers as n on b._ordinal = n._ordinal""",
+        lineage,
+    )
+    result.rows_loaded = con.execute("select count(*) from _batch").fetchall()[0][0]
+    con.execute(
+        f"""insert into {RAW_SCHEMA}._rejects
+            select ?, ?, ?, ?::date, row_number, error_type, column_name, reason, raw_text,
+                   ?::timestamptz
+            from _batch_rejects""",
+        [spec.source, spec.entity, delivery.relative_path, delivery.export_date, loaded_at],
+    )
+    result.rows_rejected = con.execute("select count(*) from _batch_rejects").fetchall()[0][0]
+    return result
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+
+def _load_json(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: datetime):
+    spec = delivery.spec
+    path = quote_literal(str(delivery.path))
+    if spec.format == "ndjson":
+        con.execute("drop table if exists _scan_errors")
+        con.execute("drop table if exists _scan_info")
+        con.execute(
+            "create or replace temp table _lines as "
+            "select raw_line, row_number() over () as _ordinal "
+            f"from read_csv({path}, columns={{'raw_line': 'VARCHAR'}}, header=false, "
+            f"delim={quote_literal(_LINE_DELIMITER)}, quote='', escape='', auto_detect=false, "
+            f"max_line_size={_MAX_LINE_BYTES}, store_rejects=true, "
+            "rejects_table='_scan_errors', rejects_scan='_scan_info')"
+        )
+        scan_rejects = """select line as row_number, 'UNREADABLE LINE' as error_type,
+                                 null::varchar as column_name,
+                                 string_agg(error_message, '; ') as reason,
+                                 any_value(csv_line) as raw_text
+                          from _scan_errors group by line"""
+    else:
+        # One JSON array: a malformed file cannot be split into records, so it fails whole.
+        _require_closed_array(delivery.path)
+        con.execute(
+            "create or replace temp table _lines as "
+            "select json::varchar as raw_line, row_number() over () as _ordinal "
+            f"from read_json_objects({path}, format='array')"
+        )
+        scan_rejects = (
+            "select null::bigint as row_number, null::varchar as error_type, "
+            "null::varchar as column_name, null::varchar as reason, null::varchar as raw_text "
+            "where false"
+        )
+    con.execute(f"create or replace temp table _batch_rejects as {scan_rejects}")
+    _number_lines(con)
+
+    # Which lines are JSON objects? Only those are parsed further.
+    con.execute(
+        """create or replace temp table _objects as
+           select l._ordinal, l.raw_line,
+                  case when json_valid(l.raw_line)
+                       then json_type(l.raw_line::json) = 'OBJECT' else false end as is_object
+           from _lines as l
+           where nullif(trim(l.raw_line), '') is not null"""
+    )
+    declared = {c.name: c for c in spec.columns}
+    keys = [
+        row[0]
+        for row in con.execute(
+            """select distinct unnest(json_keys(raw_line::json)) as key
+               from _objects where is_object order by key"""
+        ).fetchall()
+    ]
+    has_objects = con.execute("select count(*) from _objects where is_object").fetchall()[0][0]
+    result = FileResult(
+        delivery.relative_path,
+        "loaded",
+        new_columns=[k for k in keys if k not in declared],
+        missing_columns=[n for n in declared if n not in keys] if has_objects else [],
+    )
+    _add_columns(con, spec, {k: "JSON" for k in result.new_columns})
+
+    select_list, checks = [], []
+    for column in (*spec.columns, *(Column(k, "JSON") for k in result.new_columns)):
+        path_expr = quote_literal("$." + quote_ident(column.name))
+        if column.type == "JSON":
+            expr = f"nullif(json_extract(j, {path_expr}), 'null'::json)"
+        else:
+            text = f"json_extract_string(j, {path_expr})"
+            expr = f"try_cast({text} as {column.type})"
+            checks.append(
+                f"case when {text} is not null and {expr} is null then "
+                f"{quote_literal(column.name + ': ')} || {text} || "
+                f"{quote_literal(' is not a ' + column.type)} end"
+            )
+        select_list.append(f"{expr} as {quote_ident(column.name)}")
+    reason = f"concat_ws('; ', {', '.join(checks)})" if checks else "''"
+    con.execute(
+        f"""create or replace temp table _typed as
+            select _ordinal, raw_line, {", ".join(select_list)}, {reason} as _reason
+            from (select _ordinal, raw_line, raw_line::json as j from _objects where is_object)"""
+    )
+    con.execute(
+        """insert into _batch_rejects
+           select n._row_number, 'NOT A JSON OBJECT', null,
+                  'line is not a valid JSON object', o.raw_line
+           from _objects as o
+           inner join _batch_numbers as n on o._ordinal = n._ordinal
+           where not o.is_object
+           union all
+           select n._row_number, 'CAST', null, t._reason, t.raw_line
+           from _typed as t
+           inner join _batch_numbers as n on t._ordinal = n._ordinal
+           where t._reason <> ''"""
+    )
+    con.execute("create or replace temp table _batch as select * from _typed where _reason = ''")
+    columns = ", ".join(quote_ident(c) for c in (*declared, *result.new_columns))
+    return _insert_batch(con, delivery, result, columns, loaded_at)
+
+
+def _require_closed_array(path: Path) -> None:
+    """DuckDB reads the elements of a truncated array without complaint: refuse such a file."""
+    with path.open("rb") as handle:
+        head = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+        handle.seek(max(0, path.stat().st_size - 64))
+        tail = handle.read().rstrip(b" \t\r\n")
+    if not head.startswith(b"[") or not tail.endswith(b"]"):
+        raise UnreadableFile(
+            "not a complete JSON array (it must start with '[' and end with ']'): "
+            "the file looks truncated or is not the declared format"
+        )
+
+
+def _number_lines(con: duckdb.DuckDBPyConnection) -> None:
+    """Line numbers for ``_lines`` (lines DuckDB could not read are in ``_batch_rejects``)."""
+    con.execute("create or replace temp table _batch as select _ordinal from _lines")
+    _number_rows(con, first_record=1)
+
+
+def load_landing_zone(
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    specs: tuple[SourceFile, ...],
+    log: Callable[[str], None] = print,
+) -> list[LoadReport]:
+    """Load every file type in turn (what the Dagster assets do one by one)."""
+    return [load_file_type(con, landing_dir, spec, log) for spec in specs]

@@ -45,7 +45,7 @@ def con(tmp_path: Path):
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory) -> Path:
     """A small generated data set (landing + truth), made once per test session."""
-    from cdp.generator import generate
+    from cdp.generator.engine import generate
 
     out = tmp_path_factory.mktemp("generated")
     generate(persons=300, days=6, seed=7, out=out, end_date=SAMPLE_END, progress=False)

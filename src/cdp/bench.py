@@ -38,7 +38,7 @@ def _folder_size(path: Path) -> int:
 
 
 def _step_generate(ns: argparse.Namespace) -> None:
-    from cdp.generator import generate
+    from cdp.generator.engine import generate
 
     stats = generate(
         persons=ns.persons, days=ns.days, seed=ns.seed, out=Path(ns.out), progress=True

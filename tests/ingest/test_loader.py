@@ -199,6 +199,20 @@ def test_unreadable_file_fails_alone_and_is_retried(con, landing):
     assert rows(con, "select count(*) from raw.subscriptions__subscriptions") == [(2,)]
 
 
+def test_unreadable_redelivery_keeps_the_earlier_rows_until_a_good_one_comes(con, landing):
+    write_export(landing, "crm", "2026-11-01", "contacts.csv", crm_file(crm_row("C-1")))
+    load_file_type(con, landing, CRM, log=quiet)
+    write_export(landing, "crm", "2026-11-01", "contacts.csv", "")
+    report = load_file_type(con, landing, CRM, log=quiet)
+    assert [f.status for f in report.files] == ["failed"]
+    assert rows(con, "select contact_id from raw.crm__contacts") == [("C-1",)]
+    assert rows(con, "select status, rows_loaded from raw._load_manifest") == [("failed", 1)]
+    write_export(landing, "crm", "2026-11-01", "contacts.csv", crm_file(crm_row("C-2")))
+    report = load_file_type(con, landing, CRM, log=quiet)
+    assert [f.status for f in report.files] == ["loaded"]
+    assert rows(con, "select contact_id from raw.crm__contacts") == [("C-2",)]
+
+
 def test_truncated_json_array_fails_instead_of_loading_half(con, landing):
     write_export(landing, "subscriptions", "2026-11-01", "subscriptions.json", '[{"id": "a"},')
     report = load_file_type(con, landing, SUBSCRIPTIONS, log=quiet)
@@ -304,6 +318,10 @@ def test_generated_exports_load_and_reload_idempotently(con, generated, tmp_path
     shutil.copytree(generated / "landing", landing)
     first = load_landing_zone(con, landing, SOURCE_FILES, log=quiet)
     assert not [f for r in first for f in r.failed]
+    # The generator writes the contract's columns: no drift to report.
+    assert not [
+        r.new_columns or r.missing_columns for r in first if r.new_columns or r.missing_columns
+    ]
     assert all(r.table_rows > 0 for r in first), [r.spec.name for r in first if not r.table_rows]
     # A few broken rows per file are generated; they are set aside, not lost.
     assert sum(r.rows_rejected for r in first) > 0
@@ -360,3 +378,11 @@ def test_row_numbers_point_at_the_line_in_the_file(con, generated, spec):
             (generated / "landing" / source_file_path).read_text(encoding="utf-8-sig").splitlines()
         )
         assert str(first_value) in lines[row_number - 1]
+
+
+def test_empty_deltas_on_two_days_are_not_mistaken_for_a_resend(con, landing):
+    write_export(landing, "crm", "2026-11-01", "contacts.csv", crm_file())
+    write_export(landing, "crm", "2026-11-02", "contacts.csv", crm_file())
+    report = load_file_type(con, landing, CRM, log=quiet)
+    assert [f.status for f in report.files] == ["loaded", "loaded"]
+    assert report.rows_loaded == 0

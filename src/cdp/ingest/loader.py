@@ -232,10 +232,12 @@ def _load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileRe
     loaded_at = datetime.now(UTC)
     manifest_row = [rel, spec.source, spec.entity, delivery.export_date, size, checksum]
 
+    # Two empty deltas are alike by nature; only a file with records can be a re-send.
     if spec.kind == "delta" and not previous:
         twin = con.execute(
             f"""select source_file from {RAW_SCHEMA}._load_manifest
                 where source = ? and entity = ? and sha256 = ? and status = 'loaded'
+                  and rows_loaded + rows_rejected > 0
                 order by export_date limit 1""",
             [spec.source, spec.entity, checksum],
         ).fetchall()
@@ -265,12 +267,19 @@ def _load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileRe
     except (duckdb.Error, UnreadableFile, UnicodeDecodeError, OSError) as err:
         con.execute("rollback")
         message = _first_line(err)
-        con.execute(f"delete from {RAW_SCHEMA}._load_manifest where source_file = ?", [rel])
-        con.execute(
-            f"insert into {RAW_SCHEMA}._load_manifest values "
-            "(?, ?, ?, ?, ?, ?, 'failed', null, 0, 0, ?, ?)",
-            [*manifest_row, message, loaded_at],
-        )
+        if previous:
+            # The rows of the earlier delivery stay until a readable one replaces them.
+            con.execute(
+                f"""update {RAW_SCHEMA}._load_manifest set status = 'failed', error = ?,
+                    loaded_at = ? where source_file = ?""",
+                [message, loaded_at, rel],
+            )
+        else:
+            con.execute(
+                f"insert into {RAW_SCHEMA}._load_manifest values "
+                "(?, ?, ?, ?, ?, ?, 'failed', null, 0, 0, ?, ?)",
+                [*manifest_row, message, loaded_at],
+            )
         return FileResult(rel, "failed", error=message, seconds=time.perf_counter() - started)
     result.status = status
     result.seconds = time.perf_counter() - started

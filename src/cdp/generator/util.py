@@ -1,0 +1,188 @@
+"""Small deterministic helpers: time formats, id sequences, a Bloom filter, text folding."""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import math
+import time
+import unicodedata
+import uuid
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+DAY = 86400
+HOUR = 3600
+ROME = ZoneInfo("Europe/Rome")
+
+_gmtime = time.gmtime
+_strftime = time.strftime
+
+
+def iso_z(t: float) -> str:
+    """``2026-11-03T10:15:22Z``"""
+    return _strftime("%Y-%m-%dT%H:%M:%SZ", _gmtime(int(t)))
+
+
+def iso_ms(t_ms: int) -> str:
+    """``2026-11-03T10:15:22.123Z`` from integer epoch milliseconds."""
+    s, ms = divmod(int(t_ms), 1000)
+    return _strftime("%Y-%m-%dT%H:%M:%S", _gmtime(s)) + f".{ms:03d}Z"
+
+
+def iso_offset(t: float, tz: ZoneInfo) -> str:
+    """``2026-11-03T11:15:22+01:00`` in the given zone."""
+    return datetime.fromtimestamp(int(t), tz).isoformat()
+
+
+def rome_local(t: float) -> str:
+    """``dd/mm/yyyy HH:MM`` in Europe/Rome local time (CRM)."""
+    return datetime.fromtimestamp(int(t), ROME).strftime("%d/%m/%Y %H:%M")
+
+
+def ymd(t: float) -> str:
+    return _strftime("%Y-%m-%d", _gmtime(int(t)))
+
+
+def dmy(t: float) -> str:
+    return _strftime("%d/%m/%Y", _gmtime(int(t)))
+
+
+def dmy2(t: float) -> str:
+    return _strftime("%d/%m/%y", _gmtime(int(t)))
+
+
+class IdSeq:
+    """Unique, random-looking integers: an affine bijection of a counter modulo ``mod``."""
+
+    __slots__ = ("mult", "add", "mod", "offset", "n")
+
+    def __init__(self, mult: int, add: int, mod: int, offset: int = 0):
+        if math.gcd(mult, mod) != 1:
+            raise ValueError("multiplier must be coprime with modulus")
+        self.mult, self.add, self.mod, self.offset, self.n = mult, add, mod, offset, 0
+
+    def next(self) -> int:
+        n = self.n
+        if n >= self.mod:
+            raise OverflowError("id space exhausted")
+        self.n = n + 1
+        return (n * self.mult + self.add) % self.mod + self.offset
+
+
+B52 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def encode(n: int, alphabet: str, width: int) -> str:
+    base = len(alphabet)
+    out = []
+    for _ in range(width):
+        n, r = divmod(n, base)
+        out.append(alphabet[r])
+    return "".join(reversed(out))
+
+
+def rand_str(rng, alphabet: str, k: int) -> str:
+    return "".join(rng.choices(alphabet, k=k))
+
+
+def rng_uuid(rng, upper: bool = False) -> str:
+    s = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    return s.upper() if upper else s
+
+
+class Bloom:
+    """Fixed-size Bloom filter (bounded memory whatever the number of persons)."""
+
+    def __init__(self, bits_log2: int = 27):
+        self.nbits = 1 << bits_log2
+        self.mask = self.nbits - 1
+        self.bits = bytearray(self.nbits >> 3)
+
+    def _idx(self, key: str):
+        d = hashlib.blake2b(key.encode(), digest_size=12).digest()
+        m = self.mask
+        return (
+            int.from_bytes(d[0:4], "little") & m,
+            int.from_bytes(d[4:8], "little") & m,
+            int.from_bytes(d[8:12], "little") & m,
+        )
+
+    def add_if_absent(self, key: str) -> bool:
+        """Add ``key``; return True if it was (certainly) not there before."""
+        bits = self.bits
+        idx = self._idx(key)
+        present = all(bits[i >> 3] & (1 << (i & 7)) for i in idx)
+        if present:
+            return False
+        for i in idx:
+            bits[i >> 3] |= 1 << (i & 7)
+        return True
+
+
+_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d"})
+
+
+@lru_cache(maxsize=50000)
+def fold(s: str) -> str:
+    """Lower-case ASCII letters and digits only (for e-mail local parts and handles)."""
+    s = unicodedata.normalize("NFKD", s.lower().translate(_FOLD))
+    return "".join(c for c in s if ("a" <= c <= "z") or ("0" <= c <= "9"))
+
+
+class Weighted:
+    """Fast repeated weighted choice with precomputed cumulative weights."""
+
+    __slots__ = ("items", "cum", "total")
+
+    def __init__(self, pairs):
+        self.items = [p[0] for p in pairs]
+        self.cum = []
+        acc = 0.0
+        for p in pairs:
+            acc += p[1]
+            self.cum.append(acc)
+        self.total = acc
+
+    def pick(self, rng):
+        return self.items[bisect.bisect_right(self.cum, rng.random() * self.total)]
+
+
+def poisson(rng, lam: float) -> int:
+    if lam <= 0:
+        return 0
+    if lam > 40:
+        return max(0, int(round(rng.gauss(lam, math.sqrt(lam)))))
+    limit = math.exp(-lam)
+    k, p = 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def poisson_times(rng, rate_per_day: float, t0: float, t1: float) -> list[float]:
+    """Event times of a Poisson process with ``rate_per_day`` on [t0, t1)."""
+    out: list[float] = []
+    if rate_per_day <= 0 or t1 <= t0:
+        return out
+    mean_gap = DAY / rate_per_day
+    t = t0 + rng.expovariate(1.0) * mean_gap
+    while t < t1:
+        out.append(t)
+        t += rng.expovariate(1.0) * mean_gap
+    return out
+
+
+def daytime(rng, day_start: float, tz_offset_h: float = 1.0) -> float:
+    """A time during waking hours (08:00-23:00 local, peak in the evening) of a UTC day."""
+    h = rng.choice((8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 19, 20, 20, 21, 21, 22))
+    return day_start + (h - tz_offset_h) * HOUR + rng.random() * HOUR
+
+
+def ean13(body12: str) -> str:
+    s = sum(int(c) * (3 if i % 2 else 1) for i, c in enumerate(body12))
+    return body12 + str((10 - s % 10) % 10)

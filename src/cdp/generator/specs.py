@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cdp.sources import SourceFile, source_file
+
 
 @dataclass(frozen=True)
 class FileSpec:
-    source: str
-    name: str
-    kind: str  # "delta" | "snapshot"
-    fmt: str  # "csv" | "ndjson" | "ndjson.gz" | "jsonarray"
-    columns: tuple[str, ...] = ()
-    delimiter: str = ","
-    bom: bool = False
+    """How the generator writes one file type: the contract's shape plus where rows can break.
+
+    Names, kinds, columns and delimiters come from :mod:`cdp.sources`, the one written form of
+    the export contract; this adds only what the generator needs to make the files messy.
+    """
+
+    contract: SourceFile
     date_cols: tuple[tuple[str, str], ...] = ()  # (column or key, date format kind)
     num_cols: tuple[str, ...] = ()
     text_cols: tuple[str, ...] = ()
@@ -21,57 +23,51 @@ class FileSpec:
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
+    def source(self) -> str:
+        return self.contract.source
+
+    @property
+    def name(self) -> str:
+        return self.contract.filename
+
+    @property
+    def kind(self) -> str:
+        return self.contract.kind
+
+    @property
+    def fmt(self) -> str:
+        """``csv``, ``ndjson``, ``ndjson.gz`` or ``jsonarray``."""
+        if self.contract.format == "json_array":
+            return "jsonarray"
+        if self.contract.format == "ndjson" and self.contract.filename.endswith(".gz"):
+            return "ndjson.gz"
+        return self.contract.format
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.contract.column_names
+
+    @property
+    def delimiter(self) -> str:
+        return self.contract.delimiter
+
+    @property
+    def bom(self) -> bool:
+        # The CRM exports UTF-8 with a byte-order mark (SOURCES.md); the others without.
+        return self.contract.source == "crm"
+
+    @property
     def key(self) -> str:
         return f"{self.source}/{self.name}"
 
 
 CRM = FileSpec(
-    "crm",
-    "contacts.csv",
-    "delta",
-    "csv",
-    (
-        "contact_id",
-        "salutation",
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "mobile",
-        "birth_date",
-        "street",
-        "postcode",
-        "city",
-        "country",
-        "instagram_handle",
-        "marketing_opt_in",
-        "created_at",
-        "updated_at",
-        "is_deleted",
-    ),
-    delimiter=";",
-    bom=True,
+    source_file("crm.contacts"),
     date_cols=(("birth_date", "dmy"), ("created_at", "dmyhm"), ("updated_at", "dmyhm")),
     text_cols=("first_name", "last_name", "street", "city"),
 )
 ACCOUNTS = FileSpec(
-    "shop",
-    "accounts.csv",
-    "delta",
-    "csv",
-    (
-        "account_id",
-        "email",
-        "first_name",
-        "last_name",
-        "phone",
-        "date_of_birth",
-        "country_code",
-        "loyalty_card_no",
-        "created_at",
-        "updated_at",
-        "last_login_at",
-    ),
+    source_file("shop.accounts"),
     date_cols=(
         ("date_of_birth", "ymd"),
         ("created_at", "iso"),
@@ -81,192 +77,61 @@ ACCOUNTS = FileSpec(
     text_cols=("first_name", "last_name"),
 )
 ORDERS = FileSpec(
-    "shop",
-    "orders.csv",
-    "delta",
-    "csv",
-    (
-        "order_id",
-        "account_id",
-        "email",
-        "phone",
-        "channel",
-        "store_id",
-        "ordered_at",
-        "currency",
-        "total_amount",
-        "discount_amount",
-        "status",
-        "ship_country",
-        "ship_postcode",
-        "utm_campaign",
-        "updated_at",
-    ),
+    source_file("shop.orders"),
     date_cols=(("ordered_at", "iso"), ("updated_at", "iso")),
     num_cols=("total_amount", "discount_amount"),
 )
 ITEMS = FileSpec(
-    "shop",
-    "order_items.csv",
-    "delta",
-    "csv",
-    ("order_id", "line_no", "sku", "product_name", "category", "quantity", "unit_price"),
+    source_file("shop.order_items"),
     num_cols=("quantity", "unit_price"),
     text_cols=("product_name",),
     overlap=False,
 )
 WEB = FileSpec(
-    "web",
-    "events.ndjson.gz",
-    "delta",
-    "ndjson.gz",
-    (
-        "event_id",
-        "anonymous_id",
-        "account_id",
-        "event_type",
-        "occurred_at",
-        "received_at",
-        "platform",
-        "page_url",
-        "referrer",
-        "utm_source",
-        "utm_medium",
-        "utm_campaign",
-        "properties",
-    ),
+    source_file("web.events"),
     date_cols=(("occurred_at", "iso"), ("received_at", "iso")),
     overlap=False,
 )
 SUBSCRIBERS = FileSpec(
-    "newsletter",
-    "subscribers.csv",
-    "snapshot",
-    "csv",
-    (
-        "subscriber_id",
-        "email",
-        "first_name",
-        "list_id",
-        "status",
-        "language",
-        "opt_in_at",
-        "unsubscribed_at",
-        "signup_source",
-    ),
+    source_file("newsletter.subscribers"),
     date_cols=(("opt_in_at", "epoch_s"), ("unsubscribed_at", "epoch_s")),
     text_cols=("first_name",),
 )
 ACTIVITY = FileSpec(
-    "newsletter",
-    "activity.csv",
-    "delta",
-    "csv",
-    ("email", "campaign_id", "activity", "occurred_at", "url"),
+    source_file("newsletter.activity"),
     date_cols=(("occurred_at", "epoch_ms"),),
 )
-SUBSCRIPTIONS = FileSpec(
-    "subscriptions",
-    "subscriptions.json",
-    "snapshot",
-    "jsonarray",
-    (
-        "id",
-        "customer",
-        "plan",
-        "price",
-        "interval",
-        "status",
-        "started_at",
-        "cancelled_at",
-        "delivery_address",
-    ),
-)
+SUBSCRIPTIONS = FileSpec(source_file("subscriptions.subscriptions"))
 NPS = FileSpec(
-    "surveys",
-    "nps.csv",
-    "delta",
-    "csv",
-    ("response_id", "email", "submitted_at", "score", "comment"),
+    source_file("surveys.nps"),
     date_cols=(("submitted_at", "iso"),),
     num_cols=("score",),
     text_cols=("comment",),
 )
 PREFERENCES = FileSpec(
-    "surveys",
-    "preferences.csv",
-    "delta",
-    "csv",
-    (
-        "response_id",
-        "respondent_email",
-        "submitted",
-        "satisfaction",
-        "diet",
-        "household_size",
-        "cooking_frequency",
-    ),
+    source_file("surveys.preferences"),
     date_cols=(("submitted", "dmy2"),),
     text_cols=("satisfaction", "diet", "cooking_frequency"),
 )
 TICKETS = FileSpec(
-    "support",
-    "tickets.ndjson",
-    "delta",
-    "ndjson",
-    (
-        "ticket_id",
-        "channel",
-        "customer",
-        "opened_at",
-        "closed_at",
-        "status",
-        "topic",
-        "csat",
-        "messages",
-    ),
+    source_file("support.tickets"),
     date_cols=(("opened_at", "iso"), ("closed_at", "iso")),
 )
 MENTIONS = FileSpec(
-    "social",
-    "mentions.ndjson",
-    "delta",
-    "ndjson",
-    ("platform", "post_id", "handle", "posted_at", "text", "in_reply_to", "likes"),
+    source_file("social.mentions"),
     date_cols=(("posted_at", "iso"),),
 )
 CONSENT = FileSpec(
-    "consent",
-    "consent_events.csv",
-    "delta",
-    "csv",
-    (
-        "consent_event_id",
-        "subject_type",
-        "subject_value",
-        "purpose",
-        "status",
-        "captured_at",
-        "source",
-        "policy_version",
-    ),
+    source_file("consent.consent_events"),
     date_cols=(("captured_at", "iso"),),
 )
 ERASURE = FileSpec(
-    "privacy",
-    "erasure_requests.csv",
-    "delta",
-    "csv",
-    ("request_id", "email", "phone", "account_id", "received_at"),
+    source_file("privacy.erasure_requests"),
     date_cols=(("received_at", "iso"),),
     overlap=False,
 )
 CAMPAIGNS = FileSpec(
-    "marketing",
-    "campaigns.csv",
-    "snapshot",
-    "csv",
-    ("campaign_id", "name", "channel", "utm_campaign", "starts_on", "ends_on", "budget_eur"),
+    source_file("marketing.campaigns"),
     date_cols=(("starts_on", "ymd"), ("ends_on", "ymd")),
     num_cols=("budget_eur",),
     text_cols=("name",),

@@ -15,7 +15,6 @@ the truth of the current household.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import random
@@ -24,7 +23,7 @@ import zlib
 
 from .specs import ALL_SPECS, FileSpec
 
-FLUSH_BYTES = 64 * 1024
+FLUSH_BYTES = 32 * 1024  # characters buffered per (file, day) before appending
 BREAK_RATE = 0.002  # ~0.2% of rows, plus the 200th row of a file that has no broken row yet
 FORCE_AT = 199  # (0-based) row forced broken if the file has none yet ...
 FORCE_AT_FIRST_DAY = 19  # ... and in the first export day (so small samples have bad rows too)
@@ -52,20 +51,39 @@ def csv_field(v: str, delim: str) -> str:
     return v
 
 
+class _Acc:
+    """Text accumulator (a file-like ``write`` for csv.writer). A plain list of row strings,
+    renewed at every flush, keeps memory flat (io.StringIO keeps its peak capacity)."""
+
+    __slots__ = ("parts", "size")
+
+    def __init__(self):
+        self.parts: list[str] = []
+        self.size = 0
+
+    def write(self, s: str) -> None:
+        self.parts.append(s)
+        self.size += len(s)
+
+    def take(self) -> str:
+        text = "".join(self.parts)
+        self.parts = []
+        self.size = 0
+        return text
+
+
 class Sink:
     __slots__ = (
         "spec",
         "path",
-        "buf",
+        "acc",
         "writer",
-        "size",
         "rows",
         "broken",
         "rng",
         "zc",
         "first",
         "bytes_out",
-        "parts",
         "force_at",
     )
 
@@ -81,36 +99,26 @@ class Sink:
             pass
         self.zc = zlib.compressobj(6, zlib.DEFLATED, 31) if spec.fmt == "ndjson.gz" else None
         self.first = True
-        self.parts: list[str] = []
-        self.size = 0
+        self.acc = _Acc()
         if spec.fmt == "csv":
-            self.buf = io.StringIO()
-            self.writer = csv.writer(self.buf, delimiter=spec.delimiter, lineterminator="\r\n")
+            self.writer = csv.writer(self.acc, delimiter=spec.delimiter, lineterminator="\r\n")
             if spec.bom:
-                self.buf.write("\ufeff")
+                self.acc.write("\ufeff")
             self.writer.writerow(spec.columns)
         else:
-            self.buf = None
             self.writer = None
             if spec.fmt == "jsonarray":
                 self._add("[")
 
     # ---- low level ---------------------------------------------------------------------
     def _add(self, s: str) -> None:
-        self.parts.append(s)
-        self.size += len(s)
-        if self.size > FLUSH_BYTES:
+        acc = self.acc
+        acc.write(s)
+        if acc.size > FLUSH_BYTES:
             self.flush()
 
     def flush(self) -> None:
-        if self.buf is not None:
-            text = self.buf.getvalue()
-            self.buf.seek(0)
-            self.buf.truncate()
-        else:
-            text = "".join(self.parts)
-            self.parts.clear()
-            self.size = 0
+        text = self.acc.take()
         if not text:
             return
         data = text.encode("utf-8")
@@ -123,7 +131,7 @@ class Sink:
 
     def close(self) -> None:
         if self.spec.fmt == "jsonarray":
-            self.parts.append("\n]\n" if not self.first else "]\n")
+            self.acc.write("\n]\n" if not self.first else "]\n")
         self.flush()
         if self.zc is not None:
             tail = self.zc.flush()
@@ -142,11 +150,11 @@ class Sink:
     def write_csv(self, row: list, broken=None) -> None:
         if self._should_break(broken):
             self.broken += 1
-            self.buf.write(self._broken_csv(row))
+            self.acc.write(self._broken_csv(row))
         else:
             self.writer.writerow(row)
         self.rows += 1
-        if self.buf.tell() > FLUSH_BYTES:
+        if self.acc.size > FLUSH_BYTES:
             self.flush()
 
     def write_json(self, obj: dict, broken=None) -> None:
@@ -291,6 +299,9 @@ class Landing:
 
     def finish(self) -> dict:
         """Close sinks, create empty files, copy re-sent folders, write ``_SUCCESS``."""
+        for spec in ALL_SPECS:
+            if spec.source == "web":
+                self.sink(spec, self.D)  # the export still being written always exists
         for s in self.sinks.values():
             s.close()
         for spec in ALL_SPECS:

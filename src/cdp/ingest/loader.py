@@ -84,7 +84,7 @@ create table if not exists {RAW_SCHEMA}._schema_changes (
 
 # ASCII unit separator: JSON text cannot hold it unescaped, so one NDJSON line is one field.
 _LINE_DELIMITER = "\x1f"
-_MAX_LINE_BYTES = 64 * 1024 * 1024
+_MAX_LINE_BYTES = 8 * 1024 * 1024  # DuckDB reads in buffers of 16 lines this size
 
 
 class UnreadableFile(Exception):
@@ -502,8 +502,7 @@ def _load_json(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: da
     con.execute(
         """create or replace temp table _objects as
            select l._ordinal, l.raw_line,
-                  case when json_valid(l.raw_line)
-                       then json_type(l.raw_line::json) = 'OBJECT' else false end as is_object
+                  coalesce(try(json_type(l.raw_line)) = 'OBJECT', false) as is_object
            from _lines as l
            where nullif(trim(l.raw_line), '') is not null"""
     )
@@ -511,7 +510,7 @@ def _load_json(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: da
     keys = [
         row[0]
         for row in con.execute(
-            """select distinct unnest(json_keys(raw_line::json)) as key
+            """select distinct unnest(json_keys(raw_line)) as key
                from _objects where is_object order by key"""
         ).fetchall()
     ]
@@ -524,25 +523,41 @@ def _load_json(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: da
     )
     _add_columns(con, spec, {k: "JSON" for k in result.new_columns})
 
+    # Parse each line once: one multi-path extraction for the text of every field, one for
+    # the JSON-typed fields; the typed columns and the checks then read those lists.
+    fields = (*spec.columns, *(Column(k, "JSON") for k in result.new_columns))
+    text_fields = [c for c in fields if c.type != "JSON"]
+    json_fields = [c for c in fields if c.type == "JSON"]
+
+    def paths(columns: list[Column]) -> str:
+        return "[" + ", ".join(quote_literal("$." + quote_ident(c.name)) for c in columns) + "]"
+
+    extracted = ["_ordinal", "raw_line"]
+    if text_fields:
+        extracted.append(f"json_extract_string(raw_line, {paths(text_fields)}) as _text")
+    if json_fields:
+        extracted.append(f"json_extract(raw_line, {paths(json_fields)}) as _json")
+    con.execute(
+        f"""create or replace temp table _extracted as
+            select {", ".join(extracted)} from _objects where is_object"""
+    )
     select_list, checks = [], []
-    for column in (*spec.columns, *(Column(k, "JSON") for k in result.new_columns)):
-        path_expr = quote_literal("$." + quote_ident(column.name))
-        if column.type == "JSON":
-            expr = f"nullif(json_extract(j, {path_expr}), 'null'::json)"
-        else:
-            text = f"json_extract_string(j, {path_expr})"
-            expr = f"try_cast({text} as {column.type})"
-            checks.append(
-                f"case when {text} is not null and {expr} is null then "
-                f"{quote_literal(column.name + ': ')} || {text} || "
-                f"{quote_literal(' is not a ' + column.type)} end"
-            )
-        select_list.append(f"{expr} as {quote_ident(column.name)}")
+    for position, column in enumerate(json_fields, start=1):
+        select_list.append(f"nullif(_json[{position}], 'null'::json) as {quote_ident(column.name)}")
+    for position, column in enumerate(text_fields, start=1):
+        text = f"_text[{position}]"
+        typed = f"try_cast({text} as {column.type})"
+        select_list.append(f"{typed} as {quote_ident(column.name)}")
+        checks.append(
+            f"case when {text} is not null and {typed} is null then "
+            f"{quote_literal(column.name + ': ')} || {text} || "
+            f"{quote_literal(' is not a ' + column.type)} end"
+        )
     reason = f"concat_ws('; ', {', '.join(checks)})" if checks else "''"
     con.execute(
         f"""create or replace temp table _typed as
             select _ordinal, raw_line, {", ".join(select_list)}, {reason} as _reason
-            from (select _ordinal, raw_line, raw_line::json as j from _objects where is_object)"""
+            from _extracted"""
     )
     con.execute(
         """insert into _batch_rejects

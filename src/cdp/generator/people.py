@@ -112,6 +112,16 @@ class Person:
             return self.old_email
         return self.email
 
+    def email_given(self, t: float, r: float, work_share: float, family_below: float) -> str | None:
+        """The address this person gives a system at ``t``, for a uniform draw ``r``: the work
+        address when ``r < work_share``, else the family one when ``r < family_below``, else
+        their own (falling back to family, then work)."""
+        if self.work_email and r < work_share:
+            return self.work_email
+        if self.hh.family_email and r < family_below:
+            return self.hh.family_email
+        return self.email_at(t) or self.hh.family_email or self.work_email
+
     def truth_row(self) -> list:
         a = self.hh.address
         return [

@@ -128,18 +128,3 @@ def render_phone(phone: Phone, style: str) -> str:
         nat = phone.national.replace("(", "").replace(")", "").replace("-", " ")
         return nat.replace(" ", ".")
     raise ValueError(style)
-
-
-# Style mixes per kind of system.
-HAND_TYPED = [
-    ("national", 30),
-    ("compact", 15),
-    ("intl", 15),
-    ("00", 10),
-    ("trunk0", 8),
-    ("dashed", 10),
-    ("dots", 4),
-    ("e164", 8),
-]
-WEB_FORM = [("e164", 30), ("national", 30), ("compact", 20), ("intl", 20)]
-NORMALISED = [("e164", 80), ("intl", 20)]

@@ -276,14 +276,7 @@ class Sim:
                 a.created = rng.uniform(p.since, self.w0 - HOUR)
         if a.created >= end:
             return None
-        r = rng.random()
-        own = p.email_at(a.created)
-        if p.work_email and r < 0.1:
-            a.email = p.work_email
-        elif p.hh.family_email and r < 0.18:
-            a.email = p.hh.family_email
-        else:
-            a.email = own or p.hh.family_email or p.work_email
+        a.email = p.email_given(a.created, rng.random(), work_share=0.1, family_below=0.18)
         if a.email is None:
             return None  # a web shop account needs an e-mail
         a.new_email, a.change_t = None, None
@@ -576,13 +569,7 @@ class Sim:
                 c = rng.uniform(p.since, self.w0 - HOUR)
             if c is None or c >= end:
                 continue
-            r = rng.random()
-            email = p.email_at(c)
-            if p.work_email and r < 0.08:
-                email = p.work_email
-            elif p.hh.family_email and r < 0.15:
-                email = p.hh.family_email
-            email = email or p.hh.family_email or p.work_email
+            email = p.email_given(c, rng.random(), work_share=0.08, family_below=0.15)
             if email is None:
                 continue
             src_r = rng.random()
@@ -1060,13 +1047,7 @@ class Sim:
         price = nice_price(R.PLANS[plan] * (3.8 if interval == "month" else 1), R.FX[cur])
         price_s = f"{price:.2f}"
         sid = "sub_" + encode(self.sub_ids.next(), B52, 6) + rand_str(rng, B52, 8)
-        r = rng.random()
-        email = p.email_at(start)
-        if p.work_email and r < 0.08:
-            email = p.work_email
-        elif p.hh.family_email and r < 0.14:
-            email = p.hh.family_email
-        email = email or p.hh.family_email or p.work_email
+        email = p.email_given(start, rng.random(), work_share=0.08, family_below=0.14)
         if email is None:
             return
         name = f"{p.first} {p.last}" if rng.random() < 0.7 else f"{p.last.upper()} {p.first}"

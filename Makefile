@@ -13,7 +13,7 @@ PERSONS ?= 5000
 DAYS ?= 30
 SEED ?= 42
 
-.PHONY: help install sample run test lint ui bench clean
+.PHONY: help install sample dbt-parse run test lint ui bench clean
 
 help:
 	@echo "make run     set up, make the sample exports if missing, materialize every asset"
@@ -42,12 +42,16 @@ sample: install
 		&& touch data/landing/.complete; \
 	fi
 
-run: sample
+# Dagster reads the dbt manifest when it loads the code location.
+dbt-parse: install
+	$(BIN)/dbt parse --project-dir dbt_project --profiles-dir . --quiet
+
+run: sample dbt-parse
 	@$(BIN)/python -m cdp.config check
 	@mkdir -p $(DAGSTER_HOME)
 	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*'
 
-test: install
+test: install dbt-parse
 	$(BIN)/pytest
 
 lint: install
@@ -55,7 +59,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project
 
-ui: install
+ui: dbt-parse
 	@mkdir -p $(DAGSTER_HOME)
 	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 

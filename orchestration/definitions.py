@@ -2,11 +2,12 @@
 
 import dagster as dg
 
-from orchestration.defs import ingest
+from orchestration.defs import dbt, ingest
 from orchestration.resources import default_resources
 
 defs = dg.Definitions.merge(
     ingest.defs,
+    dbt.defs,
     dg.Definitions(
         resources=default_resources(),
         # One DuckDB file takes one writer process at a time: run steps in one process.

@@ -14,9 +14,20 @@ from tests.conftest import write_export
 def test_definitions_load_with_one_raw_asset_per_source_file():
     from orchestration.definitions import defs
 
-    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert keys == {f"{s.source}/{s.entity}" for s in SOURCE_FILES}
-    assert "crm/contacts" in keys and "web/events" in keys
+    graph = defs.resolve_asset_graph()
+    raw = {
+        k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).group_name == "raw"
+    }
+    assert raw == {f"{s.source}/{s.entity}" for s in SOURCE_FILES}
+
+
+def test_dbt_staging_models_hang_off_the_raw_loads():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    campaigns = dg.AssetKey(["staging", "stg_marketing__campaigns"])
+    assert graph.get(campaigns).group_name == "staging"
+    assert graph.get(campaigns).parent_keys == {dg.AssetKey(["marketing", "campaigns"])}
 
 
 def _resources(tmp_path, landing):

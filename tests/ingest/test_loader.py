@@ -291,6 +291,18 @@ def test_resent_delta_folder_is_recorded_as_duplicate(con, landing):
     assert rows(con, "select count(*) from raw.crm__contacts") == [(1,)]
 
 
+def test_a_resend_is_loaded_when_the_file_it_copied_is_replaced(con, landing):
+    content = crm_file(crm_row("C-1"))
+    write_export(landing, "crm", "2026-11-01", "contacts.csv", content)
+    write_export(landing, "crm", "2026-11-02", "contacts.csv", content)
+    load_file_type(con, landing, CRM, log=quiet)
+    write_export(landing, "crm", "2026-11-01", "contacts.csv", crm_file(crm_row("C-9")))
+    report = load_file_type(con, landing, CRM, log=quiet)
+    assert [f.status for f in report.files] == ["replaced", "loaded"]
+    loaded = rows(con, "select contact_id, _export_date::varchar from raw.crm__contacts order by 1")
+    assert loaded == [("C-1", "2026-11-02"), ("C-9", "2026-11-01")]
+
+
 def test_identical_snapshots_on_two_days_both_load(con, landing):
     content = (
         "campaign_id,name,channel,utm_campaign,starts_on,ends_on,budget_eur\n"

@@ -296,6 +296,9 @@ def _forget_file(con: duckdb.DuckDBPyConnection, spec: SourceFile, rel: str) -> 
     con.execute(f"delete from {raw_table(spec)} where _source_file = ?", [rel])
     for table in ("_rejects", "_schema_changes", "_load_manifest"):
         con.execute(f"delete from {RAW_SCHEMA}.{table} where source_file = ?", [rel])
+    # Re-sends recorded as copies of the old bytes are no longer copies of anything loaded:
+    # forgetting them makes this run (later folders come later) load them in their own right.
+    con.execute(f"delete from {RAW_SCHEMA}._load_manifest where duplicate_of = ?", [rel])
 
 
 def _add_columns(con: duckdb.DuckDBPyConnection, spec: SourceFile, columns: dict[str, str]):

@@ -7,14 +7,14 @@
         select
             delta_rows.*,
             row_number() over (
-                partition by trim(delta_rows.{{ key }})
+                partition by trim(cast(delta_rows.{{ key }} as varchar))
                 order by
                     {%- if version_column %} delta_rows.{{ version_column }} desc nulls last,{% endif %}
                     delta_rows._export_date desc,
                     delta_rows._row_number desc
             ) as version_rank
         from {{ relation }} as delta_rows
-        where nullif(trim(delta_rows.{{ key }}), '') is not null
+        where nullif(trim(cast(delta_rows.{{ key }} as varchar)), '') is not null
     ) as versions
     where versions.version_rank = 1
 {% endmacro %}

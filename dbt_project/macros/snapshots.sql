@@ -10,11 +10,11 @@
         select
             snapshot_rows.*,
             row_number() over (
-                partition by trim(snapshot_rows.{{ key }})
+                partition by trim(cast(snapshot_rows.{{ key }} as varchar))
                 order by snapshot_rows._export_date desc, snapshot_rows._row_number desc
             ) as version_rank
         from {{ relation }} as snapshot_rows
-        where nullif(trim(snapshot_rows.{{ key }}), '') is not null
+        where nullif(trim(cast(snapshot_rows.{{ key }} as varchar)), '') is not null
     ) as versions
     where versions.version_rank = 1
 {% endmacro %}

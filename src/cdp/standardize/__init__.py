@@ -1,0 +1,1 @@
+"""Standardization rules that need a library rather than SQL (phones), shared with dbt."""

@@ -1,0 +1,56 @@
+"""Phones to E.164: the hand-typed forms the sources deliver, and what must stay unresolved."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from cdp.standardize.duckdb_udfs import register
+from cdp.standardize.phones import to_e164
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        ("333 123 4567", "IT", "+393331234567"),  # national form, region from the country
+        ("3331234567", "IT", "+393331234567"),
+        ("0039 333 1234567", "IT", "+393331234567"),  # international prefix 00
+        ("+39 333 123 4567", None, "+393331234567"),  # + needs no region
+        ("0039 333 1234567", None, "+393331234567"),  # 00 without a region
+        ("0041 79 123 45 67", "IT", "+41791234567"),  # a Swiss number in an Italian record
+        ("06.12.34.56.78", "FR", "+33612345678"),
+        ("+49 (0)1512 3456789", "DE", "+4915123456789"),  # (0) trunk prefix inside +49
+        ("01512/3456789", "DE", "+4915123456789"),
+        ("07911 123456", "gb", "+447911123456"),  # region in lower case
+        ("  +41 79 123 45 67  ", "CH", "+41791234567"),
+    ],
+)
+def test_hand_typed_numbers_resolve(raw, region, expected):
+    assert to_e164(raw, region) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "region"),
+    [
+        (None, "IT"),
+        ("", "IT"),
+        ("   ", "IT"),
+        ("n/a", "IT"),
+        ("123", "IT"),  # too short to be a number
+        ("3331234567", None),  # national form with no region: ambiguous
+        ("3331234567", "Italia"),  # not a region code
+        ("+39 333 123", None),  # too short for Italy
+    ],
+)
+def test_what_is_not_a_valid_number_stays_unresolved(raw, region):
+    assert to_e164(raw, region) is None
+
+
+def test_registered_as_a_duckdb_function():
+    con = duckdb.connect()
+    register(con)
+    rows = con.execute(
+        "select phone_to_e164(p, r) from (values ('333 123 4567', 'IT'), (null, 'IT'), "
+        "('0039 333 1234567', null)) as t(p, r)"
+    ).fetchall()
+    assert rows == [("+393331234567",), (None,), ("+393331234567",)]

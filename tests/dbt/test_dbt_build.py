@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+import textwrap
+
 import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
@@ -51,3 +56,32 @@ def test_staging_lands_in_its_layer_schema(built_warehouse):
     ).fetchall()
     con.close()
     assert rows[0][0] == raw_ids[0][0] > 0
+
+
+def test_every_model_can_be_queried_without_dbt(built_warehouse, tmp_path):
+    """Analysts and quality checks use plain connections, where dbt's Python functions do not
+    exist: no model may depend on them at query time. dbt holds the file open in this process,
+    so a checkpointed copy is queried from a fresh process."""
+    warehouse, _ = built_warehouse
+    con = duckdb.connect(str(warehouse))
+    con.execute("checkpoint")
+    con.close()
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(warehouse, copy)
+    script = textwrap.dedent(
+        f"""
+        import duckdb
+        con = duckdb.connect({str(copy)!r}, read_only=True)
+        relations = con.execute(
+            "select schema_name, view_name from duckdb_views() where not internal "
+            "union all select schema_name, table_name from duckdb_tables() "
+            "where schema_name in ('staging', 'intermediate', 'marts')"
+        ).fetchall()
+        assert relations, "no models"
+        for schema, name in relations:
+            con.execute(f'select count(*) from "{{schema}}"."{{name}}"').fetchall()
+        print(len(relations))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

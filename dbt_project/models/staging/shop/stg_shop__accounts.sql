@@ -1,4 +1,8 @@
 -- One row per web shop / loyalty account, its newest version (by updated_at) winning.
+-- A table, not a view: phone_to_e164 is a Python function that exists only on dbt's
+-- connections, so a view calling it could not be read by anyone else.
+{{ config(materialized='table') }}
+
 with
 
 latest_versions as (

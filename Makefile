@@ -59,7 +59,8 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project
 
-ui: dbt-parse
+# `dagster dev` parses the dbt project itself when it starts.
+ui: install
 	@mkdir -p $(DAGSTER_HOME)
 	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 

@@ -39,6 +39,8 @@ class SourceFile:
     format: Format
     columns: tuple[Column, ...]
     delimiter: str = ","
+    # UTF-8 with a byte-order mark (the CRM's exports); DuckDB's reader skips it either way.
+    bom: bool = False
     description: str = ""
     # the column (or JSON key) that identifies a row, for reports; not enforced in raw.
     key: tuple[str, ...] = field(default_factory=tuple)
@@ -86,6 +88,7 @@ SOURCE_FILES: tuple[SourceFile, ...] = (
         kind="delta",
         format="csv",
         delimiter=";",
+        bom=True,
         key=("contact_id",),
         description="The sales CRM's contacts, typed by hand; local times are Europe/Rome.",
         columns=_cols(

@@ -53,8 +53,7 @@ class FileSpec:
 
     @property
     def bom(self) -> bool:
-        # The CRM exports UTF-8 with a byte-order mark (SOURCES.md); the others without.
-        return self.contract.source == "crm"
+        return self.contract.bom
 
     @property
     def key(self) -> str:

@@ -11,28 +11,37 @@ latest_versions as (
 
 ),
 
+with_phones as (
+
+    -- The Python function once per row; validity follows from its result.
+    select
+        latest_versions.*,
+        {{ phone_to_e164('latest_versions.phone', 'latest_versions.country_code') }} as phone_e164
+    from latest_versions
+
+),
+
 standardized as (
 
     select
-        latest_versions.account_id,
-        {{ standardize_email('latest_versions.email') }} as email,
-        {{ is_valid_email('latest_versions.email') }} as is_email_valid,
-        nullif(trim(latest_versions.first_name), '') as first_name,
-        nullif(trim(latest_versions.last_name), '') as last_name,
-        {{ phone_to_e164('latest_versions.phone', 'latest_versions.country_code') }} as phone,
-        nullif(trim(latest_versions.phone), '') as phone_as_written,
-        {{ phone_to_e164('latest_versions.phone', 'latest_versions.country_code') }} is not null
-            as is_phone_valid,
-        latest_versions.date_of_birth as birth_date,
-        upper(nullif(trim(latest_versions.country_code), '')) as country_code,
-        nullif(trim(latest_versions.loyalty_card_no), '') as loyalty_card_number,
-        latest_versions.created_at,
-        latest_versions.updated_at,
-        latest_versions.last_login_at,
-        latest_versions._export_date as export_date,
-        latest_versions._source_file as source_file,
-        latest_versions._loaded_at as loaded_at
-    from latest_versions
+        with_phones.account_id,
+        {{ standardize_email('with_phones.email') }} as email,
+        {{ is_valid_email('with_phones.email') }} as is_email_valid,
+        nullif(trim(with_phones.first_name), '') as first_name,
+        nullif(trim(with_phones.last_name), '') as last_name,
+        with_phones.phone_e164 as phone,
+        nullif(trim(with_phones.phone), '') as phone_as_written,
+        with_phones.phone_e164 is not null as is_phone_valid,
+        with_phones.date_of_birth as birth_date,
+        upper(nullif(trim(with_phones.country_code), '')) as country_code,
+        nullif(trim(with_phones.loyalty_card_no), '') as loyalty_card_number,
+        with_phones.created_at,
+        with_phones.updated_at,
+        with_phones.last_login_at,
+        with_phones._export_date as export_date,
+        with_phones._source_file as source_file,
+        with_phones._loaded_at as loaded_at
+    from with_phones
 
 )
 

@@ -23,6 +23,7 @@ from cdp.standardize.phones import to_e164
         ("01512/3456789", "DE", "+4915123456789"),
         ("07911 123456", "gb", "+447911123456"),  # region in lower case
         ("  +41 79 123 45 67  ", "CH", "+41791234567"),
+        ("001 754 9453173", "US", "+17549453173"),  # 00 in a region that dials 011
     ],
 )
 def test_hand_typed_numbers_resolve(raw, region, expected):

@@ -1,15 +1,27 @@
 """A dbt-duckdb plugin that registers the Python standardization rules as DuckDB functions.
 
 Declared in ``profiles.yml`` (``plugins: [{module: cdp.standardize.duckdb_udfs}]``), so every
-connection dbt opens can call ``phone_to_e164(phone, country_code)`` in SQL.
+connection dbt opens can call them in SQL:
+
+- ``phone_to_e164(phone, country_code)`` → ``VARCHAR`` (``cdp.standardize.phones``)
+- ``clean_name(name)`` → ``VARCHAR`` (``cdp.standardize.names``)
+- ``split_full_name(name)`` → ``STRUCT(first_name VARCHAR, last_name VARCHAR)``
+
+A model that calls one must be a table: the functions exist only on connections that
+registered them, so a view calling one cannot be read anywhere else.
 """
 
 from __future__ import annotations
 
+import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
+from cdp.standardize.names import clean_name, split_full_name
 from cdp.standardize.phones import to_e164
+
+_VARCHAR = duckdb.sqltype("VARCHAR")
+_FULL_NAME = duckdb.struct_type({"first_name": _VARCHAR, "last_name": _VARCHAR})
 
 
 def register(conn: DuckDBPyConnection) -> None:
@@ -17,8 +29,19 @@ def register(conn: DuckDBPyConnection) -> None:
     conn.create_function(
         "phone_to_e164",
         to_e164,
-        ["VARCHAR", "VARCHAR"],
-        "VARCHAR",
+        [_VARCHAR, _VARCHAR],
+        _VARCHAR,
+        null_handling="special",
+        side_effects=False,
+    )
+    conn.create_function(
+        "clean_name", clean_name, [_VARCHAR], _VARCHAR, null_handling="special", side_effects=False
+    )
+    conn.create_function(
+        "split_full_name",
+        split_full_name,
+        [_VARCHAR],
+        _FULL_NAME,
         null_handling="special",
         side_effects=False,
     )

@@ -2,7 +2,8 @@
 
 A number typed by hand (``333 123 4567``, ``0039 333 1234567``, ``+49 (0)151 2345678``) is read
 in the region of the record's country, so national forms resolve; international forms
-(``+`` or ``00``) resolve whatever the region. Only a number that libphonenumber judges valid
+(``+`` or ``00``) resolve whatever the region, ``00`` even where the region dials
+another international prefix. Only a number that libphonenumber judges valid
 gets an E.164 form: anything else is left for the caller to keep as written and flag.
 """
 
@@ -24,12 +25,16 @@ def to_e164(raw: str | None, default_region: str | None = None) -> str | None:
     region = (default_region or "").strip().upper() or None
     if region is not None and region not in phonenumbers.SUPPORTED_REGIONS:
         region = None
-    if region is None and text.startswith("00"):
-        text = "+" + text[2:]
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    candidates = [(text, region)]
+    if text.startswith("00"):
+        # The European international prefix, also typed by people whose own country dials
+        # another one (a US number written from Italy: 001 ...).
+        candidates.append(("+" + text[2:], None))
+    for candidate, candidate_region in candidates:
+        try:
+            number = phonenumbers.parse(candidate, candidate_region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return None

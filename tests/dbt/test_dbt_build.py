@@ -12,6 +12,7 @@ import pytest
 from dbt.cli.main import dbtRunner
 
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
+from cdp.evaluation.standardization import measure, totals
 from cdp.ingest.loader import load_landing_zone
 from cdp.sources import SOURCE_FILES
 
@@ -42,7 +43,8 @@ def test_dbt_build_passes_every_model_and_test(built_warehouse):
     assert result.success, result.exception
     statuses = {r.node.name: str(r.status) for r in result.result}
     assert statuses, "dbt build ran nothing"
-    assert all(s in ("success", "pass") for s in statuses.values()), statuses
+    # Tests declared with severity warn may warn; nothing may fail or error.
+    assert all(s in ("success", "pass", "warn") for s in statuses.values()), statuses
 
 
 def test_staging_lands_in_its_layer_schema(built_warehouse):
@@ -85,3 +87,19 @@ def test_every_model_can_be_queried_without_dbt(built_warehouse, tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_standardized_values_equal_the_truth(built_warehouse, generated):
+    """cdp-accuracy on the built sample: standardization recovers the true country, birth date
+    and mobile of nearly every record, and never does worse than the values as delivered."""
+    warehouse, _ = built_warehouse
+    con = duckdb.connect(str(warehouse))  # dbt-duckdb still holds it open in this process
+    results = measure(con, generated / "truth")
+    con.close()
+    by_column = {(r.source, r.column): r for r in results}
+    assert all(r.compared > 0 for r in results), [r for r in results if not r.compared]
+    for key in [("crm", "country_code"), ("crm", "birth_date"), ("crm", "mobile")]:
+        r = by_column[key]
+        assert r.equal_standardized / r.compared >= 0.99, r
+    for attribute, (_compared, standardized, as_delivered) in totals(results).items():
+        assert standardized >= as_delivered, attribute

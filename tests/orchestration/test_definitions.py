@@ -30,6 +30,20 @@ def test_dbt_staging_models_hang_off_the_raw_loads():
     assert graph.get(campaigns).parent_keys == {dg.AssetKey(["marketing", "campaigns"])}
 
 
+def test_every_raw_load_feeds_a_staging_model():
+    """The UI's lineage runs raw → staging for every export, and groups show the layers."""
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    for source_file in SOURCE_FILES:
+        children = graph.get(dg.AssetKey(source_file.asset_key)).child_keys
+        assert any(graph.get(c).group_name == "staging" for c in children), source_file.name
+    groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups["staging/stg_crm__contacts"] == "staging"
+    assert groups["audit/standardization_report"] == "audit"
+    assert groups["reference/country_aliases"] == "reference"
+
+
 def _resources(tmp_path, landing):
     return {
         "warehouse": DuckDBWarehouse(path=str(tmp_path / "wh.duckdb")),

@@ -16,13 +16,16 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=PROJECT_ROOT)
 # Under `dagster dev` the manifest is rebuilt at start-up; elsewhere `make` runs `dbt parse`.
 dbt_project.prepare_if_dev()
 
-LAYERS = ("staging", "intermediate", "marts")
+LAYERS = ("staging", "intermediate", "marts", "audit")
 
 
 class LayeredTranslator(DagsterDbtTranslator):
-    """Groups models by their layer folder (staging, intermediate, marts)."""
+    """Groups models by their layer folder (staging, intermediate, marts, audit), and the
+    seeds (country names, exchange rates, answer vocabularies) as reference data."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props.get("resource_type") == "seed":
+            return "reference"
         fqn = dbt_resource_props.get("fqn", [])
         layer = next((part for part in fqn if part in LAYERS), None)
         return layer or super().get_group_name(dbt_resource_props)

@@ -48,7 +48,8 @@ standardized as (
         with_phones.mobile_e164 is not null as is_mobile_valid,
         with_phones.birth_date,
         coalesce(
-            with_phones.birth_date between date '1900-01-01' and cast(with_phones.updated_at as date),
+            with_phones.birth_date
+            between date '1900-01-01' and cast(with_phones.updated_at as date),
             false
         ) as is_birth_date_plausible,
         nullif(regexp_replace(trim(with_phones.street), '\s+', ' ', 'g'), '') as street,

@@ -21,6 +21,7 @@ renamed as (
         latest_versions.is_deleted,
         latest_versions._export_date as last_seen_export_date,
         latest_versions._source_file as source_file,
+        latest_versions._row_number as source_row_number,
         latest_versions._loaded_at as loaded_at
     from latest_versions
 

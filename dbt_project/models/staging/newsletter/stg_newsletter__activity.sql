@@ -45,6 +45,7 @@ standardized as (
         nullif(trim(keyed.url), '') as url,
         keyed._export_date as export_date,
         keyed._source_file as source_file,
+        keyed._row_number as source_row_number,
         keyed._loaded_at as loaded_at
     from keyed
     where keyed.delivery_rank = 1

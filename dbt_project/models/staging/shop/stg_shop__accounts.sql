@@ -1,5 +1,5 @@
 -- One row per web shop / loyalty account, its newest version (by updated_at) winning.
--- A table, not a view: phone_to_e164 is a Python function that exists only on dbt's
+-- A table, not a view: phone_to_e164 and clean_name are Python functions that exists only on dbt's
 -- connections, so a view calling it could not be read by anyone else.
 {{ config(materialized='table') }}
 
@@ -27,8 +27,8 @@ standardized as (
         with_phones.account_id,
         {{ standardize_email('with_phones.email') }} as email,
         {{ is_valid_email('with_phones.email') }} as is_email_valid,
-        nullif(trim(with_phones.first_name), '') as first_name,
-        nullif(trim(with_phones.last_name), '') as last_name,
+        {{ standardize_name('with_phones.first_name') }} as first_name,
+        {{ standardize_name('with_phones.last_name') }} as last_name,
         with_phones.phone_e164 as phone,
         nullif(trim(with_phones.phone), '') as phone_as_written,
         with_phones.phone_e164 is not null as is_phone_valid,
@@ -40,6 +40,7 @@ standardized as (
         with_phones.last_login_at,
         with_phones._export_date as export_date,
         with_phones._source_file as source_file,
+        with_phones._row_number as source_row_number,
         with_phones._loaded_at as loaded_at
     from with_phones
 

@@ -24,6 +24,7 @@ standardized as (
         nullif(trim(latest_versions.comment), '') as comment_text,
         latest_versions._export_date as export_date,
         latest_versions._source_file as source_file,
+        latest_versions._row_number as source_row_number,
         latest_versions._loaded_at as loaded_at
     from latest_versions
 

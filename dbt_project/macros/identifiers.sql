@@ -1,0 +1,33 @@
+{#- The identifiers a source's records carry, in the one shape identity resolution reads:
+    source, record_id, identifier_type, identifier_value, is_identifier_valid, observed_at,
+    is_record_deleted. One row per record and distinct identifier; empty values left out.
+
+    `identifiers` is a list of {type, value, is_valid (optional, an expression; true when
+    left out)}: the value expressions are already standardized by the staging model. -#}
+{% macro identifier_rows(relation, source_name, record_id, identifiers, observed_at, is_deleted='false', where=none) %}
+    select distinct
+        '{{ source_name }}' as source,
+        cast(record_id as varchar) as record_id,
+        identifier_type,
+        identifier_value,
+        is_identifier_valid,
+        observed_at,
+        is_record_deleted
+    from (
+        {%- for identifier in identifiers %}
+        select
+            {{ record_id }} as record_id,
+            '{{ identifier.type }}' as identifier_type,
+            cast({{ identifier.value }} as varchar) as identifier_value,
+            coalesce({{ identifier.get('is_valid', 'true') }}, false) as is_identifier_valid,
+            cast({{ observed_at }} as timestamptz) as observed_at,
+            coalesce({{ is_deleted }}, false) as is_record_deleted
+        from {{ relation }}
+        where nullif(trim(cast({{ identifier.value }} as varchar)), '') is not null
+            {%- if where %} and ({{ where }}){% endif %}
+        {%- if not loop.last %}
+        union all
+        {%- endif %}
+        {%- endfor %}
+    ) as identifier_values
+{% endmacro %}

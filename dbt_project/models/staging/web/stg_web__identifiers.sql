@@ -1,0 +1,43 @@
+-- The identifiers each browser or app install (anonymous_id) showed: itself, the accounts it
+-- logged in to, and the emails it gave at login or newsletter sign-up. One row per
+-- anonymous id and identifier, observed at its latest event.
+with
+
+events as (
+
+    select * from {{ ref('stg_web__events') }}
+
+),
+
+shown as (
+
+    {{ identifier_rows(
+        relation='events',
+        source_name='web',
+        record_id='anonymous_id',
+        identifiers=[
+            {'type': 'anonymous_id', 'value': 'anonymous_id'},
+            {'type': 'account_id', 'value': 'account_id'},
+            {'type': 'email', 'value': 'email', 'is_valid': 'is_email_valid'},
+        ],
+        observed_at='occurred_at',
+    ) }}
+
+),
+
+latest as (
+
+    select
+        shown.source,
+        shown.record_id,
+        shown.identifier_type,
+        shown.identifier_value,
+        bool_and(shown.is_identifier_valid) as is_identifier_valid,
+        max(shown.observed_at) as observed_at,
+        false as is_record_deleted
+    from shown
+    group by all
+
+)
+
+select * from latest

@@ -44,8 +44,10 @@ sample: install
 	fi
 
 # Dagster reads the dbt manifest when it loads the code location.
+# A full parse with absolute paths: Dagster runs dbt from the project folder, and a partial
+# parse would keep the relative seed paths of any earlier run from elsewhere.
 dbt-parse: install
-	$(BIN)/dbt parse --project-dir dbt_project --profiles-dir . --quiet
+	$(BIN)/dbt parse --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR) --no-partial-parse --quiet
 
 run: sample dbt-parse
 	@$(BIN)/python -m cdp.config check
@@ -58,7 +60,7 @@ test: install dbt-parse
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint dbt_project
+	DBT_TARGET_PATH=$(CURDIR)/dbt_project/target/sqlfluff $(BIN)/sqlfluff lint dbt_project
 
 # `dagster dev` parses the dbt project itself when it starts.
 ui: install

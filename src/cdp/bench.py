@@ -1,6 +1,8 @@
-"""``cdp-bench``: time and peak memory of generating and loading a data set of a given size.
+"""``cdp-bench``: time and peak memory of generating, loading and staging a data set.
 
 Each step runs in a child process so that its peak resident memory is its own (``wait4``).
+The staging step (``dbt seed`` and ``dbt run`` of the staging and audit models) also prints the
+slowest models and the throughput of the Python phone function on every raw phone.
 
     cdp-bench --persons 100000 --days 30
 """
@@ -67,6 +69,68 @@ def _step_load(ns: argparse.Namespace) -> None:
     )
 
 
+PHONE_INPUTS = """
+    select phone, country from raw.crm__contacts
+    union all select mobile, country from raw.crm__contacts
+    union all select phone, country_code from raw.shop__accounts
+    union all select phone, ship_country from raw.shop__orders
+"""
+
+
+def _step_stage(ns: argparse.Namespace) -> None:
+    import duckdb
+    from dbt.cli.main import dbtRunner
+
+    from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
+    from cdp.standardize.duckdb_udfs import register
+    from cdp.standardize.phones import to_e164
+
+    os.environ["CDP_WAREHOUSE"] = ns.warehouse
+    common = [
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(PROJECT_ROOT),
+        "--target-path", ns.target,
+        "--log-path", ns.target,
+        "--quiet",
+    ]  # fmt: skip
+    runner = dbtRunner()
+    models = []
+    started = time.perf_counter()
+    for command in (["seed"], ["run", "--select", "staging", "audit"]):
+        result = runner.invoke([*command, *common])
+        if not result.success:
+            raise SystemExit(f"dbt {command[0]} failed: {result.exception}")
+        models += [(r.node.name, r.execution_time) for r in result.result]
+    dbt_seconds = time.perf_counter() - started
+
+    # The phone function alone, on every raw phone, with an empty cache.
+    con = duckdb.connect(ns.warehouse)
+    register(con)
+    inputs = con.execute(
+        f"select count(*), count(distinct (phone, country)) from ({PHONE_INPUTS}) "
+        "where nullif(trim(phone), '') is not null"
+    ).fetchall()[0]
+    to_e164.cache_clear()
+    started = time.perf_counter()
+    valid = con.execute(
+        f"select count(phone_to_e164(phone, country)) from ({PHONE_INPUTS})"
+    ).fetchall()[0][0]
+    udf_seconds = time.perf_counter() - started
+    con.close()
+    print(
+        json.dumps(
+            {
+                "dbt_seconds": dbt_seconds,
+                "models": sorted(models, key=lambda m: -m[1]),
+                "phones": inputs[0],
+                "distinct_phones": inputs[1],
+                "valid_phones": valid,
+                "phone_seconds": udf_seconds,
+            }
+        )
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cdp-bench", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="step")
@@ -78,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     load = sub.add_parser("load")
     load.add_argument("--landing", required=True)
     load.add_argument("--warehouse", required=True)
+    stage = sub.add_parser("stage")
+    stage.add_argument("--warehouse", required=True)
+    stage.add_argument("--target", required=True)
     parser.add_argument("--persons", type=int, default=5000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=42)
@@ -89,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if ns.step == "load":
         _step_load(ns)
+        return 0
+    if ns.step == "stage":
+        _step_stage(ns)
         return 0
 
     work = Path(ns.dir) / f"p{ns.persons}_d{ns.days}_s{ns.seed}"
@@ -112,12 +182,16 @@ def main(argv: list[str] | None = None) -> int:
     reload_s, reload_mb, _ = _run_step(
         ["load", f"--landing={work / 'landing'}", f"--warehouse={warehouse}"]
     )
+    stage_s, stage_mb, staged = _run_step(
+        ["stage", f"--warehouse={warehouse}", f"--target={work / 'dbt_target'}"]
+    )
     warehouse_mb = warehouse.stat().st_size / 2**20
     print()
     print(f"{'step':<22}{'seconds':>10}{'peak RSS MiB':>14}")
     print(f"{'generate':<22}{gen_s:>10.1f}{gen_mb:>14.0f}")
     print(f"{'raw load':<22}{load_s:>10.1f}{load_mb:>14.0f}")
     print(f"{'reload (no change)':<22}{reload_s:>10.1f}{reload_mb:>14.0f}")
+    print(f"{'staging (dbt)':<22}{stage_s:>10.1f}{stage_mb:>14.0f}")
     print()
     print(f"landing zone   {landing_mb:,.0f} MiB")
     print(f"warehouse      {warehouse_mb:,.0f} MiB")
@@ -125,6 +199,16 @@ def main(argv: list[str] | None = None) -> int:
         f"rows loaded    {loaded.get('rows_loaded', 0):,} "
         f"(rejected {loaded.get('rows_rejected', 0):,}; files {loaded.get('files', 0)}, "
         f"failed {loaded.get('failed', 0)})"
+    )
+    print()
+    print(f"dbt seed + run of staging and audit: {staged['dbt_seconds']:.1f} s; slowest models:")
+    for name, seconds in staged["models"][:8]:
+        print(f"  {name:<40}{seconds:>8.1f} s")
+    phones, seconds = staged["phones"], staged["phone_seconds"]
+    print(
+        f"phone_to_e164 on every raw phone: {phones:,} phones "
+        f"({staged['distinct_phones']:,} distinct, {staged['valid_phones']:,} valid) "
+        f"in {seconds:.1f} s, {phones / seconds if seconds else 0:,.0f} phones/s"
     )
     return 0
 

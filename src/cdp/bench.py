@@ -166,32 +166,31 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True)
     warehouse = work / "warehouse.duckdb"
     print(f"benchmark: {ns.persons} persons, {ns.days} days, seed {ns.seed}, in {work}")
-    gen_s, gen_mb, _ = _run_step(
+    print(f"{'step':<22}{'seconds':>10}{'peak RSS MiB':>14}")
+
+    def step(label: str, args: list[str]) -> dict:
+        seconds, peak_mb, output = _run_step(args)
+        print(f"{label:<22}{seconds:>10.1f}{peak_mb:>14.0f}", flush=True)
+        return output
+
+    step(
+        "generate",
         [
             "generate",
             f"--persons={ns.persons}",
             f"--days={ns.days}",
             f"--seed={ns.seed}",
             f"--out={work}",
-        ]
+        ],
     )
     landing_mb = _folder_size(work / "landing") / 2**20
-    load_s, load_mb, loaded = _run_step(
-        ["load", f"--landing={work / 'landing'}", f"--warehouse={warehouse}"]
-    )
-    reload_s, reload_mb, _ = _run_step(
-        ["load", f"--landing={work / 'landing'}", f"--warehouse={warehouse}"]
-    )
-    stage_s, stage_mb, staged = _run_step(
-        ["stage", f"--warehouse={warehouse}", f"--target={work / 'dbt_target'}"]
+    load_args = ["load", f"--landing={work / 'landing'}", f"--warehouse={warehouse}"]
+    loaded = step("raw load", load_args)
+    step("reload (no change)", load_args)
+    staged = step(
+        "staging (dbt)", ["stage", f"--warehouse={warehouse}", f"--target={work / 'dbt_target'}"]
     )
     warehouse_mb = warehouse.stat().st_size / 2**20
-    print()
-    print(f"{'step':<22}{'seconds':>10}{'peak RSS MiB':>14}")
-    print(f"{'generate':<22}{gen_s:>10.1f}{gen_mb:>14.0f}")
-    print(f"{'raw load':<22}{load_s:>10.1f}{load_mb:>14.0f}")
-    print(f"{'reload (no change)':<22}{reload_s:>10.1f}{reload_mb:>14.0f}")
-    print(f"{'staging (dbt)':<22}{stage_s:>10.1f}{stage_mb:>14.0f}")
     print()
     print(f"landing zone   {landing_mb:,.0f} MiB")
     print(f"warehouse      {warehouse_mb:,.0f} MiB")

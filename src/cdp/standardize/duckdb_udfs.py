@@ -24,27 +24,28 @@ _VARCHAR = duckdb.sqltype("VARCHAR")
 _FULL_NAME = duckdb.struct_type({"first_name": _VARCHAR, "last_name": _VARCHAR})
 
 
+FUNCTIONS = {
+    "phone_to_e164": (to_e164, [_VARCHAR, _VARCHAR], _VARCHAR),
+    "clean_name": (clean_name, [_VARCHAR], _VARCHAR),
+    "split_full_name": (split_full_name, [_VARCHAR], _FULL_NAME),
+}
+
+
 def register(conn: DuckDBPyConnection) -> None:
-    """Register the functions on ``conn`` (also used by tests and Python assets)."""
-    conn.create_function(
-        "phone_to_e164",
-        to_e164,
-        [_VARCHAR, _VARCHAR],
-        _VARCHAR,
-        null_handling="special",
-        side_effects=False,
-    )
-    conn.create_function(
-        "clean_name", clean_name, [_VARCHAR], _VARCHAR, null_handling="special", side_effects=False
-    )
-    conn.create_function(
-        "split_full_name",
-        split_full_name,
-        [_VARCHAR],
-        _FULL_NAME,
-        null_handling="special",
-        side_effects=False,
-    )
+    """Register the functions on ``conn`` (also used by tests and Python assets). Connections
+    to one database file in one process share its functions, so those already there are kept."""
+    present = {
+        name
+        for (name,) in conn.execute(
+            "select function_name from duckdb_functions() where function_name in ?",
+            [list(FUNCTIONS)],
+        ).fetchall()
+    }
+    for name, (function, parameters, returns) in FUNCTIONS.items():
+        if name not in present:
+            conn.create_function(
+                name, function, parameters, returns, null_handling="special", side_effects=False
+            )
 
 
 class Plugin(BasePlugin):

@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         _step_stage(ns)
         return 0
 
-    work = Path(ns.dir) / f"p{ns.persons}_d{ns.days}_s{ns.seed}"
+    work = Path(ns.dir).absolute() / f"p{ns.persons}_d{ns.days}_s{ns.seed}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     warehouse = work / "warehouse.duckdb"

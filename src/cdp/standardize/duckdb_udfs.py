@@ -4,6 +4,7 @@ Declared in ``profiles.yml`` (``plugins: [{module: cdp.standardize.duckdb_udfs}]
 connection dbt opens can call them in SQL:
 
 - ``phone_to_e164(phone, country_code)`` → ``VARCHAR`` (``cdp.standardize.phones``)
+- ``phone_kind(e164)`` → ``VARCHAR``: ``mobile``, ``fixed_line``, ... (``cdp.standardize.phones``)
 - ``clean_name(name)`` → ``VARCHAR`` (``cdp.standardize.names``)
 - ``split_full_name(name)`` → ``STRUCT(first_name VARCHAR, last_name VARCHAR)``
 
@@ -18,7 +19,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
 from cdp.standardize.names import clean_name, split_full_name
-from cdp.standardize.phones import to_e164
+from cdp.standardize.phones import phone_kind, to_e164
 
 _VARCHAR = duckdb.sqltype("VARCHAR")
 _FULL_NAME = duckdb.struct_type({"first_name": _VARCHAR, "last_name": _VARCHAR})
@@ -26,6 +27,7 @@ _FULL_NAME = duckdb.struct_type({"first_name": _VARCHAR, "last_name": _VARCHAR})
 
 FUNCTIONS = {
     "phone_to_e164": (to_e164, [_VARCHAR, _VARCHAR], _VARCHAR),
+    "phone_kind": (phone_kind, [_VARCHAR], _VARCHAR),
     "clean_name": (clean_name, [_VARCHAR], _VARCHAR),
     "split_full_name": (split_full_name, [_VARCHAR], _FULL_NAME),
 }

@@ -38,3 +38,31 @@ def to_e164(raw: str | None, default_region: str | None = None) -> str | None:
         if phonenumbers.is_valid_number(number):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return None
+
+
+_KINDS = {
+    phonenumbers.PhoneNumberType.MOBILE: "mobile",
+    phonenumbers.PhoneNumberType.FIXED_LINE: "fixed_line",
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile",
+    phonenumbers.PhoneNumberType.VOIP: "voip",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "toll_free",
+    phonenumbers.PhoneNumberType.SHARED_COST: "shared_cost",
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "premium_rate",
+    phonenumbers.PhoneNumberType.PERSONAL_NUMBER: "personal_number",
+}
+
+
+@lru_cache(maxsize=262_144)
+def phone_kind(e164: str | None) -> str | None:
+    """What line an E.164 number is (``mobile``, ``fixed_line``, ``fixed_line_or_mobile`` where
+    the numbering plan cannot tell, ``voip``, ...); None when it is not a valid number.
+    A fixed line usually serves a household or an office, a mobile one person."""
+    if not e164:
+        return None
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return _KINDS.get(phonenumbers.number_type(number), "other")

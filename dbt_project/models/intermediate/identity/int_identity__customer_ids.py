@@ -1,0 +1,27 @@
+"""Stable customer ids: one row per source record with its customer_id.
+
+A profile keeps its id from run to run while it persists; when profiles merge, the oldest id
+survives; records split off get an id of their own (cdp.identity.ids). The previous run's
+assignments are this model's own previous contents; int_identity__customer_id_changes keeps
+the history of every id that changed.
+"""
+
+from cdp.identity.ids import assign_customer_ids
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    dbt.ref("int_identity__clusters").create_view("_ids_clusters")
+    this = str(dbt.this)
+    schema, _, table = this.replace('"', "").rpartition(".")
+    schema = schema.rpartition(".")[2]
+    exists = session.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()[0][0]
+    previous = None
+    if exists:
+        session.execute(f"create or replace temp table _ids_previous_run as select * from {this}")
+        previous = "_ids_previous_run"
+    assignments, _changes = assign_customer_ids(session, "_ids_clusters", previous)
+    return session.sql(f"select * from {assignments}")

@@ -1,0 +1,260 @@
+"""``cdp-eval``: identity resolution measured against the ground truth.
+
+Reads the resolved ids (``marts.customer_source_records``, or before the marts exist
+``intermediate.int_identity__customer_ids``) and ``record_person.csv``, and prints:
+
+- pairwise precision, recall and F1 over pairs of records of one person;
+- recall over the pairs the data can join: pairs whose records are connected through
+  identifiers they carry (email, phone, account, card, device, handle), directly or by a chain;
+  the rest share no identifier, and only fuzzy matching can find them;
+- cluster-level B-cubed precision and recall;
+- over-merged profiles (holding more than one person) and under-merged persons (spread over
+  more than one profile);
+- with the golden profiles, the share of matched persons whose golden email, phone, country and
+  birth date equal the truth.
+
+Records the truth names but the warehouse does not hold (rows rejected at load) are counted
+and left out. The pipeline never reads the truth: this command is for measurement only.
+
+    cdp-eval --warehouse data/warehouse/cdp.duckdb --truth data/truth
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import duckdb
+
+from cdp.config import PROJECT_ROOT, Settings
+from cdp.identity.components import connected_components
+
+GOLDEN_ATTRIBUTES = ("email", "phone", "country", "birth_date")
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()[0][0]
+    )
+
+
+def _pairs(column: str) -> str:
+    return f"sum({column} * ({column} - 1) / 2)"
+
+
+def measure(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, float | int]:
+    """All the figures, on the warehouse open on ``con``."""
+    con.execute(
+        "create or replace temp table truth_records as "
+        "select source || ':' || record_id as record_key, person_id "
+        "from read_csv(?, all_varchar = true, header = true)",
+        [str(truth_dir / "record_person.csv")],
+    )
+    if _has_table(con, "marts", "customer_source_records"):
+        resolved = (
+            "select source || ':' || record_id as record_key, customer_id "
+            "from marts.customer_source_records"
+        )
+    else:
+        resolved = "select record_key, customer_id from intermediate.int_identity__customer_ids"
+    con.execute(
+        f"""
+        create or replace temp table evaluated as
+        select truth_records.record_key, truth_records.person_id, resolved.customer_id
+        from truth_records
+        inner join ({resolved}) as resolved using (record_key)
+        """
+    )
+    figures: dict[str, float | int] = {}
+    figures["truth_records"], figures["evaluated_records"] = con.execute(
+        "select (select count(*) from truth_records), (select count(*) from evaluated)"
+    ).fetchall()[0]
+
+    true_pairs, predicted_pairs, correct_pairs = con.execute(
+        f"""
+        select
+            (select {_pairs("n")} from (select count(*) n from evaluated group by person_id)),
+            (select {_pairs("n")} from (select count(*) n from evaluated group by customer_id)),
+            (select {_pairs("n")} from (
+                select count(*) n from evaluated group by person_id, customer_id))
+        """
+    ).fetchall()[0]
+    figures["true_pairs"] = int(true_pairs or 0)
+    figures["predicted_pairs"] = int(predicted_pairs or 0)
+    figures["correct_pairs"] = int(correct_pairs or 0)
+    figures["precision"] = correct_pairs / predicted_pairs if predicted_pairs else 1.0
+    figures["recall"] = correct_pairs / true_pairs if true_pairs else 1.0
+    p, r = figures["precision"], figures["recall"]
+    figures["f1"] = 2 * p * r / (p + r) if p + r else 0.0
+
+    # Pairs the data can join: records of one person connected through identifiers they carry.
+    components, _ = connected_components(
+        con,
+        """
+        select identifiers.record_key as left_node,
+            evaluated.person_id || '|' || identifiers.identifier_key as right_node
+        from intermediate.int_identity__identifiers as identifiers
+        inner join evaluated using (record_key)
+        """,
+    )
+    joinable_pairs, joinable_correct = con.execute(
+        f"""
+        with linked as (
+            select evaluated.*, coalesce(components.component, evaluated.record_key) as link
+            from evaluated left join {components} as components
+                on evaluated.record_key = components.node
+        )
+        select
+            (select {_pairs("n")} from (select count(*) n from linked group by person_id, link)),
+            (select {_pairs("n")} from (
+                select count(*) n from linked group by person_id, link, customer_id))
+        """
+    ).fetchall()[0]
+    figures["joinable_pairs"] = int(joinable_pairs or 0)
+    figures["recall_of_joinable"] = (
+        joinable_correct / joinable_pairs if joinable_pairs else 1.0
+    )
+    figures["unjoinable_pair_share"] = (
+        1 - joinable_pairs / true_pairs if true_pairs else 0.0
+    )
+
+    bcubed = con.execute(
+        """
+        with sizes as (
+            select *,
+                count(*) over (partition by person_id, customer_id) as both_n,
+                count(*) over (partition by customer_id) as cluster_n,
+                count(*) over (partition by person_id) as person_n
+            from evaluated
+        )
+        select avg(both_n / cluster_n), avg(both_n / person_n) from sizes
+        """
+    ).fetchall()[0]
+    figures["bcubed_precision"], figures["bcubed_recall"] = bcubed
+
+    merges = con.execute(
+        """
+        select
+            (select count(*) from (select customer_id from evaluated group by customer_id
+                having count(distinct person_id) > 1)),
+            (select count(distinct person_id) from evaluated where customer_id in (
+                select customer_id from evaluated group by customer_id
+                having count(distinct person_id) > 1)),
+            (select count(*) from (select person_id from evaluated group by person_id
+                having count(distinct customer_id) > 1)),
+            (select count(distinct person_id) from evaluated),
+            (select count(distinct customer_id) from evaluated)
+        """
+    ).fetchall()[0]
+    (
+        figures["over_merged_profiles"],
+        figures["persons_in_over_merged_profiles"],
+        figures["under_merged_persons"],
+        figures["persons"],
+        figures["profiles"],
+    ) = merges
+
+    if _has_table(con, "marts", "customer_profiles"):
+        figures.update(_golden(con, truth_dir))
+    return figures
+
+
+def _golden(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, float | int]:
+    """Golden attributes of each person's main profile (the one holding most of its records)."""
+    con.execute(
+        "create or replace temp table persons as "
+        "select * from read_csv(?, all_varchar = true, header = true)",
+        [str(truth_dir / "persons.csv")],
+    )
+    columns = {
+        "email": "email",
+        "phone": "phone",
+        "country": "country_code",
+        "birth_date": "birth_date",
+    }
+    out: dict[str, float | int] = {}
+    for attribute, column in columns.items():
+        compared, equal = con.execute(
+            f"""
+            with main_profile as (
+                select person_id, customer_id from evaluated
+                group by person_id, customer_id
+                qualify row_number() over (partition by person_id order by count(*) desc,
+                    customer_id) = 1
+            )
+            select count(*),
+                count(*) filter (where cast(profiles.{column} as varchar) = persons.{attribute})
+            from main_profile
+            inner join persons using (person_id)
+            inner join marts.customer_profiles as profiles using (customer_id)
+            where nullif(persons.{attribute}, '') is not null
+            """
+        ).fetchall()[0]
+        out[f"golden_{attribute}_compared"] = compared
+        out[f"golden_{attribute}_equal"] = equal / compared if compared else 0.0
+    return out
+
+
+def report(figures: dict[str, float | int]) -> str:
+    f = figures
+    lines = [
+        f"records in the truth          {f['truth_records']:>10,}",
+        f"  resolved in the warehouse   {f['evaluated_records']:>10,}",
+        f"persons / profiles            {f['persons']:>10,} / {f['profiles']:,}",
+        "",
+        f"pairwise precision            {f['precision']:>10.4f}",
+        f"pairwise recall               {f['recall']:>10.4f}",
+        f"pairwise F1                   {f['f1']:>10.4f}",
+        f"recall of joinable pairs      {f['recall_of_joinable']:>10.4f}"
+        f"   ({f['joinable_pairs']:,} of {f['true_pairs']:,} true pairs share an identifier chain)",
+        f"true pairs no identifier joins {f['unjoinable_pair_share']:>9.2%}",
+        f"B-cubed precision             {f['bcubed_precision']:>10.4f}",
+        f"B-cubed recall                {f['bcubed_recall']:>10.4f}",
+        f"over-merged profiles          {f['over_merged_profiles']:>10,}"
+        f"   ({f['persons_in_over_merged_profiles']:,} persons in them)",
+        f"under-merged persons          {f['under_merged_persons']:>10,}",
+    ]
+    if "golden_email_equal" in f:
+        lines.append("")
+        lines.append("golden record equal to the truth (persons with a true value):")
+        for attribute in GOLDEN_ATTRIBUTES:
+            lines.append(
+                f"  {attribute:<12}{f[f'golden_{attribute}_equal']:>9.2%}"
+                f"   of {f[f'golden_{attribute}_compared']:,}"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = Settings.from_env()
+    parser = argparse.ArgumentParser(
+        prog="cdp-eval",
+        description="Identity resolution and golden records against the ground truth "
+        "(measurement only; the pipeline never reads the truth).",
+    )
+    parser.add_argument("--warehouse", type=Path, default=settings.warehouse)
+    parser.add_argument("--truth", type=Path, default=PROJECT_ROOT / "data" / "truth")
+    args = parser.parse_args(argv)
+    for path in (args.warehouse, args.truth / "record_person.csv"):
+        if not path.exists():
+            print(f"cdp-eval: {path} does not exist (run `make run` first)", file=sys.stderr)
+            return 2
+    con = duckdb.connect(str(args.warehouse), read_only=True)
+    try:
+        figures = measure(con, args.truth)
+    except duckdb.CatalogException as error:
+        print(f"cdp-eval: identity resolution has not run: {error}", file=sys.stderr)
+        return 2
+    finally:
+        con.close()
+    print(report(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,7 +13,7 @@ PERSONS ?= 5000
 DAYS ?= 30
 SEED ?= 42
 
-.PHONY: help install sample dbt-parse run test lint ui bench accuracy clean
+.PHONY: help install sample dbt-parse run test lint ui bench accuracy eval clean
 
 help:
 	@echo "make run     set up, make the sample exports if missing, materialize every asset"
@@ -22,6 +22,7 @@ help:
 	@echo "make ui      the Dagster web UI on http://127.0.0.1:3000"
 	@echo "make bench   generator and raw-load time and peak memory (PERSONS=...)"
 	@echo "make accuracy  standardized values against the sample's ground truth (after make run)"
+	@echo "make eval    identity resolution and golden records against the ground truth (after make run)"
 
 install: $(STAMP)
 
@@ -70,6 +71,9 @@ ui: install
 # Measurement only: compares the staging layer with data/truth, which the pipeline never reads.
 accuracy: install
 	$(BIN)/cdp-accuracy --warehouse $(CDP_WAREHOUSE) --truth data/truth
+
+eval: install
+	$(BIN)/cdp-eval --warehouse $(CDP_WAREHOUSE) --truth data/truth
 
 bench: install
 	$(BIN)/cdp-bench --persons $(PERSONS) --days $(DAYS) --seed $(SEED)

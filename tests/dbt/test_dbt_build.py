@@ -12,6 +12,7 @@ import pytest
 from dbt.cli.main import dbtRunner
 
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
+from cdp.evaluation.identity import measure as identity_measure
 from cdp.evaluation.standardization import measure, totals
 from cdp.ingest.loader import load_landing_zone
 from cdp.sources import SOURCE_FILES
@@ -103,3 +104,17 @@ def test_standardized_values_equal_the_truth(built_warehouse, generated):
         assert r.equal_standardized / r.compared >= 0.99, r
     for attribute, (_compared, standardized, as_delivered) in totals(results).items():
         assert standardized >= as_delivered, attribute
+
+
+def test_identity_resolution_against_the_truth(built_warehouse, generated):
+    """cdp-eval on the built sample: profiles rarely mix two people, records of one person that
+    share identifiers end up together, and golden values are the true ones."""
+    warehouse, _ = built_warehouse
+    con = duckdb.connect(str(warehouse))
+    figures = identity_measure(con, generated / "truth")
+    con.close()
+    assert figures["evaluated_records"] >= 0.95 * figures["truth_records"]
+    assert figures["precision"] >= 0.99, figures
+    assert figures["recall_of_joinable"] >= 0.93, figures
+    for attribute in ("email", "phone", "country", "birth_date"):
+        assert figures[f"golden_{attribute}_equal"] >= 0.95, (attribute, figures)

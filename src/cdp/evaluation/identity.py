@@ -10,8 +10,9 @@ Reads the resolved ids (``marts.customer_source_records``, or before the marts e
 - cluster-level B-cubed precision and recall;
 - over-merged profiles (holding more than one person) and under-merged persons (spread over
   more than one profile);
-- with the golden profiles, the share of matched persons whose golden email, phone, country and
-  birth date equal the truth.
+- with the golden profiles, for each person's main profile (the one holding most of its
+  records): the share whose golden email, phone, country and birth date equal the truth, among
+  those whose profile has the attribute, and how many have it.
 
 Records the truth names but the warehouse does not hold (rows rejected at load) are counted
 and left out. The pipeline never reads the truth: this command is for measurement only.
@@ -116,12 +117,8 @@ def measure(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, float 
         """
     ).fetchall()[0]
     figures["joinable_pairs"] = int(joinable_pairs or 0)
-    figures["recall_of_joinable"] = (
-        joinable_correct / joinable_pairs if joinable_pairs else 1.0
-    )
-    figures["unjoinable_pair_share"] = (
-        1 - joinable_pairs / true_pairs if true_pairs else 0.0
-    )
+    figures["recall_of_joinable"] = joinable_correct / joinable_pairs if joinable_pairs else 1.0
+    figures["unjoinable_pair_share"] = 1 - joinable_pairs / true_pairs if true_pairs else 0.0
 
     bcubed = con.execute(
         """
@@ -179,7 +176,7 @@ def _golden(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, float 
     }
     out: dict[str, float | int] = {}
     for attribute, column in columns.items():
-        compared, equal = con.execute(
+        with_truth, compared, equal = con.execute(
             f"""
             with main_profile as (
                 select person_id, customer_id from evaluated
@@ -188,6 +185,7 @@ def _golden(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, float 
                     customer_id) = 1
             )
             select count(*),
+                count(profiles.{column}),
                 count(*) filter (where cast(profiles.{column} as varchar) = persons.{attribute})
             from main_profile
             inner join persons using (person_id)
@@ -197,6 +195,7 @@ def _golden(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, float 
         ).fetchall()[0]
         out[f"golden_{attribute}_compared"] = compared
         out[f"golden_{attribute}_equal"] = equal / compared if compared else 0.0
+        out[f"golden_{attribute}_filled"] = compared / with_truth if with_truth else 0.0
     return out
 
 
@@ -221,11 +220,15 @@ def report(figures: dict[str, float | int]) -> str:
     ]
     if "golden_email_equal" in f:
         lines.append("")
-        lines.append("golden record equal to the truth (persons with a true value):")
+        lines.append(
+            "golden record of each person's main profile: equal to the truth where filled"
+            " (filled: share of persons with a true value whose profile has one)"
+        )
         for attribute in GOLDEN_ATTRIBUTES:
             lines.append(
                 f"  {attribute:<12}{f[f'golden_{attribute}_equal']:>9.2%}"
-                f"   of {f[f'golden_{attribute}_compared']:,}"
+                f" of {f[f'golden_{attribute}_compared']:>7,}"
+                f"   filled {f[f'golden_{attribute}_filled']:>7.2%}"
             )
     return "\n".join(lines)
 

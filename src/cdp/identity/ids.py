@@ -27,14 +27,14 @@ def assign_customer_ids(
     previous: str | None,
     *,
     salt: str | None = None,
-) -> tuple[str, str]:
+) -> str:
     """Assign ids to the clusters in table ``clusters`` (``record_key``, ``cluster_key``),
     keeping those of table ``previous`` (``record_key``, ``customer_id``,
     ``customer_first_issued_at``), or none on a first run.
 
-    Returns the names of two temporary tables: the assignments (``record_key``,
-    ``customer_id``, ``customer_first_issued_at``, ``previous_customer_id``) and the id
-    changes (``previous_customer_id``, ``customer_id``, ``change_reason``, ``records_moved``).
+    Returns the name of a temporary table of assignments (``record_key``, ``customer_id``,
+    ``customer_first_issued_at``, ``previous_customer_id``); the model
+    int_identity__customer_id_changes records the ids that changed, and why.
     """
     salt = salt or uuid.uuid4().hex
     previous_sql = (
@@ -99,25 +99,4 @@ def assign_customer_ids(
         left join _ids_previous as previous using (record_key)
         """
     )
-    con.execute(
-        """
-        create or replace temp table _ids_changes as
-        select
-            assignments.previous_customer_id,
-            assignments.customer_id,
-            case
-                -- the previous id lives on elsewhere: these records were split off from it
-                when exists (
-                    select 1 from _ids_assignments as other
-                    where other.customer_id = assignments.previous_customer_id
-                ) then 'split'
-                else 'merged'
-            end as change_reason,
-            count(*) as records_moved
-        from _ids_assignments as assignments
-        where assignments.previous_customer_id is not null
-            and assignments.previous_customer_id <> assignments.customer_id
-        group by all
-        """
-    )
-    return "_ids_assignments", "_ids_changes"
+    return "_ids_assignments"

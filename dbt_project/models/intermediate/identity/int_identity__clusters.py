@@ -2,33 +2,39 @@
 
 Records join when they share an identifier that is not guarded (see
 int_identity__identifier_guards) or when the fuzzy matcher paired them
-(int_identity__fuzzy_matches). Components come from label propagation in DuckDB SQL
-(cdp.identity.components); the cluster key is the smallest node key in the component.
+(int_identity__fuzzy_matches). Components come from label propagation in DuckDB SQL; a
+cluster that holds more distinct values of an attribute than one person has
+(meta max_values_per_profile in _identity__models.yml) is split (cdp.identity.clustering).
+The cluster key is the smallest node key in the component.
 """
 
-from cdp.identity.components import connected_components
+from cdp.identity.clustering import cluster_records
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    meta = dbt.config.get("meta")
     dbt.ref("int_identity__records").create_view("_clusters_records")
     dbt.ref("int_identity__identifiers").create_view("_clusters_identifiers")
     dbt.ref("int_identity__identifier_guards").create_view("_clusters_guards")
     dbt.ref("int_identity__fuzzy_matches").create_view("_clusters_fuzzy")
-    edges = """
-        select identifiers.record_key as left_node, identifiers.identifier_key as right_node
-        from _clusters_identifiers as identifiers
-        anti join _clusters_guards as guards using (identifier_key)
-        union all
-        select left_record_key, right_record_key from _clusters_fuzzy
-    """
-    components, _passes = connected_components(session, edges)
+    clusters, split = cluster_records(
+        session,
+        records="_clusters_records",
+        identifiers="_clusters_identifiers",
+        guards="_clusters_guards",
+        fuzzy="_clusters_fuzzy",
+        limits=dict(meta["max_values_per_profile"]),
+    )
     return session.sql(
         f"""
-        select
-            records.record_key,
-            coalesce(components.component, records.record_key) as cluster_key
-        from _clusters_records as records
-        left join {components} as components on records.record_key = components.node
+        select clusters.record_key, clusters.cluster_key, split.identifier_key as split_off_by
+        from {clusters} as clusters
+        left join (
+            select identifiers.record_key, min(split.identifier_key) as identifier_key
+            from _clusters_identifiers as identifiers
+            inner join {split} as split using (identifier_key)
+            group by identifiers.record_key
+        ) as split using (record_key)
         """
     )

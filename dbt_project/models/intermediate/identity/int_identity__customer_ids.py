@@ -23,5 +23,5 @@ def model(dbt, session):
     if exists:
         session.execute(f"create or replace temp table _ids_previous_run as select * from {this}")
         previous = "_ids_previous_run"
-    assignments, _changes = assign_customer_ids(session, "_ids_clusters", previous)
+    assignments = assign_customer_ids(session, "_ids_clusters", previous)
     return session.sql(f"select * from {assignments}")

@@ -38,8 +38,10 @@ usage as (
         identifiers.identifier_type,
         identifiers.identifier_value,
         count(distinct identifiers.record_key) as record_count,
-        case when identifiers.identifier_type = 'phone'
-            then phone_kind(identifiers.identifier_value) end as phone_kind,
+        case
+            when identifiers.identifier_type = 'phone'
+                then phone_kind(identifiers.identifier_value)
+        end as phone_kind,
         count(distinct records.birth_date) as birth_date_count
     from identifiers
     left join records
@@ -54,7 +56,7 @@ limits as (
         usage.*,
         case usage.identifier_type
             {%- for identifier_type, limit in var('identity_max_records_per_identifier').items() %}
-            when '{{ identifier_type }}' then {{ limit }}
+                when '{{ identifier_type }}' then {{ limit }}
             {%- endfor %}
         end as record_limit
     from usage
@@ -70,8 +72,9 @@ name_conflicts as (
         count(*) as conflicting_pairs
     from identifiers as left_side
     inner join identifiers as right_side
-        on left_side.identifier_key = right_side.identifier_key
-        and left_side.record_key < right_side.record_key
+        on
+            left_side.identifier_key = right_side.identifier_key
+            and left_side.record_key < right_side.record_key
     inner join records as left_record
         on left_side.record_key = left_record.record_key
     inner join records as right_record

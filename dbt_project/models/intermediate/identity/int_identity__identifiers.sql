@@ -5,13 +5,20 @@ with
 unioned as (
 
     select * from {{ ref('stg_crm__identifiers') }}
-    union all select * from {{ ref('stg_shop__identifiers') }}
-    union all select * from {{ ref('stg_web__identifiers') }}
-    union all select * from {{ ref('stg_newsletter__identifiers') }}
-    union all select * from {{ ref('stg_subscriptions__identifiers') }}
-    union all select * from {{ ref('stg_surveys__identifiers') }}
-    union all select * from {{ ref('stg_support__identifiers') }}
-    union all select * from {{ ref('stg_social__identifiers') }}
+    union all
+    select * from {{ ref('stg_shop__identifiers') }}
+    union all
+    select * from {{ ref('stg_web__identifiers') }}
+    union all
+    select * from {{ ref('stg_newsletter__identifiers') }}
+    union all
+    select * from {{ ref('stg_subscriptions__identifiers') }}
+    union all
+    select * from {{ ref('stg_surveys__identifiers') }}
+    union all
+    select * from {{ ref('stg_support__identifiers') }}
+    union all
+    select * from {{ ref('stg_social__identifiers') }}
 
 ),
 

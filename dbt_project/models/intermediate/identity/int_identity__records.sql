@@ -137,8 +137,10 @@ identifier_only as (
     select
         identifiers.source,
         identifiers.record_id,
-        max(case when identifiers.identifier_type = 'email' and identifiers.is_identifier_valid
-            then identifiers.identifier_value end) as email,
+        max(case
+            when identifiers.identifier_type = 'email' and identifiers.is_identifier_valid
+                then identifiers.identifier_value
+        end) as email,
         max(identifiers.observed_at) as observed_at
     from (
         select * from {{ ref('stg_web__identifiers') }}
@@ -175,12 +177,18 @@ identifier_only_records as (
 unioned as (
 
     select * from crm
-    union all select * from shop_accounts
-    union all select * from guest_orders
-    union all select * from newsletter
-    union all select * from subscriptions
-    union all select * from support
-    union all select * from identifier_only_records
+    union all
+    select * from shop_accounts
+    union all
+    select * from guest_orders
+    union all
+    select * from newsletter
+    union all
+    select * from subscriptions
+    union all
+    select * from support
+    union all
+    select * from identifier_only_records
 
 ),
 

@@ -1,0 +1,76 @@
+-- Every join identity resolution refused, one row per identifier: those the guards set aside
+-- (junk and household mailboxes, landlines, identifiers of too many records or of different
+-- people) and those a per-profile limit split off (records of one identifier that ended up in
+-- different profiles). Counts only; the identifier is named by type and a hash, not its value.
+with
+
+guards as (
+
+    select * from {{ ref('int_identity__identifier_guards') }}
+
+),
+
+identifiers as (
+
+    select * from {{ ref('int_identity__identifiers') }}
+
+),
+
+clusters as (
+
+    select * from {{ ref('int_identity__clusters') }}
+
+),
+
+split_by_limits as (
+
+    select
+        identifiers.identifier_key,
+        any_value(identifiers.identifier_type) as identifier_type,
+        'profile_limit' as skip_reason,
+        count(distinct identifiers.record_key) as records,
+        count(distinct clusters.cluster_key) as profiles
+    from identifiers
+    inner join clusters
+        on identifiers.record_key = clusters.record_key
+    anti join guards
+        on identifiers.identifier_key = guards.identifier_key
+    group by identifiers.identifier_key
+    having count(distinct clusters.cluster_key) > 1
+
+),
+
+guarded as (
+
+    select
+        guards.identifier_key,
+        guards.identifier_type,
+        guards.guard_reason as skip_reason,
+        guards.record_count as records,
+        count(distinct clusters.cluster_key) as profiles
+    from guards
+    inner join identifiers
+        on guards.identifier_key = identifiers.identifier_key
+    inner join clusters
+        on identifiers.record_key = clusters.record_key
+    group by guards.identifier_key, guards.identifier_type, guards.guard_reason, guards.record_count
+
+),
+
+final as (
+
+    select
+        md5(unioned.identifier_key) as identifier_hash,
+        unioned.identifier_type,
+        unioned.skip_reason,
+        unioned.records,
+        unioned.profiles
+    from (
+        select * from guarded
+        union all
+        select * from split_by_limits
+    ) as unioned
+
+)
+
+select * from final

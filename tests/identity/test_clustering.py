@@ -91,3 +91,18 @@ def test_a_chain_that_mixes_birth_dates_loses_its_shared_contacts_but_not_its_ac
         ("email:shared@x.it", "birth_date"),
         ("phone:+393331234567", "birth_date"),
     ]
+
+
+def test_two_emails_of_one_person_end_in_one_profile():
+    clusters, split = _cluster(
+        [("crm:1", "1980-01-02"), ("shop_account:7", "1980-01-02"), ("newsletter:n", None)],
+        [
+            ("crm:1", "email", "email:mario@work.it"),
+            ("crm:1", "phone", "phone:+393331234567"),
+            ("shop_account:7", "email", "email:mario@gmail.com"),
+            ("shop_account:7", "phone", "phone:+393331234567"),
+            ("newsletter:n", "email", "email:mario@gmail.com"),
+        ],
+    )
+    assert len(set(clusters.values())) == 1
+    assert split == []

@@ -1,8 +1,9 @@
 """``cdp-bench``: time and peak memory of generating, loading and staging a data set.
 
 Each step runs in a child process so that its peak resident memory is its own (``wait4``).
-The staging step (``dbt seed`` and ``dbt run`` of the staging and audit models) also prints the
-slowest models and the throughput of the Python phone function on every raw phone.
+The staging step (``dbt seed``, ``dbt run`` of staging) also prints the throughput of the
+Python phone function on every raw phone; the identity step runs identity resolution and the
+profile marts. Both print their slowest models.
 
     cdp-bench --persons 100000 --days 30
 """
@@ -77,7 +78,11 @@ PHONE_INPUTS = """
 """
 
 
-def _step_stage(ns: argparse.Namespace) -> None:
+STAGING = ["staging", "standardization_report"]
+IDENTITY = ["intermediate", "marts", "identity_quality", "identity_skipped_joins"]
+
+
+def _step_dbt(ns: argparse.Namespace) -> None:
     import duckdb
     from dbt.cli.main import dbtRunner
 
@@ -96,12 +101,19 @@ def _step_stage(ns: argparse.Namespace) -> None:
     runner = dbtRunner()
     models = []
     started = time.perf_counter()
-    for command in (["seed"], ["run", "--select", "staging", "audit"]):
+    commands = [["run", "--select", *ns.select]]
+    if ns.seed_first:
+        commands.insert(0, ["seed"])
+    for command in commands:
         result = runner.invoke([*command, *common])
         if not result.success:
             raise SystemExit(f"dbt {command[0]} failed: {result.exception}")
         models += [(r.node.name, r.execution_time) for r in result.result]
     dbt_seconds = time.perf_counter() - started
+    figures = {"dbt_seconds": dbt_seconds, "models": sorted(models, key=lambda m: -m[1])}
+    if not ns.phones:
+        print(json.dumps(figures))
+        return
 
     # The phone function alone, on every raw phone, with an empty cache.
     con = duckdb.connect(ns.warehouse)
@@ -120,8 +132,7 @@ def _step_stage(ns: argparse.Namespace) -> None:
     print(
         json.dumps(
             {
-                "dbt_seconds": dbt_seconds,
-                "models": sorted(models, key=lambda m: -m[1]),
+                **figures,
                 "phones": inputs[0],
                 "distinct_phones": inputs[1],
                 "valid_phones": valid,
@@ -142,9 +153,12 @@ def main(argv: list[str] | None = None) -> int:
     load = sub.add_parser("load")
     load.add_argument("--landing", required=True)
     load.add_argument("--warehouse", required=True)
-    stage = sub.add_parser("stage")
+    stage = sub.add_parser("dbt")
     stage.add_argument("--warehouse", required=True)
     stage.add_argument("--target", required=True)
+    stage.add_argument("--select", nargs="+", required=True)
+    stage.add_argument("--seed-first", action="store_true", help="dbt seed before the run")
+    stage.add_argument("--phones", action="store_true", help="then time the phone function")
     parser.add_argument("--persons", type=int, default=5000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=42)
@@ -157,8 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     if ns.step == "load":
         _step_load(ns)
         return 0
-    if ns.step == "stage":
-        _step_stage(ns)
+    if ns.step == "dbt":
+        _step_dbt(ns)
         return 0
 
     work = Path(ns.dir).absolute() / f"p{ns.persons}_d{ns.days}_s{ns.seed}"
@@ -187,9 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     load_args = ["load", f"--landing={work / 'landing'}", f"--warehouse={warehouse}"]
     loaded = step("raw load", load_args)
     step("reload (no change)", load_args)
-    staged = step(
-        "staging (dbt)", ["stage", f"--warehouse={warehouse}", f"--target={work / 'dbt_target'}"]
-    )
+    dbt_args = ["dbt", f"--warehouse={warehouse}", f"--target={work / 'dbt_target'}"]
+    staged = step("staging (dbt)", [*dbt_args, "--seed-first", "--phones", "--select", *STAGING])
+    resolved = step("identity (dbt)", [*dbt_args, "--select", *IDENTITY])
     warehouse_mb = warehouse.stat().st_size / 2**20
     print()
     print(f"landing zone   {landing_mb:,.0f} MiB")
@@ -200,9 +214,10 @@ def main(argv: list[str] | None = None) -> int:
         f"failed {loaded.get('failed', 0)})"
     )
     print()
-    print(f"dbt seed + run of staging and audit: {staged['dbt_seconds']:.1f} s; slowest models:")
-    for name, seconds in staged["models"][:8]:
-        print(f"  {name:<40}{seconds:>8.1f} s")
+    for label, figures in (("staging", staged), ("identity", resolved)):
+        print(f"dbt {label}: {figures['dbt_seconds']:.1f} s; slowest models:")
+        for name, seconds in figures["models"][:6]:
+            print(f"  {name:<40}{seconds:>8.1f} s")
     phones, seconds = staged["phones"], staged["phone_seconds"]
     print(
         f"phone_to_e164 on every raw phone: {phones:,} phones "

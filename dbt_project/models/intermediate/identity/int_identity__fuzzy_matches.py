@@ -1,0 +1,17 @@
+"""Pairs of records the probabilistic matcher judged to be one person: one row per pair.
+
+A Splink (Fellegi–Sunter) model on the named records of int_identity__records, trained
+without labels on every run, keeps pairs whose match probability reaches 0.99 and that pass
+the household rules (cdp.identity.fuzzy; docs/identity_fuzzy.md). Columns: left_record_key <
+right_record_key, match_probability, match_weight, the blocking rule that found the pair, and
+the level each comparison reached (first_name_level, …) for audit.
+"""
+
+from cdp.identity.fuzzy import fuzzy_matches
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    dbt.ref("int_identity__records").create_view("_fuzzy_records")
+    pairs, _model = fuzzy_matches(session, "_fuzzy_records")
+    return session.sql(f"select * from {pairs}")

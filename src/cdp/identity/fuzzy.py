@@ -1,0 +1,777 @@
+"""Probabilistic (fuzzy) record matching with Splink 5 on DuckDB.
+
+The deterministic step joins records that share an identifier (e-mail, phone, account, …). This
+step finds pairs of records of one person that share none: the same person in two systems with
+different e-mails, a CRM contact typed twice with a typo or with first and last name swapped, a
+person who moved and changed e-mail. It is a Fellegi–Sunter model (Splink); docs/identity_fuzzy.md
+explains every choice.
+
+1. **Prepare** comparison columns from the records that carry a first or a last name (lower
+   case, accents stripped, punctuation dropped): names, birth date, postcode, street, city,
+   e-mail, the e-mail's local part when it says more than the names, phone digits. A missing
+   last name is read from an e-mail made of the first name and a last name.
+2. **Block**: candidate pairs come from a few equality rules (``BLOCKING_RULES``) whose blocks
+   stay small on millions of records. The number of comparisons is estimated before predicting
+   and checked against a budget.
+3. **Train without labels**, on the records as typed (no inferred last name): the prior from
+   high-precision deterministic rules and an assumed recall, u by random sampling, m by
+   expectation maximisation on two blocking rules, then smoothing (``_smoothed``). Tests can
+   pass preset parameters instead (``FuzzyConfig.preset``).
+4. **Predict**, keep the pairs whose posterior match probability reaches 0.99, and apply the
+   hard rules (``no_match_sql``) that a model of conditionally independent fields cannot learn,
+   since the members of a household agree on surname, address, landline and family mailbox all
+   at once: different first names never match; nor different birth dates within one source;
+   nor, within a household, first names one typing error apart without a personal attribute
+   agreeing. A record matched to two records that cannot be one person is ambiguous: all its
+   pairs are dropped.
+
+Splink works on a private in-memory DuckDB connection, so that none of its working tables touch
+the caller's database; the prepared records go in and the accepted pairs come back as Arrow
+streams, into a temporary table on the caller's connection.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+PAIRS_TABLE = "_fuzzy_matches"
+
+# --------------------------------------------------------------------------------------------
+# Preparation
+
+
+def _clean_name(column: str) -> str:
+    """Lower case, accents stripped, anything but letters a space; NULL when empty."""
+    folded = f"translate(replace(lower(trim({column})), 'ß', 'ss'), 'øłđæœ', 'olde')"
+    return (
+        "nullif(trim(regexp_replace(regexp_replace(strip_accents("
+        f"{folded}), '[^a-z ]+', ' ', 'g'), '\\s+', ' ', 'g')), '')"
+    )
+
+
+def _clean_street(column: str) -> str:
+    """Street in one spelling: common abbreviations written out, punctuation dropped."""
+    text = f"replace(lower(strip_accents(trim({column}))), 'ß', 'ss')"
+    for pattern, replacement in (
+        (r"\bv\.?\s?le\b\.?", "viale "),
+        (r"\bp\.?\s?za\b\.?", "piazza "),
+        (r"\bc/\s*", "calle "),
+        (r"str\.", "strasse "),
+        (r"\bav\.", "avenue "),
+        (r"\bbd\.?\b", "boulevard "),
+    ):
+        text = f"regexp_replace({text}, '{pattern}', '{replacement}', 'g')"
+    return (
+        f"nullif(trim(regexp_replace(regexp_replace({text}, '[^a-z0-9]+', ' ', 'g'), "
+        "'\\s+', ' ', 'g')), '')"
+    )
+
+
+def _strip_names(column: str) -> str:
+    """``column`` with the words of the record's first and last name taken out."""
+    for name in ("first_name", "last_name"):
+        for word in (1, 2, 3):
+            column = f"replace({column}, coalesce(split_part({name}, ' ', {word}), ''), '')"
+    return column
+
+
+# Countries whose postcodes are five digits: a four-digit one lost its leading zero in a
+# spreadsheet.
+FIVE_DIGIT_POSTCODES = ("IT", "DE", "FR", "ES", "US")
+
+
+def prepare_sql(records: str, max_block_records: int, *, infer_last_names: bool = True) -> str:
+    """SQL selecting the comparison columns of the named records of table ``records``; with
+    ``infer_last_names``, a last name missing is read from an e-mail made of the first name
+    and a last name (``knut.margraf@…``)."""
+    five_digits = ", ".join(f"'{code}'" for code in FIVE_DIGIT_POSTCODES)
+    return f"""
+        with cleaned as (
+            select
+                record_key,
+                source,
+                {_clean_name("first_name")} as first_name,
+                {_clean_name("last_name")} as last_name,
+                birth_date,
+                nullif(upper(regexp_replace(postcode, '[^A-Za-z0-9]', '', 'g')), '')
+                    as postcode_raw,
+                {_clean_street("street")} as street,
+                {_clean_name("city")} as city,
+                nullif(upper(trim(country_code)), '') as country_code,
+                nullif(lower(trim(email)), '') as email,
+                nullif(regexp_replace(phone, '[^0-9]', '', 'g'), '') as phone
+            from {records}
+        ),
+        named as (
+            select
+                * exclude (postcode_raw),
+                case
+                    when country_code in ({five_digits})
+                        and regexp_full_match(postcode_raw, '[0-9]{{4}}')
+                        then '0' || postcode_raw
+                    else postcode_raw
+                end as postcode,
+                nullif(split_part(email, '@', 1), '') as email_local,
+                regexp_replace(split_part(email, '@', 1), '[^a-z]', '', 'g') as local_letters,
+                replace(first_name, ' ', '') as first_letters
+            from cleaned
+            where first_name is not null or last_name is not null
+        ),
+        inferred as (
+            -- A record with a first name but no last name whose e-mail is the first name and
+            -- a last name (knut.margraf@…, margraf.knut77@…): that last name.
+            select
+                * exclude (last_name, first_letters),
+                coalesce(last_name, case
+                    when not {str(infer_last_names).lower()} then null
+                    when length(local_letters) < length(first_letters) + 3 then null
+                    when starts_with(local_letters, first_letters)
+                        then substr(local_letters, length(first_letters) + 1)
+                    when ends_with(local_letters, first_letters)
+                        then left(local_letters, length(local_letters) - length(first_letters))
+                end) as last_name
+            from named
+        ),
+        handles as (
+            -- The e-mail's local part when it says more than the names: namesakes have the
+            -- same name-made local part at different providers (anna.rossi@…), so only digits
+            -- or other letters in it are evidence of their own.
+            select
+                * exclude (local_letters),
+                case when regexp_matches(email_local, '[0-9]')
+                    or length({_strip_names("local_letters")}) > 1
+                    then email_local
+                end as email_handle
+            from inferred
+        )
+        select
+            *,
+            -- both names in either order, and their initials: keys robust to a swap
+            case when first_name is not null and last_name is not null
+                then least(first_name, last_name) || '|' || greatest(first_name, last_name)
+            end as name_key,
+            case when first_name is not null and last_name is not null
+                then least(left(first_name, 1), left(last_name, 1))
+                    || greatest(left(first_name, 1), left(last_name, 1))
+            end as name_initials,
+            -- identifiers shared by more records than an identifier may join are no block
+            case when count(*) over (partition by email_local) <= {max_block_records}
+                then email_local end as email_local_block,
+            case when count(*) over (partition by phone) <= {max_block_records}
+                then phone end as phone_block
+        from handles
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# Model: comparisons, blocking rules, training rules
+
+#: Jaro–Winkler similarity of two spellings of one street (abbreviations are written out).
+STREET_SIMILARITY = 0.92
+
+COMPARED_COLUMNS = (
+    "first_name",
+    "last_name",
+    "birth_date",
+    "postcode",
+    "street",
+    "city",
+    "email",
+    "email_local",
+    "email_handle",
+    "phone",
+)
+
+# Column references: ``"{}_l"`` / ``"{}_r"`` inside Splink's comparison levels,
+# ``"l.{}"`` / ``"r.{}"`` in joins of prepared records.
+SPLINK_SIDES = ("{}_l", "{}_r")
+
+
+def _one_edit(a: str, b: str) -> str:
+    """Damerau–Levenshtein distance at most 1 (the length test first: it is cheap)."""
+    return f"(abs(length({a}) - length({b})) <= 1 and damerau_levenshtein({a}, {b}) <= 1)"
+
+
+def _typo_sql(column: str, sides: tuple[str, str] = SPLINK_SIDES) -> str:
+    """At most one typing error: a letter swapped with the next, dropped, doubled or changed
+    (accents are already stripped)."""
+    a, b = (side.format(column) for side in sides)
+    return _one_edit(a, b)
+
+
+def _gender_variant_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
+    """Two first names one edit apart that are a name's male and female forms, not a typo:
+    another final vowel (``mario`` / ``maria``, ``simone`` / ``simona``) or an ``a`` or ``e``
+    added (``daniel`` / ``daniela``, ``louis`` / ``louise``). Couples and siblings bear them."""
+    a, b = (side.format("first_name") for side in sides)
+    vowels = "('a', 'e', 'i', 'o')"
+    return (
+        f"(length({a}) = length({b}) "
+        f"and substr({a}, 1, length({a}) - 1) = substr({b}, 1, length({b}) - 1) "
+        f"and right({a}, 1) in {vowels} and right({b}, 1) in {vowels}) "
+        f"or {a} in ({b} || 'a', {b} || 'e') or {b} in ({a} || 'a', {a} || 'e')"
+    )
+
+
+def _swapped_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
+    """First and last name typed the wrong way round (allowing a typing error in each)."""
+    (fl, ll), (fr, lr) = ((s.format("first_name"), s.format("last_name")) for s in sides)
+    return (
+        f"{fl} is not null and {ll} is not null and {fr} is not null and {lr} is not null "
+        f"and {_one_edit(fl, lr)} and {_one_edit(ll, fr)}"
+    )
+
+
+def _abbreviated_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
+    """One first name abbreviates the other: its leading words (``andres`` / ``andres
+    felipe``), an initial (``m`` / ``mario``), or a second name's initial (``hans d`` /
+    ``hans dieter``)."""
+    a, b = (side.format("first_name") for side in sides)
+    second_a, second_b = f"split_part({a}, ' ', 2)", f"split_part({b}, ' ', 2)"
+    return (
+        f"starts_with({a} || ' ', {b} || ' ') or starts_with({b} || ' ', {a} || ' ') "
+        f"or (length({a}) = 1 and {a} = left({b}, 1)) "
+        f"or (length({b}) = 1 and {b} = left({a}, 1)) "
+        f"or (split_part({a}, ' ', 1) = split_part({b}, ' ', 1) "
+        f"and (length({second_a}) = 1 or length({second_b}) = 1) "
+        f"and left({second_a}, 1) = left({second_b}, 1))"
+    )
+
+
+def _contained_sql(column: str, sides: tuple[str, str] = SPLINK_SIDES) -> str:
+    """One name is whole words of the other (``arnau`` / ``arnau duque``)."""
+    a, b = (side.format(column) for side in sides)
+    return (
+        f"contains(' ' || {a} || ' ', ' ' || {b} || ' ') "
+        f"or contains(' ' || {b} || ' ', ' ' || {a} || ' ')"
+    )
+
+
+def first_names_conflict_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
+    """True when two records' first names cannot be one person's: both known, and neither
+    equal, nor one typing error apart (but not a name's male and female forms), nor one an
+    abbreviation of the other, nor first and last name typed the wrong way round. It is the
+    first-name comparison's ``else`` level."""
+    a, b = (side.format("first_name") for side in sides)
+    return (
+        f"({a} is not null and {b} is not null and {a} <> {b} "
+        f"and not ({_typo_sql('first_name', sides)} and not ({_gender_variant_sql(sides)})) "
+        f"and not ({_abbreviated_sql(sides)}) "
+        f"and not ({_swapped_sql(sides)}))"
+    )
+
+
+def birth_dates_conflict_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
+    """True when two records of one source system carry different birth dates."""
+    (sa, da), (sb, db) = ((s.format("source"), s.format("birth_date")) for s in sides)
+    return f"({sa} = {sb} and {da} is not null and {db} is not null and {da} <> {db})"
+
+
+def household_typo_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
+    """True for two records of one household (the same last name, and the same street or
+    phone) whose first names are only one typing error apart (``mario`` / ``marco``) while no
+    personal attribute agrees: the birth date, or an e-mail that bears one of the first names
+    (a family mailbox does not). Surname, address and landline are the household's, so they
+    cannot tell a typo from a relative: the pair is no match."""
+    col = {name: tuple(side.format(name) for side in sides) for name in COMPARED_COLUMNS}
+    (fa, fb), (la, lb) = col["first_name"], col["last_name"]
+    (pa, pb), (sa, sb), (ta, tb) = col["postcode"], col["street"], col["phone"]
+    (da, db), (ea, eb) = col["birth_date"], col["email_local"]
+    local = f"regexp_replace({ea}, '[^a-z]', '', 'g')"
+    return (
+        f"({la} = {lb} "
+        f"and (({pa} = {pb} and jaro_winkler_similarity({sa}, {sb}) >= {STREET_SIMILARITY}) "
+        f"or {ta} = {tb}) "
+        f"and {fa} <> {fb} and {_typo_sql('first_name', sides)} "
+        f"and not ({_swapped_sql(sides)}) and not ({_abbreviated_sql(sides)}) "
+        f"and not coalesce({da} = {db}, false) "
+        f"and not coalesce({ea} = {eb} and (contains({local}, replace({fa}, ' ', '')) "
+        f"or contains({local}, replace({fb}, ' ', ''))), false))"
+    )
+
+
+def no_match_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
+    """The hard rules: true when two records cannot be one person, whatever the model says."""
+    return (
+        f"coalesce({first_names_conflict_sql(sides)} or {birth_dates_conflict_sql(sides)} "
+        f"or {household_typo_sql(sides)}, false)"
+    )
+
+
+@dataclass(frozen=True)
+class Level:
+    """One comparison level: a short name (for audit columns and presets), a SQL condition on
+    the ``_l``/``_r`` columns, and how it is treated."""
+
+    name: str
+    sql: str
+    null: bool = False
+    tf_column: str | None = None
+    tf_on_this_level: bool = False
+
+
+def comparison_levels() -> dict[str, list[Level]]:
+    """The model's comparisons, most to least similar, each ending in its ``else`` level.
+
+    Fields that follow from others are left out, since the model multiplies the evidence of
+    its comparisons as if independent: the country (names and addresses are national), and an
+    e-mail's local part that is merely similar (it is built from the names).
+    """
+    ymd = "strftime(birth_date{side}, '%Y%m%d')"
+    return {
+        "first_name": [
+            Level("null", "first_name_l is null or first_name_r is null", null=True),
+            Level("exact", "first_name_l = first_name_r", tf_column="first_name"),
+            Level("swapped", _swapped_sql()),
+            Level("typo", f"{_typo_sql('first_name')} and not ({_gender_variant_sql()})"),
+            Level("abbreviated", _abbreviated_sql()),
+            # different first names: never a match (a hard rule, see first_names_conflict_sql)
+            Level("else", "else"),
+        ],
+        "last_name": [
+            Level("null", "last_name_l is null or last_name_r is null", null=True),
+            Level("exact", "last_name_l = last_name_r", tf_column="last_name"),
+            # a swap is evidence of both names at once: it is weighed under first_name
+            Level("swapped", _swapped_sql(), null=True),
+            Level("typo", _typo_sql("last_name")),
+            Level("contained", _contained_sql("last_name")),
+            Level("else", "else"),
+        ],
+        "birth_date": [
+            Level("null", "birth_date_l is null or birth_date_r is null", null=True),
+            Level("exact", "birth_date_l = birth_date_r"),
+            Level(
+                "typo",
+                f"damerau_levenshtein({ymd.format(side='_l')}, {ymd.format(side='_r')}) <= 1 "
+                "or (year(birth_date_l) = year(birth_date_r) "
+                "and month(birth_date_l) = day(birth_date_r) "
+                "and day(birth_date_l) = month(birth_date_r))",
+            ),
+            Level("else", "else"),
+        ],
+        "address": [
+            Level(
+                "null",
+                "(postcode_l is null and city_l is null) "
+                "or (postcode_r is null and city_r is null)",
+                null=True,
+            ),
+            Level(
+                "same_street",
+                "postcode_l = postcode_r "
+                f"and jaro_winkler_similarity(street_l, street_r) >= {STREET_SIMILARITY}",
+            ),
+            Level("same_postcode", "postcode_l = postcode_r"),
+            Level("same_city", "city_l = city_r"),
+            Level("else", "else"),
+        ],
+        "email": [
+            Level("null", "email_l is null or email_r is null", null=True),
+            Level("exact", "email_l = email_r", tf_column="email"),
+            Level(
+                "same_local",
+                "email_handle_l = email_handle_r",
+                tf_column="email_handle",
+                tf_on_this_level=True,
+            ),
+            # the same local part made of the names only: no evidence beyond the names
+            Level("same_name_local", "email_local_l = email_local_r", null=True),
+            Level("else", "else"),
+        ],
+        "phone": [
+            Level("null", "phone_l is null or phone_r is null", null=True),
+            Level("exact", "phone_l = phone_r"),
+            Level("else", "else"),
+        ],
+    }
+
+
+#: Candidate pairs: a pair is scored when any rule holds. Each rule's blocks stay small on
+#: millions of records (a birth date and two initials; a full name; a surname and two letters of
+#: the first name; …); the identifier rules skip values shared by many records.
+BLOCKING_RULES: list[tuple[str, ...]] = [
+    ("birth_date", "name_initials"),
+    ("name_key",),
+    ("last_name", "substr(first_name, 1, 2)"),
+    ("first_name", "substr(last_name, 1, 3)"),
+    ("postcode", "first_name"),
+    ("postcode", "last_name"),
+    ("email_local_block",),
+    ("phone_block",),
+]
+
+#: High-precision rules for the prior: same full name and one more strong attribute.
+PRIOR_RULES: list[str] = [
+    "l.first_name = r.first_name and l.last_name = r.last_name and l.birth_date = r.birth_date",
+    "l.name_key = r.name_key and l.email = r.email",
+    "l.name_key = r.name_key and l.phone = r.phone",
+    "l.name_key = r.name_key and l.postcode = r.postcode and l.street = r.street",
+]
+
+#: Expectation maximisation sessions; each estimates the m-probabilities of the comparisons
+#: that do not use its columns (birth date: names, address, contact; names: the rest).
+EM_RULES: list[tuple[str, ...]] = [("birth_date",), ("first_name", "last_name")]
+
+
+@dataclass(frozen=True)
+class FuzzyConfig:
+    """Settings of the fuzzy matcher. The defaults are the production ones."""
+
+    #: posterior match probability a pair needs (match weight log2(p / (1 - p)) = 6.6)
+    threshold_match_probability: float = 0.99
+    #: recall assumed for ``PRIOR_RULES`` when estimating the prior
+    prior_rules_recall: float = 0.6
+    #: an e-mail local part or phone held by more records blocks nothing
+    max_block_records: int = 20
+    #: random pairs sampled for the u-probabilities
+    u_max_pairs: float = 1e7
+    #: blocked pairs used per EM session at most
+    em_max_pairs: float = 5e6
+    #: refuse to predict when blocking would generate more comparisons than this
+    max_comparisons: float = 5e8
+    #: records per prediction chunk (each side): bounds memory on large inputs
+    chunk_records: int = 1_000_000
+    seed: int = 42
+    #: preset parameters instead of training: ``{"prior": p, comparison: {level: (m, u)}}``
+    preset: Mapping[str, Any] | None = None
+
+
+@dataclass
+class FuzzyModel:
+    """What one run learned and did, for the log and the docs."""
+
+    records: int = 0
+    prior: float = 0.0
+    comparisons_estimated: int = 0
+    comparisons_by_rule: list[tuple[str, int]] = field(default_factory=list)
+    pairs_scored_over_threshold: int = 0
+    pairs_vetoed: int = 0
+    pairs_ambiguous: int = 0
+    pairs: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def match_weights(self) -> dict[str, dict[str, float]]:
+        """Match weight (log2 m/u) of every trained level, by comparison and level name."""
+        out: dict[str, dict[str, float]] = {}
+        for comparison in self.settings.get("comparisons", []):
+            levels = {}
+            for level in comparison["comparison_levels"]:
+                m, u = level.get("m_probability"), level.get("u_probability")
+                if m and u:
+                    levels[level["label_for_charts"]] = math.log2(m / u)
+            out[comparison["output_column_name"]] = levels
+        return out
+
+
+def build_settings(config: FuzzyConfig) -> SettingsCreator:
+    """The Splink settings: comparisons from ``comparison_levels``, blocking rules, prior."""
+    preset = config.preset or {}
+    comparisons = []
+    for name, levels in comparison_levels().items():
+        creators = []
+        for level in levels:
+            creator = cll.ElseLevel() if level.sql == "else" else cll.CustomLevel(level.sql)
+            options: dict[str, Any] = {"label_for_charts": level.name}
+            if level.null:
+                options["is_null_level"] = True
+            if level.tf_column:
+                options["tf_adjustment_column"] = level.tf_column
+                if level.tf_on_this_level:
+                    options["disable_tf_exact_match_detection"] = True
+            if name in preset and level.name in preset[name]:
+                options["m_probability"], options["u_probability"] = preset[name][level.name]
+            creators.append(creator.configure(**options))
+        comparisons.append(cl.CustomComparison(creators, output_column_name=name))
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="record_key",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=[block_on(*rule) for rule in BLOCKING_RULES],
+        probability_two_random_records_match=preset.get("prior", 1e-4),
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=False,
+        max_iterations=25,
+        em_convergence=1e-4,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Run
+
+
+class FuzzyBudgetError(RuntimeError):
+    """Blocking would generate more comparisons than ``FuzzyConfig.max_comparisons``."""
+
+
+PAIR_COLUMNS = """
+    left_record_key varchar,
+    right_record_key varchar,
+    match_probability double,
+    match_weight double,
+    blocking_rule varchar,
+    {levels}
+"""
+
+
+def _pairs_schema() -> str:
+    levels = ",\n    ".join(f"{name}_level varchar" for name in comparison_levels())
+    return PAIR_COLUMNS.format(levels=levels)
+
+
+def _level_name_sql(name: str, levels: list[Level]) -> str:
+    """SQL naming the level of comparison ``name`` from its gamma value. Splink numbers the
+    levels that are not null levels from the top, n-1 down to 0 (the ``else`` level); null
+    levels are -1 (no evidence either way), shown as ``-``."""
+    graded = [level for level in levels if not level.null]
+    whens = " ".join(
+        f"when {len(graded) - 1 - index} then '{level.name}'" for index, level in enumerate(graded)
+    )
+    return f"case gamma_{name} {whens} else '-' end"
+
+
+def _smoothed(
+    settings: dict[str, Any], matches: float, sampled_pairs: float
+) -> tuple[dict[str, Any], list[str]]:
+    """Regularise the trained parameters, ``matches`` being the number of matching pairs the
+    m-probabilities were estimated from and ``sampled_pairs`` the random pairs behind u.
+
+    - EM gives m = 0 (a weight of minus infinity) to a level where it saw no match, and no m
+      at all to a level no training pair reached. Add-one (Laplace) smoothing replaces m by
+      (m * matches + 1) / (matches + levels): finite, and trained levels barely move.
+    - A level random sampling never reached has no u: it gets the rule-of-three upper bound
+      3 / sampled_pairs, which understates its evidence rather than inventing it.
+    - A level with less than one match observed may count against a pair, never for it: its m
+      is at most its u (weight at most 0), since absent evidence is no evidence of a match.
+    """
+    notes = []
+    for comparison in settings["comparisons"]:
+        name = comparison["output_column_name"]
+        levels = [
+            level for level in comparison["comparison_levels"] if not level.get("is_null_level")
+        ]
+        for level in levels:
+            m = level.get("m_probability") or 0.0
+            u = level.get("u_probability") or 3 / sampled_pairs
+            smoothed = (m * matches + 1) / (matches + len(levels))
+            if m * matches < 1:
+                smoothed = min(smoothed, u)
+                notes.append(f"{name}.{level['label_for_charts']} (no match seen)")
+            if "u_probability" not in level:
+                notes.append(f"{name}.{level['label_for_charts']} (no u: 3/{sampled_pairs:,.0f})")
+            level["m_probability"], level["u_probability"] = smoothed, u
+    return settings, notes
+
+
+def _train(
+    linker: Linker, config: FuzzyConfig, records: int, log: Callable[[str], None]
+) -> dict[str, Any]:
+    """Estimate the prior, u and m; returns the trained model (a Splink settings dict)."""
+    linker.training.estimate_probability_two_random_records_match(
+        PRIOR_RULES, recall=config.prior_rules_recall
+    )
+    prior = linker.misc.save_model_to_json()["probability_two_random_records_match"]
+    log(f"prior from deterministic rules (recall {config.prior_rules_recall}): {prior:.3g}")
+    linker.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=config.seed)
+    expected_matches = []
+    for rule in EM_RULES:
+        session = linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on(*rule),
+            max_pairs=config.em_max_pairs,
+            record_sample_proportion=min(1.0, max(0.01, 100_000 / max(records, 1))),
+        )
+        pairs = linker.blocking_analysis.count_comparisons_from_blocking_rules(
+            [block_on(*rule)], record_sample_proportion=min(1.0, 300_000 / max(records, 1))
+        )[0]["marginal_comparison_count"]
+        share = session.core_model_settings.probability_two_random_records_match
+        expected_matches.append(min(pairs, config.em_max_pairs) * share)
+        log(f"EM on {'+'.join(rule)}: {pairs:,} pairs, {share:.1%} matches")
+    sampled_pairs = min(config.u_max_pairs, records * (records - 1) / 2)
+    settings, notes = _smoothed(
+        linker.misc.save_model_to_json(), min(expected_matches), sampled_pairs
+    )
+    if notes:
+        log(f"levels smoothed: {', '.join(notes)}")
+    return settings
+
+
+def _match(
+    work: duckdb.DuckDBPyConnection,
+    config: FuzzyConfig,
+    model: FuzzyModel,
+    log: Callable[[str], None],
+) -> duckdb.DuckDBPyRelation:
+    """Train (unless preset), predict and apply the hard rules on the private connection
+    ``work`` holding tables ``prepared`` and ``typed`` (the same records with the last names
+    as typed, none inferred: the parameters are estimated on those); returns the accepted
+    pairs."""
+    db_api = DuckDBAPI(connection=work)
+    settings: SettingsCreator | dict[str, Any] = build_settings(config)
+    started = time.perf_counter()
+    if config.preset is None:
+        trainer = Linker(db_api.register("typed"), settings, log_level=None)
+        settings = _train(trainer, config, model.records, log)
+    linker = Linker(db_api.register("prepared"), settings, log_level=None)
+    model.seconds["train"] = time.perf_counter() - started
+    model.settings = linker.misc.save_model_to_json()
+    model.prior = model.settings["probability_two_random_records_match"]
+
+    # Check the comparison count (estimated from a sample on large inputs) before predicting.
+    started = time.perf_counter()
+    sample = min(1.0, 300_000 / model.records)
+    counts = linker.blocking_analysis.count_comparisons_from_blocking_rules(
+        record_sample_proportion=sample
+    )
+    model.comparisons_by_rule = [
+        (record["blocking_rule"], int(record["marginal_comparison_count"])) for record in counts
+    ]
+    model.comparisons_estimated = int(counts[-1]["cumulative_comparison_count"])
+    model.seconds["count_comparisons"] = time.perf_counter() - started
+    log(f"blocking: about {model.comparisons_estimated:,} comparisons")
+    if model.comparisons_estimated > config.max_comparisons:
+        raise FuzzyBudgetError(
+            f"blocking would generate about {model.comparisons_estimated:,} comparisons "
+            f"(limit {config.max_comparisons:,.0f}): {model.comparisons_by_rule}"
+        )
+
+    started = time.perf_counter()
+    chunks = max(1, math.ceil(model.records / config.chunk_records))
+    predictions = linker.inference.predict(
+        threshold_match_probability=config.threshold_match_probability,
+        num_chunks_left=chunks,
+        num_chunks_right=chunks,
+        warning_mode="never" if config.preset else "auto",
+    )
+    model.seconds["predict"] = time.perf_counter() - started
+
+    # The hard rules (no_match_sql), and records matched to two records that cannot be one
+    # person.
+    started = time.perf_counter()
+    joined = ("l.{}", "r.{}")
+    levels = comparison_levels()
+    rules = " ".join(
+        f"when match_key = '{index}' then '{'+'.join(rule)}'"
+        for index, rule in enumerate(BLOCKING_RULES)
+    )
+    level_names = ",\n".join(
+        f"{_level_name_sql(name, comparison)} as {name}_level"
+        for name, comparison in levels.items()
+    )
+    work.execute(
+        f"""
+        create or replace table scored as
+        select
+            predictions.record_key_l as left_record_key,
+            predictions.record_key_r as right_record_key,
+            predictions.match_probability,
+            predictions.match_weight,
+            case {rules} end as blocking_rule,
+            {level_names},
+            {no_match_sql(joined)} as is_vetoed
+        from {predictions.physical_name} as predictions
+        inner join prepared as l on predictions.record_key_l = l.record_key
+        inner join prepared as r on predictions.record_key_r = r.record_key
+        """
+    )
+    work.execute(
+        f"""
+        create or replace table ambiguous as
+        with edges as (
+            select left_record_key as node, right_record_key as partner
+            from scored where not is_vetoed
+            union all
+            select right_record_key, left_record_key from scored where not is_vetoed
+        )
+        select distinct one.node
+        from edges as one
+        inner join edges as other on one.node = other.node and one.partner < other.partner
+        inner join prepared as l on one.partner = l.record_key
+        inner join prepared as r on other.partner = r.record_key
+        where {no_match_sql(joined)}
+        """
+    )
+    model.pairs_scored_over_threshold, model.pairs_vetoed, model.pairs_ambiguous = work.execute(
+        """
+        select
+            count(*),
+            count(*) filter (where is_vetoed),
+            count(*) filter (where not is_vetoed and (
+                left_record_key in (select node from ambiguous)
+                or right_record_key in (select node from ambiguous)))
+        from scored
+        """
+    ).fetchall()[0]
+    model.seconds["rules"] = time.perf_counter() - started
+    log(
+        f"pairs over the threshold: {model.pairs_scored_over_threshold:,}, "
+        f"vetoed {model.pairs_vetoed:,}, ambiguous {model.pairs_ambiguous:,}"
+    )
+    return work.sql(
+        """
+        select * exclude (is_vetoed) from scored
+        where not is_vetoed
+            and left_record_key not in (select node from ambiguous)
+            and right_record_key not in (select node from ambiguous)
+        order by left_record_key, right_record_key
+        """
+    )
+
+
+def fuzzy_matches(
+    con: duckdb.DuckDBPyConnection,
+    records: str,
+    config: FuzzyConfig | None = None,
+    *,
+    log: Callable[[str], None] = lambda _message: None,
+) -> tuple[str, FuzzyModel]:
+    """Pair the records of table or view ``records`` (the columns of int_identity__records)
+    that the model judges to be one person.
+
+    Returns the name of a temporary table on ``con``: one row per pair (``left_record_key`` <
+    ``right_record_key``, ``match_probability``, ``match_weight``, the blocking rule that found
+    it, and the level each comparison reached), and what the run learned and did.
+    """
+    config = config or FuzzyConfig()
+    model = FuzzyModel()
+    started = time.perf_counter()
+    con.execute(f"create or replace temp table {PAIRS_TABLE} ({_pairs_schema()})")
+    with tempfile.TemporaryDirectory(prefix="cdp_fuzzy_") as spill:
+        # the caller's memory limit and threads; it spills to the temporary directory
+        memory, threads = con.execute(
+            "select current_setting('memory_limit'), current_setting('threads')"
+        ).fetchall()[0]
+        work = duckdb.connect(
+            config={"temp_directory": spill, "memory_limit": memory, "threads": threads}
+        )
+        try:
+            for table, infer in (("prepared", True), ("typed", False)):
+                if table == "typed" and config.preset is not None:
+                    continue
+                sql = prepare_sql(records, config.max_block_records, infer_last_names=infer)
+                work.register("prepared_stream", con.sql(sql).to_arrow_reader())
+                work.execute(f"create table {table} as select * from prepared_stream")
+                work.unregister("prepared_stream")
+            model.records = work.execute("select count(*) from prepared").fetchall()[0][0]
+            model.seconds["prepare"] = time.perf_counter() - started
+            log(f"fuzzy matching: {model.records:,} named records")
+            if model.records > 1:
+                pairs = _match(work, config, model, log).to_arrow_reader()
+                con.register("_fuzzy_pairs_stream", pairs)
+                con.execute(f"insert into {PAIRS_TABLE} select * from _fuzzy_pairs_stream")
+                con.unregister("_fuzzy_pairs_stream")
+        finally:
+            work.close()
+    model.pairs = con.execute(f"select count(*) from {PAIRS_TABLE}").fetchall()[0][0]
+    model.seconds["total"] = time.perf_counter() - started
+    log(f"fuzzy matching: {model.pairs:,} pairs in {model.seconds['total']:.1f} s")
+    return PAIRS_TABLE, model

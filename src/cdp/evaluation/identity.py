@@ -22,13 +22,12 @@ and left out. The pipeline never reads the truth: this command is for measuremen
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import duckdb
 
-from cdp.config import PROJECT_ROOT, Settings
+from cdp.evaluation.cli import run_measurement
 from cdp.identity.components import connected_components
 
 GOLDEN_ATTRIBUTES = ("email", "phone", "country", "birth_date")
@@ -234,29 +233,14 @@ def report(figures: dict[str, float | int]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = Settings.from_env()
-    parser = argparse.ArgumentParser(
+    return run_measurement(
+        argv,
         prog="cdp-eval",
-        description="Identity resolution and golden records against the ground truth "
-        "(measurement only; the pipeline never reads the truth).",
+        description="Identity resolution and golden records against the ground truth",
+        truth_files=("record_person.csv",),
+        not_built="identity resolution has not run",
+        measure_and_report=lambda con, truth: report(measure(con, truth)),
     )
-    parser.add_argument("--warehouse", type=Path, default=settings.warehouse)
-    parser.add_argument("--truth", type=Path, default=PROJECT_ROOT / "data" / "truth")
-    args = parser.parse_args(argv)
-    for path in (args.warehouse, args.truth / "record_person.csv"):
-        if not path.exists():
-            print(f"cdp-eval: {path} does not exist (run `make run` first)", file=sys.stderr)
-            return 2
-    con = duckdb.connect(str(args.warehouse), read_only=True)
-    try:
-        figures = measure(con, args.truth)
-    except duckdb.CatalogException as error:
-        print(f"cdp-eval: identity resolution has not run: {error}", file=sys.stderr)
-        return 2
-    finally:
-        con.close()
-    print(report(figures))
-    return 0
 
 
 if __name__ == "__main__":

@@ -15,14 +15,13 @@ measurement only.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from cdp.config import PROJECT_ROOT, Settings
+from cdp.evaluation.cli import run_measurement
 
 
 @dataclass(frozen=True)
@@ -205,29 +204,15 @@ def report(results: list[Result]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = Settings.from_env()
-    parser = argparse.ArgumentParser(
+    return run_measurement(
+        argv,
         prog="cdp-accuracy",
         description="Share of standardized emails, phones, countries and birth dates that "
-        "equal the ground truth (measurement only; the pipeline never reads the truth).",
+        "equal the ground truth",
+        truth_files=("persons.csv", "record_person.csv"),
+        not_built="the staging layer is not built",
+        measure_and_report=lambda con, truth: report(measure(con, truth)),
     )
-    parser.add_argument("--warehouse", type=Path, default=settings.warehouse)
-    parser.add_argument("--truth", type=Path, default=PROJECT_ROOT / "data" / "truth")
-    args = parser.parse_args(argv)
-    for path in (args.warehouse, args.truth / "persons.csv", args.truth / "record_person.csv"):
-        if not path.exists():
-            print(f"cdp-accuracy: {path} does not exist (run `make run` first)", file=sys.stderr)
-            return 2
-    con = duckdb.connect(str(args.warehouse), read_only=True)
-    try:
-        results = measure(con, args.truth)
-    except duckdb.CatalogException as error:
-        print(f"cdp-accuracy: the staging layer is not built: {error}", file=sys.stderr)
-        return 2
-    finally:
-        con.close()
-    print(report(results))
-    return 0
 
 
 if __name__ == "__main__":

@@ -173,20 +173,24 @@ def _golden(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, float 
         "country": "country_code",
         "birth_date": "birth_date",
     }
+    con.execute(
+        """
+        create or replace temp table main_profiles as
+        select person_id, customer_id from evaluated
+        group by person_id, customer_id
+        qualify row_number() over (
+            partition by person_id order by count(*) desc, customer_id
+        ) = 1
+        """
+    )
     out: dict[str, float | int] = {}
     for attribute, column in columns.items():
         with_truth, compared, equal = con.execute(
             f"""
-            with main_profile as (
-                select person_id, customer_id from evaluated
-                group by person_id, customer_id
-                qualify row_number() over (partition by person_id order by count(*) desc,
-                    customer_id) = 1
-            )
             select count(*),
                 count(profiles.{column}),
                 count(*) filter (where cast(profiles.{column} as varchar) = persons.{attribute})
-            from main_profile
+            from main_profiles
             inner join persons using (person_id)
             inner join marts.customer_profiles as profiles using (customer_id)
             where nullif(persons.{attribute}, '') is not null

@@ -28,16 +28,23 @@ def connected_components(
 
     Returns the name of a temporary table ``(node, component)`` and the passes it took.
     """
+    # The edges query runs once; each edge is then stored in both directions.
     con.execute(
         f"""
-        create or replace temp table _cc_edges as
-        select distinct left_node as node, right_node as neighbour
-        from ({edges_sql}) where left_node is not null and right_node is not null
-        union
-        select distinct right_node, left_node
+        create or replace temp table _cc_pairs as
+        select distinct left_node, right_node
         from ({edges_sql}) where left_node is not null and right_node is not null
         """
     )
+    con.execute(
+        """
+        create or replace temp table _cc_edges as
+        select left_node as node, right_node as neighbour from _cc_pairs
+        union
+        select right_node, left_node from _cc_pairs
+        """
+    )
+    con.execute("drop table _cc_pairs")
     con.execute(
         "create or replace temp table _cc_labels as "
         "select node, node as label from (select distinct node from _cc_edges)"

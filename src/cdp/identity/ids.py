@@ -11,7 +11,8 @@ customer id), in DuckDB SQL:
   id of its own, or gets a new one, and the change is recorded as ``split``;
 - a cluster with no previous id gets a new one.
 
-New ids are ``CUS-`` and 12 hex digits, unique per run salt, never one already issued.
+New ids are ``CUS-`` and 12 hex digits of a hash of the cluster key and a random salt drawn
+per run, so a retired id comes back only by a 48-bit hash collision.
 """
 
 from __future__ import annotations

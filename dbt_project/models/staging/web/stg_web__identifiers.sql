@@ -1,6 +1,9 @@
 -- The identifiers each browser or app install (anonymous_id) showed: itself, the accounts it
 -- logged in to, and the emails it gave at login or newsletter sign-up. One row per
 -- anonymous id and identifier, observed at its latest event.
+-- A table: it aggregates every event, and identity resolution reads it twice (identifiers and
+-- records); as a view that aggregation would run each time.
+{{ config(materialized='table') }}
 with
 
 events as (

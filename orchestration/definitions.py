@@ -2,12 +2,13 @@
 
 import dagster as dg
 
-from orchestration.defs import dbt, ingest
+from orchestration.defs import activation, dbt, ingest
 from orchestration.resources import default_resources
 
 defs = dg.Definitions.merge(
     ingest.defs,
     dbt.defs,
+    activation.defs,
     dg.Definitions(
         resources=default_resources(),
         # One DuckDB file takes one writer process at a time: run steps in one process.

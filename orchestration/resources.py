@@ -1,4 +1,5 @@
-"""Resources shared by every integration: the DuckDB warehouse and the landing zone.
+"""Resources shared by every integration: the DuckDB warehouse, the landing zone and the
+exports folder.
 
 Paths come from the environment once, here (see ``cdp.config``); assets never read it.
 """
@@ -44,9 +45,19 @@ class LandingZone(dg.ConfigurableResource):
             raise dg.Failure(description=str(err)) from err
 
 
+class ExportsFolder(dg.ConfigurableResource):
+    """The folder that activation files (audience exports) are written to."""
+
+    path: str
+
+    def folder(self) -> Path:
+        return Path(self.path)
+
+
 def default_resources() -> dict[str, dg.ConfigurableResource]:
     settings = Settings.from_env()
     return {
         "warehouse": DuckDBWarehouse(path=str(settings.warehouse)),
         "landing": LandingZone(path=str(settings.landing_dir)),
+        "exports": ExportsFolder(path=str(settings.exports_dir)),
     }

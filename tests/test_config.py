@@ -8,14 +8,18 @@ from cdp import config
 def test_paths_default_to_the_sample_and_follow_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("CDP_LANDING_DIR", raising=False)
     monkeypatch.delenv("CDP_WAREHOUSE", raising=False)
+    monkeypatch.delenv("CDP_EXPORTS_DIR", raising=False)
     settings = config.Settings.from_env()
     assert settings.landing_dir.as_posix().endswith("data/landing")
     assert settings.warehouse.as_posix().endswith("data/warehouse/cdp.duckdb")
+    assert settings.exports_dir.as_posix().endswith("data/exports")
     monkeypatch.setenv("CDP_LANDING_DIR", str(tmp_path / "exports"))
     monkeypatch.setenv("CDP_WAREHOUSE", str(tmp_path / "wh.duckdb"))
+    monkeypatch.setenv("CDP_EXPORTS_DIR", str(tmp_path / "activation"))
     settings = config.Settings.from_env()
     assert settings.landing_dir == tmp_path / "exports"
     assert settings.warehouse == tmp_path / "wh.duckdb"
+    assert settings.exports_dir == tmp_path / "activation"
 
 
 def test_check_fails_clearly_on_a_missing_landing_zone(monkeypatch, tmp_path, capsys):
@@ -27,5 +31,8 @@ def test_check_fails_clearly_on_a_missing_landing_zone(monkeypatch, tmp_path, ca
 
 def test_check_passes_on_an_existing_landing_zone(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("CDP_LANDING_DIR", str(tmp_path))
+    monkeypatch.setenv("CDP_EXPORTS_DIR", str(tmp_path / "activation"))
     assert config.main(["check"]) == 0
-    assert str(tmp_path) in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert str(tmp_path) in out
+    assert f"exports:      {tmp_path / 'activation'}" in out

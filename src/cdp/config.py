@@ -2,6 +2,7 @@
 
 ``CDP_LANDING_DIR``  the landing zone of source exports (default ``data/landing``)
 ``CDP_WAREHOUSE``    the DuckDB warehouse file (default ``data/warehouse/cdp.duckdb``)
+``CDP_EXPORTS_DIR``  where activation files are written (default ``data/exports``)
 
 Relative paths are taken from the current directory, which is the repository root for the
 Makefile, the Dagster code location and dbt.
@@ -20,6 +21,7 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 DEFAULT_LANDING_DIR = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse/cdp.duckdb"
+DEFAULT_EXPORTS_DIR = "data/exports"
 
 
 class LandingZoneMissing(RuntimeError):
@@ -30,12 +32,14 @@ class LandingZoneMissing(RuntimeError):
 class Settings:
     landing_dir: Path
     warehouse: Path
+    exports_dir: Path
 
     @classmethod
     def from_env(cls) -> Settings:
         return cls(
             landing_dir=Path(os.environ.get("CDP_LANDING_DIR") or DEFAULT_LANDING_DIR).absolute(),
             warehouse=Path(os.environ.get("CDP_WAREHOUSE") or DEFAULT_WAREHOUSE).absolute(),
+            exports_dir=Path(os.environ.get("CDP_EXPORTS_DIR") or DEFAULT_EXPORTS_DIR).absolute(),
         )
 
 
@@ -62,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"landing zone: {settings.landing_dir}")
         print(f"warehouse:    {settings.warehouse}")
+        print(f"exports:      {settings.exports_dir}")
         return 0
     print("usage: python -m cdp.config check", file=sys.stderr)
     return 2

@@ -1,0 +1,225 @@
+"""The data-quality site: static files a stakeholder opens without SQL.
+
+``<docs>/index.html``            the portal: links to everything below
+``<docs>/quality/index.html``    the overview: one line per layer and source with its status,
+                                 freshness, completeness and validity, and its trend over recent
+                                 runs; the failing checks, counted, never with values
+``<docs>/quality/gx/``           Great Expectations Data Docs: every suite of every kept run
+``<docs>/guide.html``            the analyst guide (docs/analyst_guide.md)
+``<docs>/dbt/index.html``        dbt docs (models, columns, lineage), added by ``make docs``
+
+Everything is read from ``audit.quality_results`` and ``raw._load_manifest``; the pages hold
+counts, dates and table names only.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from cdp.quality.checks import KINDS
+from cdp.quality.suites import Sla
+
+LAYERS = ("raw", "staging", "intermediate", "marts")
+TREND_RUNS = 10
+STATUS_WORDS = {"pass": "passing", "warn": "warning", "error": "failing", "none": "not checked"}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the overview: a layer and a source."""
+
+    layer: str
+    source: str
+    status: str
+    kinds: dict[str, tuple[int, int]]  # kind -> (checks passed, checks run)
+    newest_export: date | None
+    export_age_days: int | None
+    sla: Sla | None
+    trend: list[tuple[str, str]]  # (run time, status), oldest first
+    suites: list[tuple[str, str | None]]  # (suite, relative link to its latest GX page)
+    failures: list[dict]
+
+
+def _status(rows: list[dict]) -> str:
+    if any(not r["success"] and r["severity"] == "error" for r in rows):
+        return "error"
+    if any(not r["success"] for r in rows):
+        return "warn"
+    return "pass" if rows else "none"
+
+
+def overview_lines(
+    con: duckdb.DuckDBPyConnection,
+    slas: dict[str, Sla],
+    today: date,
+    gx_pages: dict[str, str],
+) -> tuple[list[Line], dict]:
+    """The overview's lines from the stored results, and facts about the latest run."""
+    columns = [
+        "run_id", "checked_at", "layer", "source", "suite", "kind", "severity", "description",
+        "success", "evaluation_error", "element_count", "unexpected_count", "unexpected_percent",
+    ]  # fmt: skip
+    rows = [
+        dict(zip(columns, row, strict=True))
+        for row in con.execute(
+            f"select {', '.join(columns)} from audit.quality_results order by checked_at"
+        ).fetchall()
+    ]
+    runs = _runs(rows)
+    latest_run = runs[-1] if runs else None
+    recent = runs[-TREND_RUNS:]
+    newest = {
+        source: export_date
+        for source, export_date in con.execute(
+            "select source, max(export_date) from raw._load_manifest "
+            "where status in ('loaded', 'duplicate') group by source"
+        ).fetchall()
+    }
+    by_group: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for row in rows:
+        by_group[(row["layer"], row["source"])].append(row)
+    lines = []
+    for (layer, source), group in sorted(
+        by_group.items(), key=lambda item: (LAYERS.index(item[0][0]), item[0][1])
+    ):
+        latest_rows = _latest_per_suite(group)
+        trend = []
+        for run_id, run_time in recent:
+            in_run = [r for r in group if r["run_id"] == run_id]
+            trend.append((run_time, _status(in_run)))
+        export = newest.get(source) if layer == "raw" else None
+        suites = sorted({r["suite"] for r in latest_rows})
+        lines.append(
+            Line(
+                layer=layer,
+                source=source,
+                status=_status(latest_rows),
+                kinds={
+                    kind: (
+                        sum(1 for r in latest_rows if r["kind"] == kind and r["success"]),
+                        sum(1 for r in latest_rows if r["kind"] == kind),
+                    )
+                    for kind in KINDS
+                },
+                newest_export=export,
+                export_age_days=(today - export).days if export else None,
+                sla=slas.get(source) if layer == "raw" else None,
+                trend=trend,
+                suites=[(suite, gx_pages.get(suite)) for suite in suites],
+                failures=[r for r in latest_rows if not r["success"]],
+            )
+        )
+    facts = {
+        "latest_run": latest_run,
+        "runs_kept": len(runs),
+        "checks": sum(len(_latest_per_suite(g)) for g in by_group.values()),
+    }
+    return lines, facts
+
+
+def _runs(rows: list[dict]) -> list[tuple[str, str]]:
+    first_seen: dict[str, datetime] = {}
+    for row in rows:
+        first_seen.setdefault(row["run_id"], row["checked_at"])
+    return [
+        (run_id, at.strftime("%Y-%m-%d %H:%M UTC"))
+        for run_id, at in sorted(first_seen.items(), key=lambda item: item[1])
+    ]
+
+
+def _latest_per_suite(group: list[dict]) -> list[dict]:
+    """Each suite's rows from the last run that checked it."""
+    latest: dict[str, str] = {}
+    for row in group:  # rows come oldest first
+        latest[row["suite"]] = row["run_id"]
+    return [r for r in group if latest[r["suite"]] == r["run_id"]]
+
+
+def gx_latest_pages(gx_dir: Path) -> dict[str, str]:
+    """Each suite's newest GX validation page, relative to the quality folder."""
+    pages: dict[str, tuple[str, str]] = {}
+    validations = gx_dir / "validations"
+    if not validations.is_dir():
+        return {}
+    for page in validations.rglob("*.html"):
+        # <suite, one folder per dot>/<run name>/<run time>/<page>
+        parts = page.relative_to(validations).parts
+        if len(parts) < 4:
+            continue
+        suite, run_time = ".".join(parts[:-3]), parts[-2]
+        if suite not in pages or run_time > pages[suite][0]:
+            pages[suite] = (run_time, str(page.relative_to(gx_dir.parent)))
+    return {suite: link for suite, (_, link) in pages.items()}
+
+
+_ENV = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+OVERVIEW = _ENV.get_template("overview.html.j2")
+
+PORTAL = _ENV.get_template("portal.html.j2")
+
+GUIDE = _ENV.get_template("guide.html.j2")
+
+
+def write_overview(
+    con: duckdb.DuckDBPyConnection,
+    quality_dir: Path,
+    slas: dict[str, Sla],
+    today: date,
+) -> Path:
+    """Write ``quality_dir/index.html`` from the stored results; returns its path."""
+    quality_dir.mkdir(parents=True, exist_ok=True)
+    lines, facts = overview_lines(con, slas, today, gx_latest_pages(quality_dir / "gx"))
+    statuses = [line.status for line in lines]
+    overall = "error" if "error" in statuses else "warn" if "warn" in statuses else "pass"
+    if not lines:
+        overall = "none"
+    page = OVERVIEW.render(
+        lines=lines,
+        facts=facts,
+        overall=overall,
+        kinds=KINDS,
+        words=STATUS_WORDS,
+        trend_runs=TREND_RUNS,
+    )
+    path = quality_dir / "index.html"
+    _write(path, page)
+    return path
+
+
+def write_portal(docs_dir: Path, guide_markdown: Path, built_at: datetime) -> Path:
+    """Write the portal index and the analyst guide as HTML; returns the index."""
+    from markdown_it import MarkdownIt
+
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    body = (
+        MarkdownIt("commonmark").enable("table").render(guide_markdown.read_text(encoding="utf-8"))
+    )
+    _write(docs_dir / "guide.html", GUIDE.render(body=body))
+    index = docs_dir / "index.html"
+    _write(
+        index,
+        PORTAL.render(
+            has_dbt=(docs_dir / "dbt" / "index.html").exists(),
+            built_at=html.escape(built_at.strftime("%Y-%m-%d %H:%M UTC")),
+        ),
+    )
+    return index
+
+
+def _write(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)

@@ -1,0 +1,562 @@
+"""The expectation suites, as code: one per checked table of every layer.
+
+- **raw** (one per export file type): the newest complete export against the source's SLA;
+  rows per file equal to what the load manifest recorded; lineage filled; few rejected rows.
+- **staging** (one per model): every raw row accounted for (staged, or an older version of a
+  staged record); keys unique and filled; emails, E.164 phones, ISO countries and currencies,
+  accepted values, ranges, nothing in the future; required attributes filled at declared
+  rates; the newest record against the SLA.
+- **intermediate** (identity): every record resolved to one customer; profiles within a sane
+  number of records; guarded joins counted and bounded.
+- **marts**: keys, formats and ranges of what analysts and exports read; every source record
+  that names a person resolved to a customer; one consent row per customer and purpose.
+
+The SLA of each source is the freshness its dbt source declares (``warn_after`` and
+``error_after`` in ``models/staging/<source>/_<source>__sources.yml``): one declaration for
+dbt and for these suites. ``now`` is passed in, so a suite is a pure function of the clock.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pycountry
+
+from cdp.quality.checks import (
+    E164_REGEX,
+    EMAIL_REGEX,
+    Check,
+    Suite,
+    between,
+    filled_at_least,
+    in_set,
+    matches,
+    newest_at_least,
+    no_rows_from,
+    not_in_future,
+    not_null,
+    row_count_at_least,
+    unique,
+)
+from cdp.sources import SOURCE_FILES, SourceFile
+
+COUNTRY_CODES = sorted(country.alpha_2 for country in pycountry.countries)
+CURRENCIES = ["EUR", "GBP", "CHF", "USD"]
+CONSENT_PURPOSES = [
+    "email_marketing",
+    "sms_marketing",
+    "personalization",
+    "analytics",
+    "third_party_sharing",
+]
+# Identity health: a profile with more records than this is almost surely several people.
+MAX_RECORDS_PER_CUSTOMER = {"warn": 25, "error": 50}
+# Guarded identifier values (junk, household, too many records, different people) above this
+# share of all identifier values would mean the guards are refusing ordinary joins.
+MAX_GUARDED_SHARE = 0.10
+# Rows set aside at load above this share of a file type's rows.
+MAX_REJECTED_SHARE = 0.05
+LINEAGE_COLUMNS = ("_source_file", "_export_date", "_row_number", "_loaded_at")
+
+
+@dataclass(frozen=True)
+class Sla:
+    """How old a source's newest export may be: ``warn_days`` turns it amber, ``error_days`` red."""
+
+    warn_days: int
+    error_days: int
+
+
+def load_slas(manifest_path: Path) -> dict[str, Sla]:
+    """Each source's freshness SLA, from the dbt manifest (``dbt parse`` writes it)."""
+    manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
+    slas: dict[str, Sla] = {}
+    for node in manifest["sources"].values():
+        freshness = node.get("freshness") or (node.get("config") or {}).get("freshness") or {}
+        warn, error = freshness.get("warn_after") or {}, freshness.get("error_after") or {}
+        if warn.get("count") and error.get("count"):
+            slas[node["source_name"]] = Sla(_days(warn), _days(error))
+    return slas
+
+
+def _days(after: Mapping) -> int:
+    per = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1}[after.get("period", "day")]
+    return max(1, round(after["count"] * per))
+
+
+# --- staging: what each model promises ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A staging model and what its suite checks. ``raw_key`` are the SQL expressions (over
+    ``{r}``, a raw row) by which the model collapses versions of one record; without them the
+    model is not reconciled row by row."""
+
+    model: str
+    source: str
+    key: tuple[str, ...]
+    raw_table: str | None = None
+    raw_key: tuple[str, ...] = ()
+    record_time: str | None = None
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    currencies: tuple[str, ...] = ()
+    non_negative: tuple[str, ...] = ()
+    not_future: tuple[str, ...] = ()
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    accepted: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    filled: Mapping[str, float] = field(default_factory=dict)
+
+
+def _trimmed(*columns: str) -> tuple[str, ...]:
+    return tuple(f"trim(cast({{r}}.{column} as varchar))" for column in columns)
+
+
+STAGED: tuple[Staged, ...] = (
+    Staged(
+        "stg_crm__contacts", "crm", ("contact_id",), "crm__contacts", _trimmed("contact_id"),
+        record_time="updated_at", emails=("email",), phones=("phone", "mobile"),
+        countries=("country_code",), not_future=("created_at", "updated_at", "birth_date"),
+        filled={"last_name": 0.95, "email": 0.6},
+    ),
+    Staged(
+        "stg_shop__accounts", "shop", ("account_id",), "shop__accounts", _trimmed("account_id"),
+        record_time="updated_at", emails=("email",), phones=("phone",),
+        countries=("country_code",), not_future=("created_at", "updated_at", "birth_date"),
+        filled={"email": 0.9},
+    ),
+    Staged(
+        "stg_shop__orders", "shop", ("order_id",), "shop__orders", _trimmed("order_id"),
+        record_time="updated_at", emails=("email",), phones=("phone",),
+        countries=("ship_country_code",), currencies=("currency_code",),
+        non_negative=("total_amount_eur", "discount_amount_eur"), not_future=("ordered_at",),
+        accepted={
+            "order_status": ("placed", "paid", "shipped", "delivered", "cancelled", "refunded"),
+            "order_channel": ("web", "app", "store"),
+        },
+        filled={"total_amount_eur": 0.99},
+    ),
+    Staged(
+        "stg_shop__order_items", "shop", ("order_item_id",), "shop__order_items",
+        _trimmed("order_id", "line_no"), currencies=("currency_code",),
+        non_negative=("quantity", "line_amount_eur"),
+    ),
+    Staged(
+        "stg_web__events", "web", ("event_id",), "web__events", _trimmed("event_id"),
+        record_time="occurred_at", emails=("email",), not_future=("occurred_at",),
+        accepted={
+            "event_type": (
+                "page_view", "product_view", "search", "add_to_cart", "checkout_started",
+                "order_completed", "newsletter_signup", "login", "app_open",
+            ),
+            "platform": ("web", "ios", "android"),
+        },
+        filled={"anonymous_id": 1.0},
+    ),
+    Staged(
+        "stg_newsletter__subscribers", "newsletter", ("subscriber_id",),
+        "newsletter__subscribers", _trimmed("subscriber_id"), emails=("email",),
+        accepted={
+            "subscription_status": ("subscribed", "unsubscribed", "cleaned", "pending"),
+            "list_id": ("recipes_weekly", "promotions"),
+        },
+        filled={"email": 0.95},
+    ),
+    Staged(
+        "stg_newsletter__activity", "newsletter", ("email_activity_id",), "newsletter__activity",
+        (
+            "lower(trim({r}.email))", "trim({r}.campaign_id)", "lower(trim({r}.activity))",
+            "cast({r}.occurred_at as varchar)", "trim({r}.url)",
+        ),
+        record_time="occurred_at", emails=("email",), not_future=("occurred_at",),
+        accepted={"activity_type": ("sent", "open", "click", "bounce", "unsubscribe")},
+    ),
+    Staged(
+        "stg_subscriptions__subscriptions", "subscriptions", ("subscription_id",),
+        "subscriptions__subscriptions", _trimmed("id"), emails=("email",), phones=("phone",),
+        countries=("delivery_country_code",), currencies=("currency_code",),
+        non_negative=("price_amount_eur",), not_future=("started_at",),
+        accepted={
+            "subscription_status": ("active", "paused", "cancelled"),
+            "plan_code": ("box-2p", "box-4p", "veggie-2p", "veggie-4p"),
+        },
+    ),
+    Staged(
+        "stg_surveys__nps", "surveys", ("nps_response_id",), "surveys__nps",
+        _trimmed("response_id"), record_time="submitted_at", emails=("email",),
+        not_future=("submitted_at",), ranges={"nps_score": (0, 10)},
+    ),
+    Staged(
+        "stg_surveys__preferences", "surveys", ("survey_response_id",), "surveys__preferences",
+        _trimmed("response_id"), record_time="submitted_on", emails=("email",),
+        not_future=("submitted_on",), ranges={"satisfaction": (1, 5)},
+    ),
+    Staged(
+        "stg_support__tickets", "support", ("ticket_id",), "support__tickets",
+        _trimmed("ticket_id"), record_time="opened_at", emails=("email",), phones=("phone",),
+        not_future=("opened_at",), ranges={"csat_score": (1, 5)},
+        accepted={"channel": ("chat", "email", "phone", "social")},
+    ),
+    Staged(
+        "stg_support__ticket_messages", "support", ("ticket_id", "message_number"),
+        accepted={"sender": ("customer", "agent")},
+    ),
+    Staged(
+        "stg_social__mentions", "social", ("mention_id",), "social__mentions",
+        _trimmed("platform", "post_id"), record_time="posted_at", not_future=("posted_at",),
+        accepted={"platform": ("instagram", "facebook", "tiktok", "x")},
+    ),
+    Staged(
+        "stg_consent__events", "consent", ("consent_event_id",), "consent__consent_events",
+        _trimmed("consent_event_id"), record_time="captured_at", not_future=("captured_at",),
+        accepted={
+            "purpose": tuple(CONSENT_PURPOSES),
+            "consent_status": ("granted", "denied", "withdrawn"),
+            "subject_type": ("email", "account_id", "anonymous_id", "phone"),
+        },
+    ),
+    Staged(
+        "stg_privacy__erasure_requests", "privacy", ("erasure_request_id",),
+        "privacy__erasure_requests", _trimmed("request_id"),
+        emails=("email",), phones=("phone",), not_future=("received_at",),
+    ),
+    Staged(
+        "stg_marketing__campaigns", "marketing", ("campaign_id",), "marketing__campaigns",
+        _trimmed("campaign_id"), non_negative=("budget_eur",),
+        accepted={"channel": ("email", "social", "search", "display", "store")},
+    ),
+)  # fmt: skip
+
+
+def raw_suite(spec: SourceFile, sla: Sla | None, now: datetime) -> Suite:
+    """The raw table of one export file type."""
+    checks: list[Check] = []
+    manifest = "raw._load_manifest"
+    if sla is not None:
+        today = now.date()
+        for severity, days in (("error", sla.error_days), ("warn", sla.warn_days)):
+            # Freshness is that of the export folders delivered, not of the rows: a quiet
+            # source (no erasure request today) still delivers an empty file every day.
+            checks.append(
+                no_rows_from(
+                    f"""
+                    with newest as (
+                        select max(manifest.export_date) as export_date
+                        from {manifest} as manifest
+                        where manifest.source = '{spec.source}'
+                            and manifest.entity = '{spec.entity}'
+                            and manifest.status in ('loaded', 'duplicate')
+                    )
+                    select newest.export_date, (select count(*) from {{batch}}) as row_count
+                    from newest
+                    where newest.export_date is null
+                        or newest.export_date < date '{today - timedelta(days=days)}'
+                    """,
+                    "freshness",
+                    f"the newest complete export is at most {days} day"
+                    f"{'s' if days != 1 else ''} old" + (" (SLA)" if severity == "error" else ""),
+                    severity,
+                )
+            )
+    checks += [
+        row_count_at_least(1, "warn"),
+        *(not_null(column) for column in LINEAGE_COLUMNS),
+        no_rows_from(
+            f"""
+            with loaded as (
+                select _source_file, count(*) as row_count from {{batch}} group by _source_file
+            )
+            select manifest.source_file
+            from {manifest} as manifest
+            left join loaded on manifest.source_file = loaded._source_file
+            where manifest.source = '{spec.source}' and manifest.entity = '{spec.entity}'
+                and manifest.status = 'loaded'
+                and coalesce(loaded.row_count, 0) <> manifest.rows_loaded
+            """,
+            "completeness",
+            "every loaded file holds the rows the load manifest recorded",
+        ),
+        no_rows_from(
+            f"""
+            with loaded as (select count(*) as row_count from {{batch}}),
+            rejected as (
+                select coalesce(sum(manifest.rows_rejected), 0) as row_count
+                from {manifest} as manifest
+                where manifest.source = '{spec.source}' and manifest.entity = '{spec.entity}'
+            )
+            select rejected.row_count
+            from rejected cross join loaded
+            where rejected.row_count
+                > {MAX_REJECTED_SHARE} * (rejected.row_count + loaded.row_count)
+            """,
+            "validity",
+            f"at most {MAX_REJECTED_SHARE:.0%} of rows set aside at load",
+            "warn",
+        ),
+    ]
+    return Suite("raw", spec.source, "raw", spec.table, tuple(spec.asset_key), tuple(checks))
+
+
+def staging_suite(staged: Staged, sla: Sla | None, now: datetime) -> Suite:
+    checks: list[Check] = [unique(staged.key), *(not_null(column) for column in staged.key)]
+    if staged.raw_table and staged.raw_key:
+        checks.append(_reconciliation(staged))
+    if staged.record_time and sla is not None:
+        oldest = now - timedelta(days=sla.error_days)
+        checks.append(
+            newest_at_least(
+                staged.record_time,
+                oldest.date() if staged.record_time.endswith("_on") else oldest,
+                f"the newest record (`{staged.record_time}`) is at most {sla.error_days} days old",
+                "warn",
+            )
+        )
+    checks += [matches(c, EMAIL_REGEX, "a standardized email") for c in staged.emails]
+    checks += [matches(c, E164_REGEX, "a phone in E.164") for c in staged.phones]
+    checks += [
+        in_set(c, COUNTRY_CODES, "an ISO 3166 alpha-2 country", "error") for c in staged.countries
+    ]
+    checks += [in_set(c, CURRENCIES, "a currency we price in") for c in staged.currencies]
+    checks += [between(c, 0, None, "not negative") for c in staged.non_negative]
+    checks += [between(c, low, high) for c, (low, high) in staged.ranges.items()]
+    checks += [not_in_future(c, now) for c in staged.not_future]
+    checks += [
+        in_set(c, list(values), "one of the documented values")
+        for c, values in staged.accepted.items()
+    ]
+    checks += [filled_at_least(c, rate) for c, rate in staged.filled.items()]
+    return Suite(
+        "staging",
+        staged.source,
+        "staging",
+        staged.model,
+        ("staging", staged.model),
+        tuple(checks),
+        blocking=True,
+    )
+
+
+def _reconciliation(staged: Staged) -> Check:
+    """Every raw row is the staged version of its record or an older version of a staged
+    record; a raw row whose record vanished (or that had no key) was lost."""
+    survivor_keys = ", ".join(
+        f"{expr.format(r='raw_rows')} as key_{i}" for i, expr in enumerate(staged.raw_key)
+    )
+    same_record = " and ".join(
+        f"survivors.key_{i} is not distinct from {expr.format(r='raw_rows')}"
+        for i, expr in enumerate(staged.raw_key)
+    )
+    raw = f"raw.{staged.raw_table}"
+    return no_rows_from(
+        f"""
+        with staged as (select source_file, source_row_number from {{batch}}),
+        survivors as (
+            select distinct {survivor_keys}
+            from {raw} as raw_rows
+            inner join staged
+                on raw_rows._source_file = staged.source_file
+                and raw_rows._row_number = staged.source_row_number
+        )
+        select raw_rows._source_file, raw_rows._row_number
+        from {raw} as raw_rows
+        where not exists (select 1 from survivors where {same_record})
+        """,
+        "completeness",
+        "every raw row is staged or an older version of a staged record",
+    )
+
+
+# --- identity and marts ---------------------------------------------------------------------
+
+
+def identity_suites() -> list[Suite]:
+    records = "intermediate.int_identity__records"
+    return [
+        Suite(
+            "intermediate",
+            "identity",
+            "intermediate",
+            "int_identity__customer_ids",
+            ("intermediate", "int_identity__customer_ids"),
+            (
+                unique(("record_key",)),
+                not_null("customer_id"),
+                no_rows_from(
+                    f"""
+                    with resolved as (select record_key from {{batch}})
+                    select records.record_key
+                    from {records} as records
+                    where not exists (
+                        select 1 from resolved where resolved.record_key = records.record_key
+                    )
+                    """,
+                    "identity",
+                    "every source record that names a person has a customer id",
+                ),
+                *(
+                    no_rows_from(
+                        f"""
+                        select customer_id
+                        from {{batch}}
+                        group by customer_id
+                        having count(*) > {limit}
+                        """,
+                        "identity",
+                        f"no customer profile holds more than {limit} records",
+                        severity,  # type: ignore[arg-type]
+                    )
+                    for severity, limit in MAX_RECORDS_PER_CUSTOMER.items()
+                ),
+            ),
+            blocking=True,
+        ),
+        Suite(
+            "intermediate",
+            "identity",
+            "intermediate",
+            "int_identity__identifier_guards",
+            ("intermediate", "int_identity__identifier_guards"),
+            (
+                row_count_at_least(0, "warn"),
+                no_rows_from(
+                    """
+                    with guarded as (select count(*) as guarded_count from {batch}),
+                    identifiers as (
+                        select count(distinct identifier_key) as identifier_count
+                        from intermediate.int_identity__identifiers
+                    )
+                    select guarded.guarded_count
+                    from guarded cross join identifiers
+                    where guarded.guarded_count > """
+                    + f"{MAX_GUARDED_SHARE} * identifiers.identifier_count",
+                    "identity",
+                    f"guarded identifier values are at most {MAX_GUARDED_SHARE:.0%} of all",
+                    "warn",
+                ),
+            ),
+            blocking=True,
+        ),
+        Suite(
+            "intermediate",
+            "identity",
+            "intermediate",
+            "int_identity__golden_records",
+            ("intermediate", "int_identity__golden_records"),
+            (
+                unique(("customer_id",)),
+                matches("email", EMAIL_REGEX, "a standardized email"),
+                matches("phone", E164_REGEX, "a phone in E.164"),
+                in_set("country_code", COUNTRY_CODES, "an ISO 3166 alpha-2 country", "error"),
+            ),
+            blocking=True,
+        ),
+    ]
+
+
+def marts_suites(now: datetime) -> list[Suite]:
+    def mart(table: str, *checks: Check) -> Suite:
+        return Suite("marts", "customers", "marts", table, ("marts", table), checks)
+
+    return [
+        mart(
+            "customer_profiles",
+            row_count_at_least(1),
+            unique(("customer_id",)),
+            matches("email", EMAIL_REGEX, "a standardized email"),
+            matches("phone", E164_REGEX, "a phone in E.164"),
+            in_set("country_code", COUNTRY_CODES, "an ISO 3166 alpha-2 country", "error"),
+            not_in_future("birth_date", now, "error"),
+            between("completeness_score", 0, 1, severity="error"),
+            between("net_revenue_eur", 0, None, "not negative", "error"),
+            filled_at_least("email", 0.3),
+            filled_at_least("country_code", 0.4),
+            not_null("rfm_segment"),
+        ),
+        mart(
+            "customer_source_records",
+            unique(("source", "record_id")),
+            not_null("customer_id"),
+            no_rows_from(
+                """
+                with resolved as (select source, record_id from {batch})
+                select records.record_key
+                from intermediate.int_identity__records as records
+                where not exists (
+                    select 1 from resolved
+                    where resolved.source = records.source
+                        and resolved.record_id = records.record_id
+                )
+                """,
+                "completeness",
+                "every source record that names a person is resolved to a customer",
+            ),
+        ),
+        mart(
+            "customer_consent",
+            in_set(
+                "consent_status",
+                ["granted", "denied", "withdrawn", "no_record"],
+                "granted, denied, withdrawn or no_record",
+                "error",
+            ),
+            in_set("purpose", CONSENT_PURPOSES, "a declared purpose", "error"),
+            no_rows_from(
+                f"""
+                with consent as (select customer_id from {{batch}})
+                select profiles.customer_id
+                from marts.customer_profiles as profiles
+                left join consent on profiles.customer_id = consent.customer_id
+                group by profiles.customer_id
+                having count(consent.customer_id) <> {len(CONSENT_PURPOSES)}
+                """,
+                "completeness",
+                "every customer has one consent row per purpose",
+            ),
+        ),
+        mart(
+            "customer_activity_daily",
+            unique(("customer_id", "activity_date")),
+            not_in_future("activity_date", now),
+            between("net_revenue_eur", 0, None, "not negative", "error"),
+        ),
+        mart(
+            "segment_members",
+            unique(("segment_id", "customer_id")),
+            no_rows_from(
+                """
+                with members as (select customer_id from {batch})
+                select members.customer_id
+                from members
+                where not exists (
+                    select 1 from marts.customer_profiles as profiles
+                    where profiles.customer_id = members.customer_id
+                )
+                """,
+                "completeness",
+                "every segment member is a customer profile",
+            ),
+        ),
+        mart(
+            "campaign_performance",
+            unique(("campaign_id",)),
+            between("attributed_revenue_eur", 0, None, "not negative"),
+            between("lead_count", 0, None, "not negative"),
+        ),
+    ]
+
+
+def build_suites(slas: Mapping[str, Sla], now: datetime) -> list[Suite]:
+    """Every suite, for a run at ``now`` (timezone-aware)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    suites = [raw_suite(spec, slas.get(spec.source), now) for spec in SOURCE_FILES]
+    suites += [staging_suite(staged, slas.get(staged.source), now) for staged in STAGED]
+    suites += identity_suites()
+    suites += marts_suites(now)
+    return suites

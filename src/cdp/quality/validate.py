@@ -1,0 +1,296 @@
+"""Run expectation suites on the DuckDB warehouse with Great Expectations, as pushed-down SQL.
+
+Each run of a suite is stored by GX (under ``<quality dir>/gx``) for the Data Docs, and returned
+as plain ``CheckResult`` rows: counts and percentages only. Results never carry the values that
+failed (``partial_unexpected_count`` is 0), so neither the docs nor the run logs show personal
+data. ``record_results`` appends them to ``audit.quality_results`` for the overview's trend.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from cdp.quality.checks import GX_SEVERITY, Suite
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+# Counts and percentages, never the unexpected values themselves.
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
+DATASOURCE = "warehouse"
+DOCS_SITE = "quality"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check in one run."""
+
+    run_id: str
+    checked_at: datetime
+    layer: str
+    source: str
+    suite: str
+    kind: str
+    severity: str
+    description: str
+    expectation: str
+    success: bool
+    # Why GX could not evaluate the check (a missing column, bad SQL): a failure of its own.
+    evaluation_error: str | None
+    element_count: int | None
+    unexpected_count: int | None
+    unexpected_percent: float | None
+    observed_value: str | None
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    suite: Suite
+    results: tuple[CheckResult, ...]
+    seconds: float
+
+    def failed(self, severity: str) -> list[CheckResult]:
+        return [r for r in self.results if not r.success and r.severity == severity]
+
+    @property
+    def status(self) -> str:
+        """``error`` when an error-level check failed, else ``warn`` when a warning did, else
+        ``pass``."""
+        if self.failed("error"):
+            return "error"
+        return "warn" if self.failed("warn") else "pass"
+
+
+class Validator:
+    """A GX context over one warehouse file, with its stores and Data Docs on disk."""
+
+    def __init__(self, warehouse: Path, quality_dir: Path, docs_dir: Path) -> None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            FilesystemStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
+
+        import cdp.quality.gx_duckdb  # noqa: F401 - the DuckDB adapters
+
+        self._gx = gx
+        self.warehouse = Path(warehouse)
+        self.docs_dir = Path(docs_dir)
+        quality_dir = Path(quality_dir)
+        quality_dir.mkdir(parents=True, exist_ok=True)
+        self.context = gx.get_context(
+            project_config=DataContextConfig(
+                store_backend_defaults=FilesystemStoreBackendDefaults(
+                    root_directory=str(quality_dir / "gx")
+                ),
+                analytics_enabled=False,
+                progress_bars=ProgressBarsConfig(globally=False),
+            )
+        )
+        for name in list(self.context.list_data_docs_sites()):
+            self.context.delete_data_docs_site(name)
+        self.context.add_data_docs_site(
+            site_name=DOCS_SITE,
+            site_config={
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(self.docs_dir),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+        self.datasource = self.context.data_sources.add_or_update_sql(
+            name=DATASOURCE, connection_string=f"duckdb:///{self.warehouse.absolute()}"
+        )
+
+    def run(self, suite: Suite, run_id: str | None = None) -> SuiteResult:
+        """Validate one suite now; its result is stored for the Data Docs."""
+        gx = self._gx
+        started = time.monotonic()
+        run_id = run_id or uuid.uuid4().hex
+        checked_at = datetime.now(UTC)
+        try:
+            asset = self.datasource.get_asset(suite.name)
+        except LookupError:
+            asset = self.datasource.add_table_asset(
+                name=suite.name, table_name=suite.table, schema_name=suite.schema
+            )
+        try:
+            batch = asset.get_batch_definition("whole_table")
+        except (KeyError, LookupError):
+            batch = asset.add_batch_definition_whole_table("whole_table")
+        expectations = [self._expectation(check) for check in suite.checks]
+        gx_suite = self.context.suites.add_or_update(
+            gx.ExpectationSuite(name=suite.name, expectations=expectations)
+        )
+        definition = self.context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite)
+        )
+        checkpoint = self.context.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=suite.name,
+                validation_definitions=[definition],
+                result_format=RESULT_FORMAT,
+                actions=[],
+            )
+        )
+        outcome = checkpoint.run(run_id=_gx_run_id(run_id, checked_at))
+        validation = next(iter(outcome.run_results.values()))
+        by_position = list(validation.results)
+        results = tuple(
+            _check_result(run_id, checked_at, suite, check, gx_result)
+            for check, gx_result in zip(
+                suite.checks, _in_suite_order(by_position, suite), strict=True
+            )
+        )
+        return SuiteResult(suite, results, time.monotonic() - started)
+
+    def build_docs(self) -> Path:
+        """Rebuild the GX Data Docs from every stored run; returns the index page."""
+        self.context.build_data_docs(site_names=[DOCS_SITE])
+        return self.docs_dir / "index.html"
+
+    def close(self) -> None:
+        """Close GX's connections to the warehouse, so that others may open it."""
+        import gc
+
+        import sqlalchemy as sa
+
+        for engine in [o for o in gc.get_objects() if isinstance(o, sa.engine.Engine)]:
+            if engine.dialect.name == "duckdb":
+                engine.dispose()
+        gc.collect()
+
+    def _expectation(self, check) -> Any:
+        cls = getattr(self._gx.expectations, check.expectation)
+        return cls(
+            **dict(check.kwargs),
+            severity=GX_SEVERITY[check.severity],
+            meta={"kind": check.kind, "severity": check.severity, "check": check.description},
+        )
+
+
+def _gx_run_id(run_id: str, at: datetime):
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    return RunIdentifier(run_name=run_id, run_time=at)
+
+
+def _in_suite_order(results: list, suite: Suite) -> list:
+    """GX may return results in its own order; match them back to the declared checks."""
+    remaining = list(results)
+    ordered = []
+    for check in suite.checks:
+        for index, result in enumerate(remaining):
+            meta = result.expectation_config.meta or {}
+            if (
+                meta.get("check") == check.description
+                and meta.get("severity") == check.severity
+                and result.expectation_config.type == _snake(check.expectation)
+            ):
+                ordered.append(remaining.pop(index))
+                break
+        else:
+            raise RuntimeError(f"{suite.name}: no result for check {check.description!r}")
+    return ordered
+
+
+def _snake(name: str) -> str:
+    out = []
+    for index, char in enumerate(name):
+        if char.isupper() and index:
+            out.append("_")
+        out.append(char.lower())
+    return "".join(out)
+
+
+def _check_result(run_id, checked_at, suite: Suite, check, gx_result) -> CheckResult:
+    result = gx_result.result or {}
+    error = _evaluation_error(gx_result)
+    observed = result.get("observed_value")
+    return CheckResult(
+        run_id=run_id,
+        checked_at=checked_at,
+        layer=suite.layer,
+        source=suite.source,
+        suite=suite.name,
+        kind=check.kind,
+        severity=check.severity,
+        description=check.description,
+        expectation=check.expectation,
+        success=bool(gx_result.success) and error is None,
+        evaluation_error=error,
+        element_count=_int(result.get("element_count")),
+        unexpected_count=_int(result.get("unexpected_count")),
+        unexpected_percent=_float(result.get("unexpected_percent")),
+        observed_value=_observed(observed),
+    )
+
+
+def _evaluation_error(gx_result) -> str | None:
+    """GX reports a check it could not evaluate as a failure with exception info."""
+    info = gx_result.exception_info or {}
+    for value in [info, *info.values()]:
+        if isinstance(value, dict) and value.get("raised_exception"):
+            message = str(value.get("exception_message") or "could not evaluate")
+            return message.strip().splitlines()[0][:300]
+    return None
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float | Decimal) else None
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float | Decimal) else None
+
+
+def _observed(value: Any) -> str | None:
+    """Observed values of table-level checks: counts and dates, never row contents."""
+    if isinstance(value, bool | int | float | Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, str) and len(value) <= 40:
+        return value
+    return None
+
+
+RESULTS_TABLE = "audit.quality_results"
+
+
+def record_results(con: duckdb.DuckDBPyConnection, results: Iterable[CheckResult]) -> int:
+    """Append check results to ``audit.quality_results`` (created on first use)."""
+    rows = [asdict(r) for r in results]
+    con.execute("create schema if not exists audit")
+    con.execute(
+        f"""
+        create table if not exists {RESULTS_TABLE} (
+            run_id varchar, checked_at timestamptz, layer varchar, source varchar,
+            suite varchar, kind varchar, severity varchar, description varchar,
+            expectation varchar, success boolean, evaluation_error varchar,
+            element_count bigint, unexpected_count bigint, unexpected_percent double,
+            observed_value varchar
+        )
+        """
+    )
+    if rows:
+        columns = list(rows[0])
+        con.executemany(
+            f"insert into {RESULTS_TABLE} ({', '.join(columns)}) "
+            f"values ({', '.join('?' for _ in columns)})",
+            [[row[c] for c in columns] for row in rows],
+        )
+    return len(rows)

@@ -13,13 +13,14 @@ PERSONS ?= 5000
 DAYS ?= 30
 SEED ?= 42
 
-.PHONY: help install sample dbt-parse run test lint ui bench accuracy eval clean
+.PHONY: help install sample dbt-parse run test lint ui docs bench accuracy eval clean
 
 help:
 	@echo "make run     set up, make the sample exports if missing, materialize every asset"
 	@echo "make test    set up, then run the test suite"
 	@echo "make lint    ruff (Python) and sqlfluff (dbt SQL)"
 	@echo "make ui      the Dagster web UI on http://127.0.0.1:3000"
+	@echo "make docs    after make run: add the dbt docs to the site and serve it on http://127.0.0.1:8080"
 	@echo "make bench   generator and raw-load time and peak memory (PERSONS=...)"
 	@echo "make accuracy  standardized values against the sample's ground truth (after make run)"
 	@echo "make eval    identity resolution and golden records against the ground truth (after make run)"
@@ -68,6 +69,17 @@ ui: install
 	@mkdir -p $(DAGSTER_HOME)
 	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
+# The documentation portal: the data-quality overview and Data Docs (built by `make run`), the
+# dbt docs (models, columns, lineage) and the analyst guide, as static files in data/docs.
+DOCS_PORT ?= 8080
+docs: dbt-parse
+	$(BIN)/dbt docs generate --static --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR) \
+		--target-path $(CURDIR)/data/docs/.dbt_target --quiet
+	@mkdir -p data/docs/dbt
+	cp data/docs/.dbt_target/static_index.html data/docs/dbt/index.html
+	$(BIN)/python -m cdp.quality publish
+	$(BIN)/python -m cdp.quality serve --port $(DOCS_PORT)
+
 # Measurement only: compares the staging layer with data/truth, which the pipeline never reads.
 accuracy: install
 	$(BIN)/cdp-accuracy --warehouse $(CDP_WAREHOUSE) --truth data/truth
@@ -79,4 +91,4 @@ bench: install
 	$(BIN)/cdp-bench --persons $(PERSONS) --days $(DAYS) --seed $(SEED)
 
 clean:
-	rm -rf data/landing data/truth data/warehouse data/dagster_home data/exports data/bench
+	rm -rf data/landing data/truth data/warehouse data/dagster_home data/exports data/bench data/docs data/quality

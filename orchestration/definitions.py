@@ -2,13 +2,14 @@
 
 import dagster as dg
 
-from orchestration.defs import activation, dbt, ingest
+from orchestration.defs import activation, dbt, ingest, quality
 from orchestration.resources import default_resources
 
 defs = dg.Definitions.merge(
     ingest.defs,
     dbt.defs,
     activation.defs,
+    quality.defs,
     dg.Definitions(
         resources=default_resources(),
         # One DuckDB file takes one writer process at a time: run steps in one process.

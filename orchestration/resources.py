@@ -1,5 +1,5 @@
-"""Resources shared by every integration: the DuckDB warehouse, the landing zone and the
-exports folder.
+"""Resources shared by every integration: the DuckDB warehouse, the landing zone, the
+exports folder and the data-quality folders.
 
 Paths come from the environment once, here (see ``cdp.config``); assets never read it.
 """
@@ -14,6 +14,7 @@ import dagster as dg
 import duckdb
 
 from cdp.config import LandingZoneMissing, Settings, require_landing_dir
+from cdp.quality.run import QualityRun
 
 
 class DuckDBWarehouse(dg.ConfigurableResource):
@@ -54,10 +55,32 @@ class ExportsFolder(dg.ConfigurableResource):
         return Path(self.path)
 
 
+class DataQuality(dg.ConfigurableResource):
+    """Where the quality checks read and write: the warehouse they validate, Great
+    Expectations' stores, and the documentation site."""
+
+    warehouse: str
+    quality_dir: str
+    docs_dir: str
+
+    def run(self) -> QualityRun:
+        """The quality suites for a run starting now (SLAs from the dbt manifest)."""
+        return QualityRun(
+            warehouse=Path(self.warehouse),
+            quality_dir=Path(self.quality_dir),
+            docs_dir=Path(self.docs_dir),
+        )
+
+
 def default_resources() -> dict[str, dg.ConfigurableResource]:
     settings = Settings.from_env()
     return {
         "warehouse": DuckDBWarehouse(path=str(settings.warehouse)),
         "landing": LandingZone(path=str(settings.landing_dir)),
         "exports": ExportsFolder(path=str(settings.exports_dir)),
+        "quality": DataQuality(
+            warehouse=str(settings.warehouse),
+            quality_dir=str(settings.quality_dir),
+            docs_dir=str(settings.docs_dir),
+        ),
     }

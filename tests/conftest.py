@@ -8,6 +8,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dbt.cli.main import dbtRunner
+
+from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
+from cdp.ingest.loader import load_landing_zone
+from cdp.sources import SOURCE_FILES
 
 SAMPLE_END = date(2026, 11, 28)
 
@@ -50,3 +55,53 @@ def generated(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("generated")
     generate(persons=300, days=6, seed=7, out=out, end_date=SAMPLE_END, progress=False)
     return out
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(generated, tmp_path_factory):
+    """The generated sample loaded and built by `dbt build`: (warehouse path, dbt result)."""
+    warehouse = tmp_path_factory.mktemp("dbt") / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    load_landing_zone(con, generated / "landing", SOURCE_FILES, log=lambda _m: None)
+    con.close()
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CDP_WAREHOUSE", str(warehouse))
+    result = dbtRunner().invoke(
+        [
+            "build",
+            "--project-dir", str(DBT_PROJECT_DIR),
+            "--profiles-dir", str(PROJECT_ROOT),
+            "--target-path", str(tmp_path_factory.mktemp("dbt_target")),
+            "--quiet",
+        ]
+    )  # fmt: skip
+    mp.undo()
+    return warehouse, result
+
+
+@pytest.fixture
+def warehouse_copy(built_warehouse, tmp_path) -> Path:
+    """A checkpointed copy of the built warehouse, for a test that changes data."""
+    import shutil
+
+    warehouse, _ = built_warehouse
+    con = duckdb.connect(str(warehouse))  # dbt-duckdb still holds it open in this process
+    con.execute("checkpoint")
+    con.close()
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(warehouse, copy)
+    return copy
+
+
+def replace_with_table(con, relation: str, select_sql: str) -> None:
+    """Swap a model (view or table) for a table holding ``select_sql``, in which
+    ``{relation}`` names the model as it was: a way to break data on purpose."""
+    schema, name = relation.split(".")
+    is_view = con.execute(
+        "select count(*) from duckdb_views() where schema_name = $s and view_name = $n",
+        {"s": schema, "n": name},
+    ).fetchall()[0][0]
+    con.execute(f"create table _broken as {select_sql.format(relation=relation)}")
+    con.execute(f"drop {'view' if is_view else 'table'} {relation}")
+    con.execute(f"create table {relation} as select * from _broken")
+    con.execute("drop table _broken")

@@ -3,6 +3,9 @@
 ``CDP_LANDING_DIR``  the landing zone of source exports (default ``data/landing``)
 ``CDP_WAREHOUSE``    the DuckDB warehouse file (default ``data/warehouse/cdp.duckdb``)
 ``CDP_EXPORTS_DIR``  where activation files are written (default ``data/exports``)
+``CDP_DOCS_DIR``     the data-quality and documentation site (default ``data/docs``)
+``CDP_QUALITY_DIR``  Great Expectations' stores: suites and kept validation results
+                     (default ``data/quality``)
 
 Relative paths are taken from the current directory, which is the repository root for the
 Makefile, the Dagster code location and dbt.
@@ -22,6 +25,8 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DEFAULT_LANDING_DIR = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse/cdp.duckdb"
 DEFAULT_EXPORTS_DIR = "data/exports"
+DEFAULT_DOCS_DIR = "data/docs"
+DEFAULT_QUALITY_DIR = "data/quality"
 
 
 class LandingZoneMissing(RuntimeError):
@@ -33,6 +38,8 @@ class Settings:
     landing_dir: Path
     warehouse: Path
     exports_dir: Path
+    docs_dir: Path
+    quality_dir: Path
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -40,6 +47,8 @@ class Settings:
             landing_dir=Path(os.environ.get("CDP_LANDING_DIR") or DEFAULT_LANDING_DIR).absolute(),
             warehouse=Path(os.environ.get("CDP_WAREHOUSE") or DEFAULT_WAREHOUSE).absolute(),
             exports_dir=Path(os.environ.get("CDP_EXPORTS_DIR") or DEFAULT_EXPORTS_DIR).absolute(),
+            docs_dir=Path(os.environ.get("CDP_DOCS_DIR") or DEFAULT_DOCS_DIR).absolute(),
+            quality_dir=Path(os.environ.get("CDP_QUALITY_DIR") or DEFAULT_QUALITY_DIR).absolute(),
         )
 
 
@@ -67,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"landing zone: {settings.landing_dir}")
         print(f"warehouse:    {settings.warehouse}")
         print(f"exports:      {settings.exports_dir}")
+        print(f"docs:         {settings.docs_dir}")
+        print(f"quality:      {settings.quality_dir}")
         return 0
     print("usage: python -m cdp.config check", file=sys.stderr)
     return 2

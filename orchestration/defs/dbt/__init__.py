@@ -6,10 +6,10 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.defs.dbt.assets import dbt_models, dbt_project
+from orchestration.defs.dbt.assets import dbt_marts, dbt_project, dbt_transform
 
 defs = dg.Definitions(
-    assets=[dbt_models],
+    assets=[dbt_transform, dbt_marts],
     resources={
         # The dbt installed beside this Python, whether or not the virtualenv is activated.
         "dbt": DbtCliResource(

@@ -31,10 +31,31 @@ class LayeredTranslator(DagsterDbtTranslator):
         return layer or super().get_group_name(dbt_resource_props)
 
 
+# The marts (and the audits that read them) build in a step of their own, after the quality
+# checks of staging and identity: a failed error-level check there stops them (see
+# orchestration/defs/quality/checks.py).
+MARTS_SELECTION = "marts audit"
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
+    name="dbt_transform",
+    exclude=MARTS_SELECTION,
     dagster_dbt_translator=LayeredTranslator(),
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_transform(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Seeds, staging and intermediate (identity and customer traits), with their tests."""
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    name="dbt_marts",
+    select=MARTS_SELECTION,
+    dagster_dbt_translator=LayeredTranslator(),
+)
+def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """The marts and the audit tables, with their tests."""
     yield from dbt.cli(["build"], context=context).stream()

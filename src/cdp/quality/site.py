@@ -223,3 +223,34 @@ def _write(path: Path, text: str) -> None:
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)
+
+
+BROWSERS = ("chromium", "chromium-browser", "chromium-headless-shell", "google-chrome")
+
+
+def find_browser() -> str | None:
+    """A headless-capable Chromium on this machine, if any."""
+    import shutil
+
+    return next((path for name in BROWSERS if (path := shutil.which(name))), None)
+
+
+def browse(page: Path, browser: str, screenshot: Path | None = None) -> str:
+    """Open ``page`` from disk in headless Chromium; return the DOM it rendered (after
+    scripts ran) and, if asked, save a screenshot of it."""
+    import subprocess
+
+    base = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+    url = page.absolute().as_uri()
+    dom = subprocess.run(
+        [*base, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [*base, "--window-size=1400,1800", f"--screenshot={screenshot.absolute()}", url],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+    return dom

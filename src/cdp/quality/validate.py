@@ -233,7 +233,10 @@ def _check_result(run_id, checked_at, suite: Suite, check, gx_result) -> CheckRe
         success=bool(gx_result.success) and error is None,
         evaluation_error=error,
         element_count=_int(result.get("element_count")),
-        unexpected_count=_int(result.get("unexpected_count")),
+        unexpected_count=_int(result.get("unexpected_count"))
+        # A custom-SQL check observes the number of rows its query returned.
+        if check.expectation != "UnexpectedRowsExpectation"
+        else _int(observed),
         unexpected_percent=_float(result.get("unexpected_percent")),
         observed_value=_observed(observed),
     )
@@ -250,6 +253,8 @@ def _evaluation_error(gx_result) -> str | None:
 
 
 def _int(value: Any) -> int | None:
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
     return int(value) if isinstance(value, int | float | Decimal) else None
 
 

@@ -1,0 +1,141 @@
+"""One quality run: validate suites, record the results, rebuild the site.
+
+This is what the Dagster asset checks call (``orchestration/defs/quality``); it knows nothing
+of Dagster, so tests and measurements call it the same way.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
+from cdp.quality.checks import Suite
+from cdp.quality.site import write_overview, write_portal
+from cdp.quality.suites import Sla, build_suites, load_slas
+from cdp.quality.validate import CheckResult, SuiteResult, Validator, record_results
+
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+GUIDE = PROJECT_ROOT / "docs" / "analyst_guide.md"
+# Validation results kept for the Data Docs and the overview's trend.
+KEEP_RUNS = 30
+
+
+@dataclass
+class QualityRun:
+    """The suites of one pipeline run over one warehouse."""
+
+    warehouse: Path
+    quality_dir: Path
+    docs_dir: Path
+    now: datetime | None = None
+    manifest: Path = MANIFEST
+    keep_runs: int = KEEP_RUNS
+
+    def __post_init__(self) -> None:
+        self.now = self.now or datetime.now(UTC)
+        self.slas: dict[str, Sla] = load_slas(self.manifest) if self.manifest.exists() else {}
+        self._validator: Validator | None = None
+
+    def suites(self) -> dict[tuple[str, ...], Suite]:
+        return {suite.asset_key: suite for suite in build_suites(self.slas, self.now)}
+
+    @property
+    def gx_docs_dir(self) -> Path:
+        return self.docs_dir / "quality" / "gx"
+
+    def validate(
+        self,
+        suites: Iterable[Suite],
+        run_id: str,
+        log: Callable[[str], None] = print,
+    ) -> list[SuiteResult]:
+        """Validate each suite, record the results and rebuild the site. A suite that cannot
+        run at all (a table missing) comes back as one failed error-level check."""
+        suites = list(suites)
+        validator = self._get_validator()
+        results = []
+        for index, suite in enumerate(suites, start=1):
+            try:
+                result = validator.run(suite, run_id=run_id)
+            except Exception as err:  # noqa: BLE001 - any failure is reported, never hidden
+                result = unreadable(suite, run_id, err)
+            failed = [r for r in result.results if not r.success]
+            log(
+                f"quality [{index}/{len(suites)}] {suite.name}: {result.status}, "
+                f"{len(result.results) - len(failed)}/{len(result.results)} checks passed "
+                f"({result.seconds:.1f}s)"
+            )
+            results.append(result)
+        validator.close()
+        self._prune()
+        with duckdb.connect(str(self.warehouse)) as con:
+            record_results(con, [r for result in results for r in result.results])
+        self.publish()
+        return results
+
+    def publish(self) -> Path:
+        """Rebuild the GX Data Docs, the overview and the portal from what is recorded."""
+        started = time.monotonic()
+        validator = self._get_validator()
+        validator.build_docs()
+        validator.close()
+        with duckdb.connect(str(self.warehouse)) as con:
+            record_results(con, [])  # the results table exists even before the first run
+            write_overview(con, self.docs_dir / "quality", self.slas, self.now.date())
+        index = write_portal(self.docs_dir, GUIDE, datetime.now(UTC))
+        self.last_publish_seconds = time.monotonic() - started
+        return index
+
+    def _get_validator(self) -> Validator:
+        if self._validator is None:
+            self._validator = Validator(self.warehouse, self.quality_dir, self.gx_docs_dir)
+        return self._validator
+
+    def _prune(self) -> None:
+        """Keep the validation results of the newest ``keep_runs`` runs of each suite."""
+        store = self.quality_dir / "gx" / "validations"
+        if not store.is_dir():
+            return
+        for suite_dir in {run_dir.parent for run_dir in _run_dirs(store)}:
+            runs = sorted(
+                (d for d in suite_dir.iterdir() if d.is_dir()),
+                key=lambda d: max((t.name for t in d.iterdir()), default=""),
+            )
+            for old in runs[: -self.keep_runs]:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def unreadable(suite: Suite, run_id: str, err: BaseException) -> SuiteResult:
+    """A suite that could not run: one failed error-level check that says why."""
+    lines = str(err).strip().splitlines()
+    message = f"{type(err).__name__}: {lines[0] if lines else ''}"
+    check = CheckResult(
+        run_id=run_id,
+        checked_at=datetime.now(UTC),
+        layer=suite.layer,
+        source=suite.source,
+        suite=suite.name,
+        kind="completeness",
+        severity="error",
+        description="the table can be read and checked",
+        expectation="",
+        success=False,
+        evaluation_error=message[:300],
+        element_count=None,
+        unexpected_count=None,
+        unexpected_percent=None,
+        observed_value=None,
+    )
+    return SuiteResult(suite, (check,), 0.0)
+
+
+def _run_dirs(store: Path) -> list[Path]:
+    """The ``<run name>`` folders: those whose children are run-time folders of JSON files."""
+    return [json.parent.parent for json in store.rglob("*.json")]

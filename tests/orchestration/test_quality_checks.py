@@ -1,0 +1,124 @@
+"""The quality gates as Dagster asset checks: in the graph, and blocking what they should."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import dagster as dg
+import duckdb
+
+from cdp.quality.suites import build_suites
+from orchestration.defs.quality.checks import CHECK_NAME, GATES, gate
+from orchestration.resources import DataQuality
+from tests.conftest import replace_with_table
+
+STAGED = dg.AssetKey(["staging", "stg_crm__contacts"])
+MART = dg.AssetKey(["marts", "customer_profiles"])
+
+
+def test_every_suite_is_a_check_of_its_asset_and_only_staging_and_identity_block():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    checks = {key: graph.get_check_spec(key) for key in graph.asset_check_keys}
+    gx = {key.asset_key: spec for key, spec in checks.items() if key.name == CHECK_NAME}
+    suites = build_suites({}, datetime.now(UTC))
+    assert set(gx) == {dg.AssetKey(list(s.asset_key)) for s in suites}
+    for suite in suites:
+        spec = gx[dg.AssetKey(list(suite.asset_key))]
+        assert spec.blocking == (suite.layer in ("staging", "intermediate")), suite.name
+    # Every checked asset is in the graph (raw loads, dbt models), none invented.
+    assert set(gx) <= set(graph.get_all_asset_keys())
+    assert set(GATES) == {"quality_raw", "quality_staging_identity", "quality_marts"}
+
+
+def test_the_marts_build_after_the_staging_gate_in_a_step_of_their_own():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    staging_node = graph.get(STAGED)
+    mart_node = graph.get(MART)
+    assert staging_node.group_name == "staging" and mart_node.group_name == "marts"
+    assets_def = {k: graph.assets_def_for_key(k).node_def.name for k in (STAGED, MART)}
+    assert assets_def == {STAGED: "dbt_transform", MART: "dbt_marts"}
+
+
+def _break_phone(warehouse) -> None:
+    con = duckdb.connect(str(warehouse))
+    replace_with_table(
+        con,
+        "staging.stg_crm__contacts",
+        "select * replace (case when row_number() over (order by contact_id) = 1 "
+        "then '333 123' else phone end as phone) from {relation}",
+    )
+    con.close()
+
+
+def _blank_emails(warehouse) -> None:
+    """Half the contacts lose their email: a warning-level fill rate fails, nothing else."""
+    con = duckdb.connect(str(warehouse))
+    replace_with_table(
+        con,
+        "staging.stg_crm__contacts",
+        "select * replace (case when hash(contact_id) % 2 = 0 then null else email end "
+        "as email) from {relation}",
+    )
+    con.close()
+
+
+def _pipeline(warehouse, tmp_path):
+    """Stand-ins for the staging model and a mart, gated by the real check of that model."""
+    built = []
+
+    @dg.asset(key=STAGED)
+    def staged():
+        built.append("staging")
+
+    @dg.asset(key=MART, deps=[STAGED])
+    def mart():
+        built.append("marts")
+
+    suite = [s for s in build_suites({}, datetime.now(UTC)) if s.asset_key == tuple(STAGED.path)]
+    check = gate("test_gate", suite, blocking=True)
+    result = dg.materialize(
+        [staged, mart, check],
+        resources={
+            "quality": DataQuality(
+                warehouse=str(warehouse),
+                quality_dir=str(tmp_path / "quality"),
+                docs_dir=str(tmp_path / "docs"),
+            )
+        },
+        raise_on_error=False,
+    )
+    evaluations = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
+    return result, built, evaluations
+
+
+def test_a_failed_error_check_on_staging_blocks_the_marts(warehouse_copy, tmp_path):
+    _break_phone(warehouse_copy)
+    result, built, evaluations = _pipeline(warehouse_copy, tmp_path)
+    assert not result.success
+    assert built == ["staging"], "the mart was built after a failed blocking check"
+    (evaluation,) = evaluations
+    assert not evaluation.passed
+    assert evaluation.severity == dg.AssetCheckSeverity.ERROR
+    assert evaluation.metadata["checks_failed_error"].value == 1
+    # The site was rebuilt and shows the failure.
+    overview = (tmp_path / "docs" / "quality" / "index.html").read_text(encoding="utf-8")
+    assert 'data-layer="staging" data-source="crm" data-status="error"' in overview
+
+
+def test_a_failed_warning_does_not_block(warehouse_copy, tmp_path):
+    _blank_emails(warehouse_copy)
+    result, built, evaluations = _pipeline(warehouse_copy, tmp_path)
+    assert result.success
+    assert built == ["staging", "marts"]
+    (evaluation,) = evaluations
+    assert not evaluation.passed
+    assert evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert evaluation.metadata["checks_failed_error"].value == 0

@@ -1,0 +1,160 @@
+"""The expectation suites on the generated warehouse: each kind of check passes on good data and
+fails for the right reason when the data is broken in a known way."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cdp.quality.run import QualityRun
+from tests.conftest import SAMPLE_END, replace_with_table
+
+# Noon after the sample's last export day: every source is fresh.
+NOW = datetime(SAMPLE_END.year, SAMPLE_END.month, SAMPLE_END.day, 12, tzinfo=UTC)
+
+
+def _run(warehouse: Path, tmp_path: Path, now: datetime = NOW) -> QualityRun:
+    return QualityRun(
+        warehouse=warehouse,
+        quality_dir=tmp_path / "quality",
+        docs_dir=tmp_path / "docs",
+        now=now,
+    )
+
+
+def _validate(run: QualityRun, *names: str):
+    suites = {s.name: s for s in run.suites().values()}
+    results = run.validate([suites[n] for n in names], run_id="test", log=lambda _m: None)
+    return {r.suite.name: r for r in results}
+
+
+def _failed(result) -> dict[str, object]:
+    return {r.description: r for r in result.results if not r.success}
+
+
+def test_every_suite_passes_on_the_generated_warehouse(warehouse_copy, tmp_path):
+    run = _run(warehouse_copy, tmp_path)
+    results = run.validate(run.suites().values(), run_id="clean", log=lambda _m: None)
+    errors = {
+        r.suite.name: [(c.description, c.unexpected_count, c.evaluation_error) for c in failed]
+        for r in results
+        if (failed := r.failed("error"))
+    }
+    assert not errors, errors
+    assert len(results) == len(run.suites()) >= 40
+    # Every layer is covered, and the freshness SLAs came from the dbt sources.
+    assert {r.suite.layer for r in results} == {"raw", "staging", "intermediate", "marts"}
+    assert run.slas["web"].error_days == 2 and run.slas["marketing"].error_days == 14
+
+
+def test_a_source_that_stops_delivering_turns_its_freshness_red(warehouse_copy, tmp_path):
+    """The CRM's SLA is warn after 2 days, error after 3: an export four days old is red, three
+    days old is amber; the campaign catalogue (14 days) is still fine."""
+    late = _run(warehouse_copy, tmp_path, NOW + timedelta(days=4))
+    results = _validate(late, "raw.crm__contacts", "raw.marketing__campaigns")
+    crm = results["raw.crm__contacts"]
+    assert crm.status == "error"
+    assert {r.kind for r in crm.failed("error")} == {"freshness"}
+    assert results["raw.marketing__campaigns"].status == "pass"
+
+    a_bit_late = _run(warehouse_copy, tmp_path, NOW + timedelta(days=3))
+    crm = _validate(a_bit_late, "raw.crm__contacts")["raw.crm__contacts"]
+    assert crm.status == "warn"
+    assert [r.kind for r in crm.failed("warn")] == ["freshness"]
+
+
+def test_a_dropped_row_fails_the_reconciliation(warehouse_copy, tmp_path):
+    con = duckdb.connect(str(warehouse_copy))
+    dropped = con.execute("select min(contact_id) from staging.stg_crm__contacts").fetchall()[0][0]
+    replace_with_table(
+        con,
+        "staging.stg_crm__contacts",
+        f"select * from {{relation}} where contact_id <> '{dropped}'",
+    )
+    raw_versions = con.execute(
+        "select count(*) from raw.crm__contacts where trim(contact_id) = $id", {"id": dropped}
+    ).fetchall()[0][0]
+    con.close()
+    result = _validate(_run(warehouse_copy, tmp_path), "staging.stg_crm__contacts")
+    failed = _failed(result["staging.stg_crm__contacts"])
+    check = failed.pop("every raw row is staged or an older version of a staged record")
+    assert check.severity == "error" and check.kind == "completeness"
+    assert check.unexpected_count == raw_versions >= 1
+    assert not failed
+
+
+def test_a_bad_phone_format_fails_validity(warehouse_copy, tmp_path):
+    con = duckdb.connect(str(warehouse_copy))
+    replace_with_table(
+        con,
+        "staging.stg_crm__contacts",
+        "select * replace (case when row_number() over (order by contact_id) = 1 "
+        "then '0039 333 1234567' else phone end as phone) from {relation}",
+    )
+    con.close()
+    result = _validate(_run(warehouse_copy, tmp_path), "staging.stg_crm__contacts")
+    failed = _failed(result["staging.stg_crm__contacts"])
+    assert set(failed) == {"`phone` is a phone in E.164"}
+    check = failed["`phone` is a phone in E.164"]
+    assert (check.kind, check.severity, check.unexpected_count) == ("validity", "error", 1)
+
+
+def test_an_oversized_cluster_fails_identity_health(warehouse_copy, tmp_path):
+    con = duckdb.connect(str(warehouse_copy))
+    con.execute(
+        """
+        update intermediate.int_identity__customer_ids set customer_id = 'CUS-000000000BIG'
+        where record_key in (
+            select record_key from intermediate.int_identity__customer_ids
+            order by record_key limit 60
+        )
+        """
+    )
+    con.close()
+    name = "intermediate.int_identity__customer_ids"
+    result = _validate(_run(warehouse_copy, tmp_path), name)[name]
+    assert result.status == "error"
+    assert {(r.kind, r.severity, r.unexpected_count) for r in result.failed("error")} == {
+        ("identity", "error", 1)
+    }
+    assert [r.description for r in result.failed("warn")] == [
+        "no customer profile holds more than 25 records"
+    ]
+
+
+def test_a_missing_table_is_a_failed_check_not_a_crash(warehouse_copy, tmp_path):
+    con = duckdb.connect(str(warehouse_copy))
+    con.execute("drop view staging.stg_social__mentions")
+    con.close()
+    result = _validate(_run(warehouse_copy, tmp_path), "staging.stg_social__mentions")
+    (check,) = result["staging.stg_social__mentions"].results
+    assert not check.success and check.severity == "error" and check.evaluation_error
+
+
+@pytest.mark.parametrize("planted", ["0039 333 1234567", "no-such-person@example.org x"])
+def test_results_and_docs_never_show_a_failing_value(warehouse_copy, tmp_path, planted):
+    """A planted bad value fails its check, and appears nowhere the platform writes: not in
+    the recorded results, the GX stores, the Data Docs or the overview."""
+    con = duckdb.connect(str(warehouse_copy))
+    column = "phone" if planted.startswith("0") else "email"
+    replace_with_table(
+        con,
+        "staging.stg_crm__contacts",
+        f"select * replace (case when row_number() over (order by contact_id) = 1 "
+        f"then '{planted}' else {column} end as {column}) from {{relation}}",
+    )
+    con.close()
+    run = _run(warehouse_copy, tmp_path)
+    result = _validate(run, "staging.stg_crm__contacts")["staging.stg_crm__contacts"]
+    assert result.status == "error"
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix in (".html", ".json")]
+    assert any(p.name == "index.html" for p in written)
+    leaks = [p for p in written if planted in p.read_text(encoding="utf-8", errors="replace")]
+    assert not leaks, leaks
+    con = duckdb.connect(str(warehouse_copy))
+    recorded = con.execute("select * from audit.quality_results").fetchall()
+    con.close()
+    assert recorded and not any(planted in str(row) for row in recorded)

@@ -163,13 +163,16 @@ class Validator:
         return self.docs_dir / "index.html"
 
     def close(self) -> None:
-        """Close GX's connections to the warehouse, so that others may open it."""
+        """Close GX's connections to the warehouse. GX keeps engines of its own (the data
+        source's and its execution engine's); while one holds the file open, DuckDB refuses
+        connections made with other settings, such as ours when results are recorded."""
         import gc
 
         import sqlalchemy as sa
 
+        warehouse = str(self.warehouse.absolute())
         for engine in [o for o in gc.get_objects() if isinstance(o, sa.engine.Engine)]:
-            if engine.dialect.name == "duckdb":
+            if engine.dialect.name == "duckdb" and engine.url.database == warehouse:
                 engine.dispose()
         gc.collect()
 

@@ -54,7 +54,7 @@ dbt-parse: install
 run: sample dbt-parse
 	@$(BIN)/python -m cdp.config check
 	@mkdir -p $(DAGSTER_HOME)
-	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*'
+	$(BIN)/python -m orchestration.run
 
 test: install dbt-parse
 	$(BIN)/pytest

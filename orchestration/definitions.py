@@ -3,6 +3,9 @@
 import dagster as dg
 
 from orchestration.defs import activation, dbt, ingest, quality
+from orchestration.defs.jobs import jobs
+from orchestration.defs.schedules import schedules
+from orchestration.defs.sensors import sensors
 from orchestration.resources import default_resources
 
 defs = dg.Definitions.merge(
@@ -11,6 +14,9 @@ defs = dg.Definitions.merge(
     activation.defs,
     quality.defs,
     dg.Definitions(
+        jobs=jobs,
+        schedules=schedules,
+        sensors=sensors,
         resources=default_resources(),
         # One DuckDB file takes one writer process at a time: run steps in one process.
         executor=dg.in_process_executor,

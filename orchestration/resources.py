@@ -43,7 +43,7 @@ class LandingZone(dg.ConfigurableResource):
         try:
             return require_landing_dir(Path(self.path))
         except LandingZoneMissing as err:
-            raise dg.Failure(description=str(err)) from err
+            raise dg.Failure(description=str(err), allow_retries=False) from err
 
 
 class ExportsFolder(dg.ConfigurableResource):

@@ -6,6 +6,10 @@
 ``CDP_DOCS_DIR``     the data-quality and documentation site (default ``data/docs``)
 ``CDP_QUALITY_DIR``  Great Expectations' stores: suites and kept validation results
                      (default ``data/quality``)
+``CDP_REPORTS_DIR``  reports of failed runs (default ``data/reports``)
+``CDP_ALERT_WEBHOOK``  a URL that receives each failed run's report as JSON (optional)
+``CDP_ALERT_EMAIL``  an address that receives each failed run's report, sent through the SMTP
+                     server ``CDP_SMTP_HOST`` (port ``CDP_SMTP_PORT``, default 25) (optional)
 
 Relative paths are taken from the current directory, which is the repository root for the
 Makefile, the Dagster code location and dbt.
@@ -27,6 +31,9 @@ DEFAULT_WAREHOUSE = "data/warehouse/cdp.duckdb"
 DEFAULT_EXPORTS_DIR = "data/exports"
 DEFAULT_DOCS_DIR = "data/docs"
 DEFAULT_QUALITY_DIR = "data/quality"
+DEFAULT_REPORTS_DIR = "data/reports"
+# The company's time zone: the daily schedule runs at its local time.
+TIMEZONE = "Europe/Rome"
 
 
 class LandingZoneMissing(RuntimeError):
@@ -40,6 +47,11 @@ class Settings:
     exports_dir: Path
     docs_dir: Path
     quality_dir: Path
+    reports_dir: Path = Path(DEFAULT_REPORTS_DIR)
+    alert_webhook: str | None = None
+    alert_email: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -49,6 +61,11 @@ class Settings:
             exports_dir=Path(os.environ.get("CDP_EXPORTS_DIR") or DEFAULT_EXPORTS_DIR).absolute(),
             docs_dir=Path(os.environ.get("CDP_DOCS_DIR") or DEFAULT_DOCS_DIR).absolute(),
             quality_dir=Path(os.environ.get("CDP_QUALITY_DIR") or DEFAULT_QUALITY_DIR).absolute(),
+            reports_dir=Path(os.environ.get("CDP_REPORTS_DIR") or DEFAULT_REPORTS_DIR).absolute(),
+            alert_webhook=os.environ.get("CDP_ALERT_WEBHOOK") or None,
+            alert_email=os.environ.get("CDP_ALERT_EMAIL") or None,
+            smtp_host=os.environ.get("CDP_SMTP_HOST") or None,
+            smtp_port=int(os.environ.get("CDP_SMTP_PORT") or 25),
         )
 
 

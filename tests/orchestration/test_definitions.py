@@ -7,6 +7,7 @@ import pytest
 
 from cdp.sources import SOURCE_FILES
 from orchestration.defs.ingest.assets import raw_load_assets
+from orchestration.defs.ingest.partitions import export_dates
 from orchestration.resources import DuckDBWarehouse, LandingZone
 from tests.conftest import write_export
 
@@ -51,6 +52,15 @@ def _resources(tmp_path, landing):
     }
 
 
+def _materialize(assets, resources, day="2026-11-01", **kwargs):
+    """Materialize raw loads for one export date (a partition, registered first)."""
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(export_dates.name, [day])
+        return dg.materialize(
+            assets, resources=resources, partition_key=day, instance=instance, **kwargs
+        )
+
+
 def test_materialize_reports_rows_files_and_rejects(tmp_path, landing):
     write_export(
         landing,
@@ -61,7 +71,7 @@ def test_materialize_reports_rows_files_and_rejects(tmp_path, landing):
         "K1,Spring,email,spring,2026-03-01,2026-03-31,1500.00\n"
         "K2,Broken,email,broken,someday,2026-03-31,10\n",
     )
-    result = dg.materialize(raw_load_assets, resources=_resources(tmp_path, landing))
+    result = _materialize(raw_load_assets, _resources(tmp_path, landing))
     assert result.success
     materializations = {
         m.asset_key.to_user_string(): m.metadata
@@ -86,9 +96,7 @@ def test_an_unreadable_file_fails_only_its_own_asset(tmp_path, landing):
         "consent_event_id,subject_type,subject_value,purpose,status,captured_at,source,policy_version\n"
         "CE1,email,a@b.it,email_marketing,granted,2026-11-01T10:00:00Z,checkout,v3.2\n",
     )
-    result = dg.materialize(
-        raw_load_assets, resources=_resources(tmp_path, landing), raise_on_error=False
-    )
+    result = _materialize(raw_load_assets, _resources(tmp_path, landing), raise_on_error=False)
     assert not result.success
     failed = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert [e.step_key for e in failed] == ["subscriptions__subscriptions"]
@@ -104,4 +112,4 @@ def test_an_unreadable_file_fails_only_its_own_asset(tmp_path, landing):
 
 def test_missing_landing_zone_is_a_clear_failure(tmp_path):
     with pytest.raises(dg.Failure, match="does not exist"):
-        dg.materialize(raw_load_assets[:1], resources=_resources(tmp_path, tmp_path / "nowhere"))
+        _materialize(raw_load_assets[:1], _resources(tmp_path, tmp_path / "nowhere"))

@@ -80,17 +80,19 @@ def _pipeline(warehouse, tmp_path):
 
     suite = [s for s in build_suites({}, datetime.now(UTC)) if s.asset_key == tuple(STAGED.path)]
     check = gate("test_gate", suite, blocking=True)
-    result = dg.materialize(
-        [staged, mart, check],
-        resources={
-            "quality": DataQuality(
-                warehouse=str(warehouse),
-                quality_dir=str(tmp_path / "quality"),
-                docs_dir=str(tmp_path / "docs"),
-            )
-        },
-        raise_on_error=False,
-    )
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [staged, mart, check],
+            instance=instance,
+            resources={
+                "quality": DataQuality(
+                    warehouse=str(warehouse),
+                    quality_dir=str(tmp_path / "quality"),
+                    docs_dir=str(tmp_path / "docs"),
+                )
+            },
+            raise_on_error=False,
+        )
     evaluations = [
         e.event_specific_data
         for e in result.all_events

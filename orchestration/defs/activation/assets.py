@@ -69,6 +69,8 @@ def export_metadata(results: list[ExportResult], folder: str) -> dict[str, dg.Me
         "for hashed channels). Exports of segments no longer declared are removed."
     ),
     tags={"layer": "activation"},
+    # Runs once for any range of export dates loaded upstream.
+    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def audience_exports(
     context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, exports: ExportsFolder

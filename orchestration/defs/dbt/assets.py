@@ -43,6 +43,8 @@ MARTS_SELECTION = "marts audit"
     name="dbt_transform",
     exclude=MARTS_SELECTION,
     dagster_dbt_translator=LayeredTranslator(),
+    # Runs once for any range of export dates loaded upstream.
+    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def dbt_transform(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Seeds, staging and intermediate (identity and customer traits), with their tests."""
@@ -55,6 +57,8 @@ def dbt_transform(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     name="dbt_marts",
     select=MARTS_SELECTION,
     dagster_dbt_translator=LayeredTranslator(),
+    # Runs once for any range of export dates loaded upstream.
+    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """The marts and the audit tables, with their tests."""

@@ -1,10 +1,16 @@
 """One raw-load asset per source file type, keyed ``[source, entity]`` like its dbt source."""
 
+from datetime import date
+
 import dagster as dg
 
 from cdp.ingest.loader import LINEAGE_COLUMNS, LoadReport, load_file_type
 from cdp.sources import SOURCE_FILES, SourceFile
+from orchestration.defs.ingest.partitions import export_dates
 from orchestration.resources import DuckDBWarehouse, LandingZone
+
+# Reading a landing zone on a network share can fail for a moment: try again, waiting longer.
+LOAD_RETRIES = dg.RetryPolicy(max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL)
 
 
 def report_metadata(report: LoadReport) -> dict[str, dg.MetadataValue]:
@@ -49,7 +55,7 @@ def build_raw_load_asset(spec: SourceFile) -> dg.AssetsDefinition:
         description=(
             f"{spec.description} Loads `{spec.source}/<YYYY-MM-DD>/{spec.filename}` "
             f"({spec.kind} export, {spec.format}) from complete folders into "
-            f"`raw.{spec.table}`."
+            f"`raw.{spec.table}`, one export date (partition) at a time."
         ),
         metadata={
             "dagster/column_schema": _column_schema(spec),
@@ -58,13 +64,20 @@ def build_raw_load_asset(spec: SourceFile) -> dg.AssetsDefinition:
             "file_format": spec.format,
         },
         tags={"layer": "raw", "source": spec.source},
+        owners=["team:data-platform"],
+        partitions_def=export_dates,
+        # A backfill of many days is one run that loads them in order.
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        retry_policy=LOAD_RETRIES,
     )
     def _load(
         context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, landing: LandingZone
     ) -> dg.MaterializeResult:
         landing_dir = landing.require()
+        days = sorted(date.fromisoformat(key) for key in context.partition_keys)
+        context.log.info(f"{spec.name}: loading export dates {days[0]} to {days[-1]}")
         with warehouse.connect() as con:
-            report = load_file_type(con, landing_dir, spec, log=context.log.info)
+            report = load_file_type(con, landing_dir, spec, log=context.log.info, export_dates=days)
         context.log.info(report.summary())
         metadata = report_metadata(report)
         if report.failed:
@@ -76,6 +89,8 @@ def build_raw_load_asset(spec: SourceFile) -> dg.AssetsDefinition:
                     "next run retries it."
                 ),
                 metadata=metadata,
+                # The bytes will not change by trying again now: no retries for this.
+                allow_retries=False,
             )
         return dg.MaterializeResult(metadata=metadata)
 

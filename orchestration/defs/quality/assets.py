@@ -10,6 +10,8 @@ from orchestration.resources import DataQuality
     key=dg.AssetKey(["quality", "site"]),
     group_name="quality",
     kinds={"html"},
+    # Runs once for any range of export dates loaded upstream.
+    backfill_policy=dg.BackfillPolicy.single_run(),
     deps=[dg.AssetKey(["activation", "audience_exports"])],
     description=(
         "Static documentation site (`<docs dir>/index.html`): the data-quality overview (one "

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import csv
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -177,14 +177,20 @@ def load_file_type(
     landing_dir: Path,
     spec: SourceFile,
     log: Callable[[str], None] = print,
+    export_dates: Collection[date] | None = None,
 ) -> LoadReport:
-    """Load every new or changed delivery of ``spec`` found in complete folders.
+    """Load every new or changed delivery of ``spec`` found in complete folders (of
+    ``export_dates`` only, when given).
 
     A file that cannot be read is recorded as failed in the manifest (and retried next run);
     the other files still load. The caller decides how to surface failures.
     """
     ensure_tables(con, spec)
-    report = LoadReport(spec, discover(landing_dir, spec))
+    discovery = discover(landing_dir, spec)
+    if export_dates is not None:
+        wanted = set(export_dates)
+        discovery.deliveries = [d for d in discovery.deliveries if d.export_date in wanted]
+    report = LoadReport(spec, discovery)
     for folder in report.discovery.incomplete_folders:
         log(f"{spec.name}: skipping {folder}: no _SUCCESS marker yet (export still being written)")
     for folder in report.discovery.unrecognised_folders:

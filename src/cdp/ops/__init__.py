@@ -1,0 +1,1 @@
+"""Operating the pipeline: reports of failed runs and where they are sent."""

@@ -1,0 +1,228 @@
+"""Jobs, the daily schedule, the export-folder sensor, partitioned loads and a whole run."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import dagster as dg
+import duckdb
+import pytest
+
+from cdp.ops.reports import RunReport, StepFailure, write_report
+from orchestration.defs.ingest.assets import raw_load_assets
+from orchestration.defs.ingest.partitions import export_dates
+from orchestration.defs.jobs import jobs
+from orchestration.defs.schedules import daily_pipeline_schedule
+from orchestration.defs.sensors import new_export_folders
+from orchestration.resources import DuckDBWarehouse, LandingZone
+from tests.conftest import write_export
+
+CRM = "contact_id;first_name\nC-1;Ada\n"
+ORDERS = "order_id,account_id\nO-1,7\n"
+
+
+def test_definitions_load_with_jobs_schedule_and_sensor():
+    from orchestration.definitions import defs
+
+    names = {job.name for job in jobs}
+    assert {"daily_pipeline", "load_exports", "rebuild_identity", "rebuild_docs"} <= names
+    assert {"reload_crm", "reload_web", "reload_marketing"} <= names
+    for name in names:
+        defs.resolve_job_def(name)
+    schedule = defs.resolve_schedule_def("daily_pipeline_schedule")
+    assert schedule.cron_schedule == "0 6 * * *"
+    assert schedule.execution_timezone == "Europe/Rome"
+    assert defs.resolve_sensor_def("new_export_folders").job_name == "load_exports"
+
+
+def _sensor(landing, instance, cursor=None):
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"landing": LandingZone(path=str(landing))}
+    )
+    return new_export_folders(context), context
+
+
+def test_the_sensor_asks_for_complete_folders_once(landing):
+    instance = dg.DagsterInstance.ephemeral()
+    write_export(landing, "crm", "2026-11-27", "contacts.csv", CRM)
+    write_export(landing, "shop", "2026-11-27", "orders.csv", ORDERS)
+    write_export(landing, "crm", "2026-11-28", "contacts.csv", CRM)
+    write_export(landing, "shop", "2026-11-28", "orders.csv", ORDERS, complete=False)
+
+    result, _ = _sensor(landing, instance)
+    requests = {r.partition_key: r for r in result.run_requests}
+    assert set(requests) == {"2026-11-27", "2026-11-28"}
+    assert {k.to_user_string() for k in requests["2026-11-28"].asset_selection} == {
+        "crm/contacts"
+    }, "the incomplete shop folder must wait"
+    assert "shop/orders" in {k.to_user_string() for k in requests["2026-11-27"].asset_selection}
+    (add,) = result.dynamic_partitions_requests
+    assert add.partitions_def_name == export_dates.name
+    assert list(add.partition_keys) == ["2026-11-27", "2026-11-28"]
+
+    # Already requested: the next tick asks for nothing.
+    again, _ = _sensor(landing, instance, cursor=result.cursor)
+    assert isinstance(again, dg.SkipReason)
+
+    # The shop folder completes: only it is asked for.
+    (landing / "shop" / "2026-11-28" / "_SUCCESS").touch()
+    completed, _ = _sensor(landing, instance, cursor=result.cursor)
+    (request,) = completed.run_requests
+    assert request.partition_key == "2026-11-28"
+    assert [k.to_user_string() for k in request.asset_selection] == [
+        "shop/accounts",
+        "shop/orders",
+        "shop/order_items",
+    ]
+
+    # A day delivered again with other bytes is asked for again, under a new run key.
+    write_export(landing, "crm", "2026-11-27", "contacts.csv", CRM + "C-2;Bea\n")
+    redelivered, _ = _sensor(landing, instance, cursor=completed.cursor)
+    (request,) = redelivered.run_requests
+    assert request.partition_key == "2026-11-27"
+    assert request.run_key != requests["2026-11-27"].run_key
+
+
+def test_the_daily_schedule_runs_every_export_date_in_one_run(landing):
+    for day in ("2026-11-26", "2026-11-27", "2026-11-28"):
+        write_export(landing, "crm", day, "contacts.csv", CRM)
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=datetime(2026, 11, 29, 5, tzinfo=UTC),
+            resources={"landing": LandingZone(path=str(landing))},
+        )
+        request = daily_pipeline_schedule(context)
+        registered = instance.get_dynamic_partitions(export_dates.name)
+    assert request.tags["dagster/asset_partition_range_start"] == "2026-11-26"
+    assert request.tags["dagster/asset_partition_range_end"] == "2026-11-28"
+    assert request.run_key == "daily-2026-11-29"
+    assert registered == ["2026-11-26", "2026-11-27", "2026-11-28"]
+
+
+def test_a_backfill_of_two_days_loads_those_days_only(landing, tmp_path):
+    days = ["2026-11-25", "2026-11-26", "2026-11-27"]
+    for index, day in enumerate(days):
+        write_export(landing, "crm", day, "contacts.csv", f"contact_id;first_name\nC-{index};A\n")
+    warehouse = tmp_path / "wh.duckdb"
+    crm = next(a for a in raw_load_assets if a.key == dg.AssetKey(["crm", "contacts"]))
+    job = dg.Definitions(
+        assets=[crm],
+        jobs=[dg.define_asset_job("load", partitions_def=export_dates)],
+        resources={
+            "warehouse": DuckDBWarehouse(path=str(warehouse)),
+            "landing": LandingZone(path=str(landing)),
+        },
+    ).resolve_job_def("load")
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(export_dates.name, days)
+        result = job.execute_in_process(
+            instance=instance,
+            tags={
+                "dagster/asset_partition_range_start": "2026-11-26",
+                "dagster/asset_partition_range_end": "2026-11-27",
+            },
+        )
+    assert result.success
+    con = duckdb.connect(str(warehouse))
+    loaded = con.execute(
+        "select distinct _export_date::varchar from raw.crm__contacts order by 1"
+    ).fetchall()
+    con.close()
+    assert [row[0] for row in loaded] == ["2026-11-26", "2026-11-27"]
+
+
+def test_a_failed_run_leaves_a_report_that_names_the_step_and_the_error(tmp_path):
+    report = RunReport(
+        run_id="abc123",
+        job="load_exports",
+        failed_at="2026-11-29T06:00:00+00:00",
+        failures=[StepFailure("crm__contacts", ["crm/contacts"], "Failure: crm.contacts: bad")],
+        partitions="2026-11-28",
+    )
+    path = write_report(report, tmp_path)
+    text = path.read_text()
+    assert "crm__contacts" in text and "crm.contacts: bad" in text and "2026-11-28" in text
+    assert json.loads((tmp_path / "abc123.json").read_text())["job"] == "load_exports"
+
+
+@pytest.mark.parametrize("job_name", ["load_exports"])
+def test_an_unreadable_file_fails_the_load_and_writes_a_run_report(
+    job_name, landing, tmp_path, monkeypatch
+):
+    """A failure hook on every job: the report names the failing step and the file."""
+    from orchestration.definitions import defs
+
+    monkeypatch.setenv("CDP_REPORTS_DIR", str(tmp_path / "reports"))
+    write_export(landing, "subscriptions", "2026-11-28", "subscriptions.json", '[{"id": "sub_a"')
+    job = defs.resolve_job_def(job_name)
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(export_dates.name, ["2026-11-28"])
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key="2026-11-28",
+            resources={
+                "warehouse": DuckDBWarehouse(path=str(tmp_path / "wh.duckdb")),
+                "landing": LandingZone(path=str(landing)),
+            },
+            raise_on_error=False,
+        )
+    assert not result.success
+    (report,) = (tmp_path / "reports").glob("*.md")
+    text = report.read_text()
+    assert "subscriptions__subscriptions" in text
+    assert "subscriptions/2026-11-28/subscriptions.json" in text
+
+
+def test_the_daily_pipeline_runs_end_to_end_in_process(generated, tmp_path, monkeypatch):
+    """Every asset and check of the daily job over all export dates of a small generated
+    sample, in one in-process run: loads, dbt, quality gates, exports, site."""
+    from orchestration.definitions import defs
+    from orchestration.defs.ingest.partitions import complete_folders, partition_keys
+    from orchestration.resources import DataQuality, ExportsFolder
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("CDP_WAREHOUSE", str(warehouse))  # dbt reads it through profiles.yml
+    monkeypatch.setenv("CDP_REPORTS_DIR", str(tmp_path / "reports"))
+    landing = generated / "landing"
+    keys = partition_keys(complete_folders(landing))
+    job = defs.resolve_job_def("daily_pipeline")
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(export_dates.name, keys)
+        result = job.execute_in_process(
+            instance=instance,
+            tags={
+                "dagster/asset_partition_range_start": keys[0],
+                "dagster/asset_partition_range_end": keys[-1],
+            },
+            resources={
+                "warehouse": DuckDBWarehouse(path=str(warehouse)),
+                "landing": LandingZone(path=str(landing)),
+                "exports": ExportsFolder(path=str(tmp_path / "exports")),
+                "quality": DataQuality(
+                    warehouse=str(warehouse),
+                    quality_dir=str(tmp_path / "quality"),
+                    docs_dir=str(tmp_path / "docs"),
+                ),
+            },
+            raise_on_error=False,
+        )
+    assert result.success, [
+        e.event_specific_data.error.message
+        for e in result.all_events
+        if e.event_type_value == "STEP_FAILURE"
+    ]
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert dg.AssetKey(["marts", "customer_profiles"]) in materialized
+    assert dg.AssetKey(["quality", "site"]) in materialized
+    con = duckdb.connect(str(warehouse))
+    loaded_days = con.execute(
+        "select count(distinct export_date) from raw._load_manifest"
+    ).fetchall()
+    profiles = con.execute("select count(*) from marts.customer_profiles").fetchall()[0][0]
+    con.close()
+    assert loaded_days[0][0] == len(keys) and profiles > 0
+    assert (tmp_path / "exports" / "audiences" / "champions.json").exists()
+    assert (tmp_path / "docs" / "quality" / "index.html").exists()
+    assert not (tmp_path / "reports").exists(), "a successful run writes no failure report"

@@ -13,7 +13,7 @@ PERSONS ?= 5000
 DAYS ?= 30
 SEED ?= 42
 
-.PHONY: help install sample dbt-parse run test lint ui docs bench accuracy eval clean
+.PHONY: help install sample dbt-parse dagster-home run test lint ui docs bench accuracy eval clean
 
 help:
 	@echo "make run     set up, make the sample exports if missing, materialize every asset"
@@ -51,9 +51,13 @@ sample: install
 dbt-parse: install
 	$(BIN)/dbt parse --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR) --no-partial-parse --quiet
 
-run: sample dbt-parse
-	@$(BIN)/python -m cdp.config check
+# Dagster's instance: no usage statistics, no onboarding dialog in the UI.
+dagster-home:
 	@mkdir -p $(DAGSTER_HOME)
+	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\nnux:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+
+run: sample dbt-parse dagster-home
+	@$(BIN)/python -m cdp.config check
 	$(BIN)/python -m orchestration.run
 
 test: install dbt-parse
@@ -64,10 +68,9 @@ lint: install
 	$(BIN)/ruff format --check .
 	DBT_TARGET_PATH=$(CURDIR)/dbt_project/target/sqlfluff $(BIN)/sqlfluff lint dbt_project
 
-# `dagster dev` parses the dbt project itself when it starts.
-ui: install
-	@mkdir -p $(DAGSTER_HOME)
-	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+# `dagster dev` parses the dbt project itself when it starts, with the `dbt` on PATH.
+ui: install dagster-home
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 # The documentation portal: the data-quality overview and Data Docs (built by `make run`), the
 # dbt docs (models, columns, lineage) and the analyst guide, as static files in data/docs.

@@ -13,7 +13,7 @@ PERSONS ?= 5000
 DAYS ?= 30
 SEED ?= 42
 
-.PHONY: help install sample dbt-parse dagster-home run test lint ui docs bench accuracy eval clean
+.PHONY: help install sample dbt-parse dagster-home run test lint ui ui-screenshot docs bench accuracy eval clean
 
 help:
 	@echo "make run     set up, make the sample exports if missing, materialize every asset"
@@ -71,6 +71,10 @@ lint: install
 # `dagster dev` parses the dbt project itself when it starts, with the `dbt` on PATH.
 ui: install dagster-home
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+# With `make ui` running: the asset graph, by headless Chromium, into docs/asset_graph.png.
+ui-screenshot: install
+	$(BIN)/python -m cdp.ops.ui_screenshot http://127.0.0.1:3000/asset-groups docs/asset_graph.png
 
 # The documentation portal: the data-quality overview and Data Docs (built by `make run`), the
 # dbt docs (models, columns, lineage) and the analyst guide, as static files in data/docs.

@@ -113,3 +113,13 @@ def test_an_unreadable_file_fails_only_its_own_asset(tmp_path, landing):
 def test_missing_landing_zone_is_a_clear_failure(tmp_path):
     with pytest.raises(dg.Failure, match="does not exist"):
         _materialize(raw_load_assets[:1], _resources(tmp_path, tmp_path / "nowhere"))
+
+
+def test_every_asset_has_an_owner_and_a_description():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.owners, key
+        assert (node.description or "").strip(), key

@@ -69,6 +69,7 @@ def export_metadata(results: list[ExportResult], folder: str) -> dict[str, dg.Me
         "for hashed channels). Exports of segments no longer declared are removed."
     ),
     tags={"layer": "activation"},
+    owners=["team:data-platform"],
     # Runs once for any range of export dates loaded upstream.
     backfill_policy=dg.BackfillPolicy.single_run(),
 )

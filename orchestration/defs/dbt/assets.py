@@ -30,6 +30,11 @@ class LayeredTranslator(DagsterDbtTranslator):
         layer = next((part for part in fqn if part in LAYERS), None)
         return layer or super().get_group_name(dbt_resource_props)
 
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        """A model's `meta.owner` when it names one, else the data platform team."""
+        owner = (dbt_resource_props.get("meta") or {}).get("owner")
+        return [owner] if owner else ["team:data-platform"]
+
 
 # The marts (and the audits that read them) build in a step of their own, after the quality
 # checks of staging and identity: a failed error-level check there stops them (see

@@ -10,6 +10,7 @@ from orchestration.resources import DataQuality
     key=dg.AssetKey(["quality", "site"]),
     group_name="quality",
     kinds={"html"},
+    owners=["team:data-platform"],
     # Runs once for any range of export dates loaded upstream.
     backfill_policy=dg.BackfillPolicy.single_run(),
     deps=[dg.AssetKey(["activation", "audience_exports"])],

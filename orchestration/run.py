@@ -14,16 +14,11 @@ import sys
 import dagster as dg
 
 from cdp.config import LandingZoneMissing, Settings, require_landing_dir
-from orchestration.defs.ingest.partitions import complete_folders, export_dates, partition_keys
-
-
-def register_export_dates(instance: dg.DagsterInstance, keys: list[str]) -> list[str]:
-    """Add the export dates not yet known as partitions; returns the ones added."""
-    known = set(instance.get_dynamic_partitions(export_dates.name))
-    new = [key for key in keys if key not in known]
-    if new:
-        instance.add_dynamic_partitions(export_dates.name, new)
-    return new
+from orchestration.defs.ingest.partitions import (
+    complete_folders,
+    partition_keys,
+    register_export_dates,
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,7 +31,7 @@ def run_report(context: dg.HookContext) -> None:
         failures=[
             StepFailure(
                 step=context.step_key or context.op.name,
-                assets=[key.to_user_string() for key in _asset_keys(context)],
+                assets=[key.to_user_string() for key in _asset_keys(context, run)],
                 error=message,
             )
         ],
@@ -42,8 +42,8 @@ def run_report(context: dg.HookContext) -> None:
     send(report, settings, log=context.log.warning)
 
 
-def _asset_keys(context: dg.HookContext) -> list[dg.AssetKey]:
-    run = context.instance.get_run_by_id(context.run_id)
+def _asset_keys(context: dg.HookContext, run: dg.DagsterRun | None) -> list[dg.AssetKey]:
+    """The assets of the failed step, when the run named its assets."""
     if not run or not run.asset_selection:
         return []
     return sorted(k for k in run.asset_selection if "__".join(k.path) == context.op.name)

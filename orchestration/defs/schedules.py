@@ -3,7 +3,11 @@
 import dagster as dg
 
 from cdp.config import TIMEZONE
-from orchestration.defs.ingest.partitions import complete_folders, export_dates, partition_keys
+from orchestration.defs.ingest.partitions import (
+    complete_folders,
+    partition_keys,
+    register_export_dates,
+)
 from orchestration.defs.jobs import daily_pipeline
 from orchestration.resources import LandingZone
 
@@ -23,10 +27,7 @@ def daily_pipeline_schedule(context: dg.ScheduleEvaluationContext, landing: Land
     keys = partition_keys(complete_folders(landing.require()))
     if not keys:
         return dg.SkipReason(f"no complete export folder in {landing.path}")
-    known = set(context.instance.get_dynamic_partitions(export_dates.name))
-    new = [key for key in keys if key not in known]
-    if new:
-        context.instance.add_dynamic_partitions(export_dates.name, new)
+    register_export_dates(context.instance, keys)
     scheduled = context.scheduled_execution_time
     return dg.RunRequest(
         run_key=f"daily-{scheduled:%Y-%m-%d}" if scheduled else None,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from cdp.ingest.landing import SUCCESS_MARKER
+from cdp.ingest.landing import folder_export_date, is_complete
 from cdp.sources import SOURCE_FILES
 
 export_dates = dg.DynamicPartitionsDefinition(name="export_date")
@@ -40,13 +40,9 @@ def complete_folders(landing_dir: Path) -> list[CompleteFolder]:
         if not source_dir.is_dir():
             continue
         for folder in sorted(p for p in source_dir.iterdir() if p.is_dir()):
-            try:
-                day = date.fromisoformat(folder.name)
-            except ValueError:
-                continue
-            if len(folder.name) != 10 or not (folder / SUCCESS_MARKER).is_file():
-                continue
-            found.append(CompleteFolder(source, day, _fingerprint(folder)))
+            day = folder_export_date(folder)
+            if day is not None and is_complete(folder):
+                found.append(CompleteFolder(source, day, _fingerprint(folder)))
     return sorted(found, key=lambda f: (f.export_date, f.source))
 
 
@@ -62,3 +58,12 @@ def _fingerprint(folder: Path) -> str:
 def partition_keys(folders: Iterable[CompleteFolder]) -> list[str]:
     """The export dates of ``folders`` as partition keys, oldest first."""
     return sorted({f.export_date.isoformat() for f in folders})
+
+
+def register_export_dates(instance: dg.DagsterInstance, keys: list[str]) -> list[str]:
+    """Add the export dates not yet known as partitions; returns the ones added."""
+    known = set(instance.get_dynamic_partitions(export_dates.name))
+    new = [key for key in keys if key not in known]
+    if new:
+        instance.add_dynamic_partitions(export_dates.name, new)
+    return new

@@ -45,15 +45,11 @@ def discover(landing_dir: Path, spec: SourceFile) -> Discovery:
         return found
     for folder in sorted(p for p in source_dir.iterdir() if p.is_dir()):
         rel_folder = f"{spec.source}/{folder.name}"
-        try:
-            export_date = date.fromisoformat(folder.name)
-        except ValueError:
+        export_date = folder_export_date(folder)
+        if export_date is None:
             found.unrecognised_folders.append(rel_folder)
             continue
-        if len(folder.name) != 10:  # fromisoformat also takes 20261103
-            found.unrecognised_folders.append(rel_folder)
-            continue
-        if not (folder / SUCCESS_MARKER).is_file():
+        if not is_complete(folder):
             found.incomplete_folders.append(rel_folder)
             continue
         path = folder / spec.filename
@@ -62,6 +58,22 @@ def discover(landing_dir: Path, spec: SourceFile) -> Discovery:
             continue
         found.deliveries.append(Delivery(spec, path, f"{rel_folder}/{spec.filename}", export_date))
     return found
+
+
+def folder_export_date(folder: Path) -> date | None:
+    """The export date an export folder is named for, or None when its name is not
+    ``YYYY-MM-DD``."""
+    if len(folder.name) != 10:  # fromisoformat also takes 20261103
+        return None
+    try:
+        return date.fromisoformat(folder.name)
+    except ValueError:
+        return None
+
+
+def is_complete(folder: Path) -> bool:
+    """True once the exporter has written ``_SUCCESS``: the folder holds all its files."""
+    return (folder / SUCCESS_MARKER).is_file()
 
 
 def file_checksum(path: Path, chunk_size: int = 1 << 20) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -42,16 +41,11 @@ def test_staging_lands_in_its_layer_schema(built_warehouse):
     assert rows[0][0] == raw_ids[0][0] > 0
 
 
-def test_every_model_can_be_queried_without_dbt(built_warehouse, tmp_path):
+def test_every_model_can_be_queried_without_dbt(warehouse_copy):
     """Analysts and quality checks use plain connections, where dbt's Python functions do not
     exist: no model may depend on them at query time. dbt holds the file open in this process,
     so a checkpointed copy is queried from a fresh process."""
-    warehouse, _ = built_warehouse
-    con = duckdb.connect(str(warehouse))
-    con.execute("checkpoint")
-    con.close()
-    copy = tmp_path / "copy.duckdb"
-    shutil.copy(warehouse, copy)
+    copy = warehouse_copy
     script = textwrap.dedent(
         f"""
         import duckdb

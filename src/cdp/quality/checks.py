@@ -13,7 +13,7 @@ blocks the marts downstream); ``warn`` fails it with severity WARN and blocks no
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -57,6 +57,19 @@ class Suite:
     @property
     def name(self) -> str:
         return f"{self.schema}.{self.table}"
+
+
+def worst_status(outcomes: Iterable[tuple[bool, str]]) -> str:
+    """The status of a set of check outcomes ``(success, severity)``: ``error`` when an
+    error-level check failed, else ``warn`` when any failed, else ``pass``; ``none`` when
+    nothing was checked."""
+    outcomes = list(outcomes)
+    failed = {severity for success, severity in outcomes if not success}
+    if "error" in failed:
+        return "error"
+    if failed:
+        return "warn"
+    return "pass" if outcomes else "none"
 
 
 # --- builders: each returns one check, worded for the overview page --------------------------

@@ -19,7 +19,13 @@ from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from cdp.quality.checks import Suite
 from cdp.quality.site import write_overview, write_portal
 from cdp.quality.suites import Sla, build_suites, load_slas
-from cdp.quality.validate import CheckResult, SuiteResult, Validator, record_results
+from cdp.quality.validate import (
+    CheckResult,
+    SuiteResult,
+    Validator,
+    ensure_results_table,
+    record_results,
+)
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 GUIDE = PROJECT_ROOT / "docs" / "analyst_guide.md"
@@ -87,7 +93,7 @@ class QualityRun:
         validator.build_docs()
         validator.close()
         with duckdb.connect(str(self.warehouse)) as con:
-            record_results(con, [])  # the results table exists even before the first run
+            ensure_results_table(con)  # the overview reads it even before the first run
             write_overview(con, self.docs_dir / "quality", self.slas, self.now.date())
         index = write_portal(self.docs_dir, GUIDE, datetime.now(UTC))
         self.last_publish_seconds = time.monotonic() - started

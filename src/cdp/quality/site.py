@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from cdp.quality.checks import KINDS
+from cdp.quality.checks import KINDS, worst_status
 from cdp.quality.suites import Sla
 
 LAYERS = ("raw", "staging", "intermediate", "marts")
@@ -48,11 +48,7 @@ class Line:
 
 
 def _status(rows: list[dict]) -> str:
-    if any(not r["success"] and r["severity"] == "error" for r in rows):
-        return "error"
-    if any(not r["success"] for r in rows):
-        return "warn"
-    return "pass" if rows else "none"
+    return worst_status((r["success"], r["severity"]) for r in rows)
 
 
 def overview_lines(
@@ -86,10 +82,12 @@ def overview_lines(
     for row in rows:
         by_group[(row["layer"], row["source"])].append(row)
     lines = []
+    checks = 0
     for (layer, source), group in sorted(
         by_group.items(), key=lambda item: (LAYERS.index(item[0][0]), item[0][1])
     ):
         latest_rows = _latest_per_suite(group)
+        checks += len(latest_rows)
         trend = []
         for run_id, run_time in recent:
             in_run = [r for r in group if r["run_id"] == run_id]
@@ -119,7 +117,7 @@ def overview_lines(
     facts = {
         "latest_run": latest_run,
         "runs_kept": len(runs),
-        "checks": sum(len(_latest_per_suite(g)) for g in by_group.values()),
+        "checks": checks,
     }
     return lines, facts
 

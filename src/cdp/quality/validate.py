@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from cdp.quality.checks import GX_SEVERITY, Suite
+from cdp.quality.checks import GX_SEVERITY, Suite, worst_status
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -63,11 +63,8 @@ class SuiteResult:
 
     @property
     def status(self) -> str:
-        """``error`` when an error-level check failed, else ``warn`` when a warning did, else
-        ``pass``."""
-        if self.failed("error"):
-            return "error"
-        return "warn" if self.failed("warn") else "pass"
+        """``error``, ``warn`` or ``pass``: see ``worst_status``."""
+        return worst_status((r.success, r.severity) for r in self.results)
 
 
 class Validator:
@@ -279,9 +276,8 @@ def _observed(value: Any) -> str | None:
 RESULTS_TABLE = "audit.quality_results"
 
 
-def record_results(con: duckdb.DuckDBPyConnection, results: Iterable[CheckResult]) -> int:
-    """Append check results to ``audit.quality_results`` (created on first use)."""
-    rows = [asdict(r) for r in results]
+def ensure_results_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``audit.quality_results`` if it does not exist yet."""
     con.execute("create schema if not exists audit")
     con.execute(
         f"""
@@ -294,6 +290,12 @@ def record_results(con: duckdb.DuckDBPyConnection, results: Iterable[CheckResult
         )
         """
     )
+
+
+def record_results(con: duckdb.DuckDBPyConnection, results: Iterable[CheckResult]) -> int:
+    """Append check results to ``audit.quality_results`` (created on first use)."""
+    rows = [asdict(r) for r in results]
+    ensure_results_table(con)
     if rows:
         columns = list(rows[0])
         con.executemany(

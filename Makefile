@@ -72,9 +72,13 @@ lint: install
 ui: install dagster-home
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
-# With `make ui` running: the asset graph, by headless Chromium, into docs/asset_graph.png.
+# With `make ui` running, by headless Chromium: the asset graph by layer (docs/asset_graph.png)
+# and the upstream lineage of the consent mart, asset by asset with checks (docs/asset_lineage.png).
 ui-screenshot: install
 	$(BIN)/python -m cdp.ops.ui_screenshot http://127.0.0.1:3000/asset-groups docs/asset_graph.png
+	$(BIN)/python -m cdp.ops.ui_screenshot \
+	  "http://127.0.0.1:3000/assets/marts/customer_consent?view=lineage&lineageScope=upstream&lineageDepth=3" \
+	  docs/asset_lineage.png
 
 # The documentation portal: the data-quality overview and Data Docs (built by `make run`), the
 # dbt docs (models, columns, lineage) and the analyst guide, as static files in data/docs.

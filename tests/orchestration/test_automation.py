@@ -213,9 +213,14 @@ def test_the_daily_pipeline_runs_end_to_end_in_process(generated, tmp_path, monk
         for e in result.all_events
         if e.event_type_value == "STEP_FAILURE"
     ]
-    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
-    assert dg.AssetKey(["marts", "customer_profiles"]) in materialized
-    assert dg.AssetKey(["quality", "site"]) in materialized
+    row_counts = {
+        e.asset_key: e.materialization.metadata.get("dagster/row_count")
+        for e in result.get_asset_materialization_events()
+    }
+    assert dg.AssetKey(["marts", "customer_profiles"]) in row_counts
+    assert dg.AssetKey(["quality", "site"]) in row_counts
+    without_count = [key.to_user_string() for key, count in row_counts.items() if count is None]
+    assert not without_count, f"materialized without a row count: {without_count}"
     con = duckdb.connect(str(warehouse))
     loaded_days = con.execute(
         "select count(distinct export_date) from raw._load_manifest"
@@ -223,6 +228,7 @@ def test_the_daily_pipeline_runs_end_to_end_in_process(generated, tmp_path, monk
     profiles = con.execute("select count(*) from marts.customer_profiles").fetchall()[0][0]
     con.close()
     assert loaded_days[0][0] == len(keys) and profiles > 0
+    assert row_counts[dg.AssetKey(["marts", "customer_profiles"])].value == profiles
     assert (tmp_path / "exports" / "audiences" / "champions.json").exists()
     assert (tmp_path / "docs" / "quality" / "index.html").exists()
     assert not (tmp_path / "reports").exists(), "a successful run writes no failure report"

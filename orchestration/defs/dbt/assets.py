@@ -4,13 +4,15 @@ dbt sources ``<source>.<entity>`` map to the asset keys ``[source, entity]`` of 
 so lineage from raw to staging joins by itself.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
+from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=PROJECT_ROOT)
 # Under `dagster dev` the manifest is rebuilt at start-up; elsewhere `make` runs `dbt parse`.
@@ -36,6 +38,75 @@ class LayeredTranslator(DagsterDbtTranslator):
         return [owner] if owner else ["team:data-platform"]
 
 
+def relation_row_counts(warehouse: Path, relations: Iterable[tuple[str, str]]) -> dict:
+    """Rows of each ``(schema, name)`` relation that exists in the warehouse, read-only.
+
+    Read after dbt has finished: DuckDB takes one writer process at a time, so the counts
+    cannot be taken while the dbt subprocess holds the file."""
+    wanted = set(relations)
+    if not wanted or not warehouse.exists():
+        return {}
+    counts: dict[tuple[str, str], int] = {}
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        existing = {
+            (schema, name)
+            for schema, name in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+        for schema, name in sorted(wanted & existing):
+            counts[(schema, name)] = con.execute(
+                f'select count(*) from "{schema}"."{name}"'
+            ).fetchall()[0][0]
+    finally:
+        con.close()
+    return counts
+
+
+def with_row_counts(
+    context: dg.AssetExecutionContext, events: Iterable[Any], manifest: Mapping[str, Any]
+) -> Iterator[Any]:
+    """Pass dbt's events through with ``dagster/row_count`` on every materialized model and seed.
+
+    The events are held until dbt exits (progress stays in dbt's log lines), then the counts
+    are read and added. When dbt fails, what it built is still reported, then the error
+    raised."""
+    held: list[Any] = []
+    error: BaseException | None = None
+    try:
+        for event in events:
+            held.append(event)
+            if isinstance(event, dg.Output | dg.AssetMaterialization):
+                context.log.info(f"dbt built {event.metadata['unique_id'].value}")
+    except Exception as exc:  # reported after the events dbt produced before it
+        error = exc
+    nodes = manifest["nodes"]
+
+    def relation(event: Any) -> tuple[str, str] | None:
+        """The warehouse relation a model's or seed's event reports, else None."""
+        if not isinstance(event, dg.Output | dg.AssetMaterialization):
+            return None
+        unique_id = event.metadata.get("unique_id")
+        node = nodes.get(unique_id.value) if unique_id is not None else None
+        return (node["schema"], node.get("alias") or node["name"]) if node else None
+
+    relations = [relation(event) for event in held]
+    try:
+        counts = relation_row_counts(Settings.from_env().warehouse, filter(None, relations))
+    except duckdb.Error as exc:
+        context.log.warning(f"row counts not read from the warehouse: {exc}")
+        counts = {}
+    for event, rel in zip(held, relations, strict=True):
+        if rel in counts:
+            event = event.with_metadata(
+                {**event.metadata, "dagster/row_count": dg.MetadataValue.int(counts[rel])}
+            )
+        yield event
+    if error is not None:
+        raise error
+
+
 # The marts (and the audits that read them) build in a step of their own, after the quality
 # checks of staging and identity: a failed error-level check there stops them (see
 # orchestration/defs/quality/checks.py).
@@ -53,7 +124,8 @@ MARTS_SELECTION = "marts audit"
 )
 def dbt_transform(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Seeds, staging and intermediate (identity and customer traits), with their tests."""
-    yield from dbt.cli(["build"], context=context).stream()
+    invocation = dbt.cli(["build"], context=context)
+    yield from with_row_counts(context, invocation.stream(), invocation.manifest)
 
 
 @dbt_assets(
@@ -67,4 +139,5 @@ def dbt_transform(context: dg.AssetExecutionContext, dbt: DbtCliResource):
 )
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """The marts and the audit tables, with their tests."""
-    yield from dbt.cli(["build"], context=context).stream()
+    invocation = dbt.cli(["build"], context=context)
+    yield from with_row_counts(context, invocation.stream(), invocation.manifest)

@@ -30,6 +30,8 @@ def quality_site(context: dg.AssetExecutionContext, quality: DataQuality) -> dg.
         "index": dg.MetadataValue.path(str(index)),
         "overview": dg.MetadataValue.path(str(overview)),
         "seconds": round(run.last_publish_seconds, 2),
+        # The site's rows: the check results its overview reports.
+        "dagster/row_count": dg.MetadataValue.int(run.last_published_checks),
     }
     browser = find_browser()
     if browser:

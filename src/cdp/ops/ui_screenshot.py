@@ -3,8 +3,9 @@
 Headless Chromium, driven through its DevTools protocol: the UI is a single-page app that
 draws the asset graph after its queries return, and greets a first visitor with a dialog, so
 the page is given time to settle and the dialog is dismissed before the picture is taken.
-Start the UI first (``make ui``); ``make ui-screenshot`` stores the asset graph in
-``docs/asset_graph.png``.
+Start the UI first (``make ui``); ``make ui-screenshot`` stores the asset graph by layer in
+``docs/asset_graph.png`` and the lineage of one mart, asset by asset with its checks, in
+``docs/asset_lineage.png``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -63,12 +68,16 @@ async def _capture(url: str, out: Path, width: int, height: int) -> None:
             deviceScaleFactor=1,
             mobile=False,
         )
+
+        async def settle() -> None:
+            for _ in range(90):
+                await asyncio.sleep(1)
+                settled = await call("Runtime.evaluate", expression=SETTLE, returnByValue=True)
+                if settled.get("result", {}).get("value"):
+                    return
+
         await call("Page.navigate", url=url)
-        for _ in range(90):
-            await asyncio.sleep(1)
-            settled = await call("Runtime.evaluate", expression=SETTLE, returnByValue=True)
-            if settled.get("result", {}).get("value"):
-                break
+        await settle()
         await asyncio.sleep(2)
         shot = await call("Page.captureScreenshot", format="png")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -84,15 +93,29 @@ def main(argv: list[str] | None = None) -> int:
     if browser is None:
         print("error: no Chromium found (apt-get install chromium)", file=sys.stderr)
         return 1
+    profile = tempfile.mkdtemp(prefix="cdp-ui-screenshot-")
     chromium = subprocess.Popen(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--remote-debugging-port={PORT}"],
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--remote-debugging-port={PORT}",
+            # A fresh profile: the UI keeps view state (open groups, dialogs) in local storage.
+            f"--user-data-dir={profile}",
+            "about:blank",  # a page to drive: without one, headless shells open none
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # Its own process group: the command may be a wrapper script that starts the browser.
+        start_new_session=True,
     )
     try:
-        asyncio.run(_capture(args[0], Path(args[1]), 2400, 1400))
+        asyncio.run(_capture(args[0], Path(args[1]), 3000, 2400))
     finally:
-        chromium.terminate()
+        os.killpg(chromium.pid, signal.SIGTERM)
+        chromium.wait(timeout=30)
+        shutil.rmtree(profile, ignore_errors=True)
     print(f"screenshot: {args[1]}")
     return 0
 

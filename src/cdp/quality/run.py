@@ -48,6 +48,8 @@ class QualityRun:
         self.now = self.now or datetime.now(UTC)
         self.slas: dict[str, Sla] = load_slas(self.manifest) if self.manifest.exists() else {}
         self._validator: Validator | None = None
+        self.last_publish_seconds = 0.0
+        self.last_published_checks = 0
 
     def suites(self) -> dict[tuple[str, ...], Suite]:
         return {suite.asset_key: suite for suite in build_suites(self.slas, self.now)}
@@ -94,7 +96,9 @@ class QualityRun:
         validator.close()
         with duckdb.connect(str(self.warehouse)) as con:
             ensure_results_table(con)  # the overview reads it even before the first run
-            write_overview(con, self.docs_dir / "quality", self.slas, self.now.date())
+            _, self.last_published_checks = write_overview(
+                con, self.docs_dir / "quality", self.slas, self.now.date()
+            )
         index = write_portal(self.docs_dir, GUIDE, datetime.now(UTC))
         self.last_publish_seconds = time.monotonic() - started
         return index

@@ -176,8 +176,9 @@ def write_overview(
     quality_dir: Path,
     slas: dict[str, Sla],
     today: date,
-) -> Path:
-    """Write ``quality_dir/index.html`` from the stored results; returns its path."""
+) -> tuple[Path, int]:
+    """Write ``quality_dir/index.html`` from the stored results; returns its path and the
+    number of checks it reports (each suite's latest result)."""
     quality_dir.mkdir(parents=True, exist_ok=True)
     lines, facts = overview_lines(con, slas, today, gx_latest_pages(quality_dir / "gx"))
     statuses = [line.status for line in lines]
@@ -194,7 +195,7 @@ def write_overview(
     )
     path = quality_dir / "index.html"
     _write(path, page)
-    return path
+    return path, facts["checks"]
 
 
 def write_portal(docs_dir: Path, guide_markdown: Path, built_at: datetime) -> Path:

@@ -58,6 +58,7 @@ dagster-home:
 
 run: sample dbt-parse dagster-home
 	@$(BIN)/python -m cdp.config check
+	@$(BIN)/python -m cdp.privacy ensure-key
 	$(BIN)/python -m orchestration.run
 
 test: install dbt-parse

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.defs import activation, dbt, ingest, quality
+from orchestration.defs import activation, dbt, ingest, privacy, quality
 from orchestration.defs.jobs import jobs
 from orchestration.defs.schedules import schedules
 from orchestration.defs.sensors import sensors
@@ -10,6 +10,7 @@ from orchestration.resources import default_resources
 
 defs = dg.Definitions.merge(
     ingest.defs,
+    privacy.defs,
     dbt.defs,
     activation.defs,
     quality.defs,

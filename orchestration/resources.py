@@ -72,6 +72,17 @@ class DataQuality(dg.ConfigurableResource):
         )
 
 
+class PrivacyPolicy(dg.ConfigurableResource):
+    """Where erasure reaches beyond the warehouse (the exports and documentation folders) and
+    how long raw data is kept. The privacy key is never configuration: it is read from the
+    environment when needed (``cdp.privacy.keys``), so it shows in no run's config."""
+
+    exports_dir: str
+    doc_dirs: list[str]
+    retention_raw_days: int
+    retention_events_days: int
+
+
 def default_resources() -> dict[str, dg.ConfigurableResource]:
     settings = Settings.from_env()
     return {
@@ -82,5 +93,11 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
             warehouse=str(settings.warehouse),
             quality_dir=str(settings.quality_dir),
             docs_dir=str(settings.docs_dir),
+        ),
+        "privacy": PrivacyPolicy(
+            exports_dir=str(settings.exports_dir),
+            doc_dirs=[str(settings.docs_dir), str(settings.quality_dir)],
+            retention_raw_days=settings.retention_raw_days,
+            retention_events_days=settings.retention_events_days,
         ),
     }

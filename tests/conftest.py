@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from cdp.ingest.loader import load_landing_zone
 from cdp.sources import SOURCE_FILES
 
 SAMPLE_END = date(2026, 11, 28)
+# A privacy key for the tests (keyed hashes, pseudonyms); never the key of a real warehouse.
+os.environ.setdefault("CDP_PRIVACY_KEY", "test-privacy-key")
 
 
 def write_export(

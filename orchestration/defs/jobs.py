@@ -2,7 +2,8 @@
 
 ``daily_pipeline``    everything: loads of the export dates → dbt (staging, identity) → quality
                       gate → marts → audience exports → site
-``load_exports``      the raw loads alone (what the sensor starts when a folder lands)
+``load_exports``      the raw loads and the privacy purge (what the sensor starts when a
+                      folder lands)
 ``reload_<source>``   one source's loads for the chosen dates, and everything downstream
 ``rebuild_identity``  identity resolution and everything after it, from the staged data
 ``rebuild_docs``      the documentation site from the recorded results
@@ -56,6 +57,9 @@ def _range(tags) -> str | None:
 
 
 RAW = dg.AssetSelection.groups("raw")
+# Erasure and retention follow every load, so a re-delivered export of an erased person
+# never stays in raw.
+PRIVACY = dg.AssetSelection.groups("privacy")
 
 daily_pipeline = dg.define_asset_job(
     "daily_pipeline",
@@ -66,10 +70,13 @@ daily_pipeline = dg.define_asset_job(
 )
 load_exports = dg.define_asset_job(
     "load_exports",
-    selection=RAW,
+    selection=RAW | PRIVACY,
     partitions_def=export_dates,
     hooks={run_report},
-    description="The raw loads of the chosen export dates: what the export-folder sensor starts.",
+    description=(
+        "The raw loads of the chosen export dates, then erasure and retention: what the "
+        "export-folder sensor starts."
+    ),
 )
 reload_jobs = [
     dg.define_asset_job(

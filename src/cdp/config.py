@@ -8,6 +8,11 @@
                      (default ``data/quality``)
 ``CDP_REPORTS_DIR``  reports of failed runs (default ``data/reports``)
 ``CDP_ALERT_WEBHOOK``  a URL that receives each failed run's report as JSON (optional)
+``CDP_RETENTION_RAW_DAYS``     days raw record versions and snapshots are kept (default 730)
+``CDP_RETENTION_EVENTS_DAYS``  days raw events (tracking, newsletter activity) are kept
+                               (default 395)
+``CDP_PRIVACY_KEY`` / ``CDP_PRIVACY_KEY_FILE``  the privacy key of keyed hashes and pseudonyms
+                     (``cdp.privacy.keys``; default file ``~/.config/cdp/privacy.key``)
 ``CDP_ALERT_EMAIL``  an address that receives each failed run's report, sent through the SMTP
                      server ``CDP_SMTP_HOST`` (port ``CDP_SMTP_PORT``, default 25) (optional)
 
@@ -52,6 +57,8 @@ class Settings:
     alert_email: str | None = None
     smtp_host: str | None = None
     smtp_port: int = 25
+    retention_raw_days: int = 730
+    retention_events_days: int = 395
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -66,7 +73,19 @@ class Settings:
             alert_email=os.environ.get("CDP_ALERT_EMAIL") or None,
             smtp_host=os.environ.get("CDP_SMTP_HOST") or None,
             smtp_port=int(os.environ.get("CDP_SMTP_PORT") or 25),
+            retention_raw_days=_days("CDP_RETENTION_RAW_DAYS", 730),
+            retention_events_days=_days("CDP_RETENTION_EVENTS_DAYS", 395),
         )
+
+
+def _days(variable: str, default: int) -> int:
+    """A positive number of days from the environment, with a message when it is not one."""
+    value = os.environ.get(variable)
+    if not value:
+        return default
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ValueError(f"{variable}={value!r}: expected a whole number of days, at least 1")
+    return int(value)
 
 
 def require_landing_dir(path: Path) -> Path:

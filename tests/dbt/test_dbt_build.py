@@ -53,7 +53,7 @@ def test_every_model_can_be_queried_without_dbt(warehouse_copy):
         relations = con.execute(
             "select schema_name, view_name from duckdb_views() where not internal "
             "union all select schema_name, table_name from duckdb_tables() "
-            "where schema_name in ('staging', 'intermediate', 'marts')"
+            "where schema_name in ('staging', 'intermediate', 'marts', 'pseudonymized')"
         ).fetchall()
         assert relations, "no models"
         for schema, name in relations:

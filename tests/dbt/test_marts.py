@@ -17,6 +17,7 @@ MARTS = {
     "customer_source_records",
     "customer_consent",
     "customer_activity_daily",
+    "activity_daily_totals",
     "segment_members",
     "campaign_performance",
     "data_usage",
@@ -62,6 +63,10 @@ def test_marts_hold_rows_and_revenue_reconciles(built_warehouse):
     profiles_revenue, profiles_orders = con.execute(
         "select sum(net_revenue_eur), sum(order_count) from marts.customer_profiles"
     ).fetchall()[0]
+    totals_revenue, totals_orders = con.execute(
+        "select sum(net_revenue_eur), sum(order_count) from marts.activity_daily_totals"
+    ).fetchall()[0]
+    # Per customer, only those who did not refuse analytics: less than the totals.
     daily_revenue, daily_orders = con.execute(
         "select sum(net_revenue_eur), sum(order_count) from marts.customer_activity_daily"
     ).fetchall()[0]
@@ -81,8 +86,9 @@ def test_marts_hold_rows_and_revenue_reconciles(built_warehouse):
     ).fetchall()[0]
     con.close()
     assert all(counts[name] > 0 for name in MARTS), counts
-    assert profiles_revenue == daily_revenue == staged_revenue > 0
-    assert profiles_orders == daily_orders == staged_orders
+    assert profiles_revenue == totals_revenue == staged_revenue > 0
+    assert profiles_orders == totals_orders == staged_orders
+    assert 0 < daily_revenue < totals_revenue and 0 < daily_orders < totals_orders
     # Only orders that named no one may stay unattributed.
     assert staged_orders >= 0.99 * all_revenue_orders
     assert consent_rows == 5 * customers

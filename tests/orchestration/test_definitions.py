@@ -28,7 +28,20 @@ def test_dbt_staging_models_hang_off_the_raw_loads():
     graph = defs.resolve_asset_graph()
     campaigns = dg.AssetKey(["staging", "stg_marketing__campaigns"])
     assert graph.get(campaigns).group_name == "staging"
-    assert graph.get(campaigns).parent_keys == {dg.AssetKey(["marketing", "campaigns"])}
+    # its raw load, and the privacy purge that runs between the loads and staging
+    assert graph.get(campaigns).parent_keys == {
+        dg.AssetKey(["marketing", "campaigns"]),
+        dg.AssetKey(["privacy", "purge"]),
+    }
+    purge = graph.get(dg.AssetKey(["privacy", "purge"]))
+    assert {dg.AssetKey(spec.asset_key) for spec in SOURCE_FILES} == purge.parent_keys
+    staging_from_raw = {
+        key
+        for spec in SOURCE_FILES
+        for key in graph.get(dg.AssetKey(spec.asset_key)).child_keys
+        if key.path[0] == "staging"
+    }
+    assert staging_from_raw <= purge.child_keys
 
 
 def test_every_raw_load_feeds_a_staging_model():

@@ -13,12 +13,13 @@ import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
+from orchestration.defs.privacy.assets import PURGE_KEY
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=PROJECT_ROOT)
 # Under `dagster dev` the manifest is rebuilt at start-up; elsewhere `make` runs `dbt parse`.
 dbt_project.prepare_if_dev()
 
-LAYERS = ("staging", "intermediate", "marts", "audit")
+LAYERS = ("staging", "intermediate", "marts", "audit", "pseudonymized")
 
 
 class LayeredTranslator(DagsterDbtTranslator):
@@ -31,6 +32,20 @@ class LayeredTranslator(DagsterDbtTranslator):
         fqn = dbt_resource_props.get("fqn", [])
         layer = next((part for part in fqn if part in LAYERS), None)
         return layer or super().get_group_name(dbt_resource_props)
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        """Models that read raw sources also wait for the privacy purge, so no erased person
+        and no row past retention reaches staging."""
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        upstream = (props.get("depends_on") or {}).get("nodes", [])
+        if props.get("resource_type") == "model" and any(
+            node.startswith("source.") for node in upstream
+        ):
+            spec = spec.merge_attributes(deps=[PURGE_KEY])
+        return spec
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         """A model's `meta.owner` when it names one, else the data platform team."""
@@ -110,7 +125,7 @@ def with_row_counts(
 # The marts (and the audits that read them) build in a step of their own, after the quality
 # checks of staging and identity: a failed error-level check there stops them (see
 # orchestration/defs/quality/checks.py).
-MARTS_SELECTION = "marts audit"
+MARTS_SELECTION = "marts audit pseudonymized"
 
 
 @dbt_assets(

@@ -71,6 +71,16 @@ create table if not exists {RAW_SCHEMA}._rejects (
     raw_text varchar,
     loaded_at timestamptz
 );
+-- Rows taken out of raw after their load by erasure or retention (counts only), so that a
+-- file's loaded rows still reconcile with the manifest.
+create table if not exists {RAW_SCHEMA}._removed_rows (
+    source_file varchar,
+    export_date date,
+    relation varchar,
+    reason varchar,
+    rows_removed bigint,
+    removed_at timestamptz
+);
 create table if not exists {RAW_SCHEMA}._schema_changes (
     source varchar,
     entity varchar,
@@ -300,7 +310,7 @@ def _first_line(err: BaseException) -> str:
 def _forget_file(con: duckdb.DuckDBPyConnection, spec: SourceFile, rel: str) -> None:
     """Remove what an earlier delivery of this path left, so that a new version replaces it."""
     con.execute(f"delete from {raw_table(spec)} where _source_file = ?", [rel])
-    for table in ("_rejects", "_schema_changes", "_load_manifest"):
+    for table in ("_rejects", "_schema_changes", "_removed_rows", "_load_manifest"):
         con.execute(f"delete from {RAW_SCHEMA}.{table} where source_file = ?", [rel])
     # Re-sends recorded as copies of the old bytes are no longer copies of anything loaded:
     # forgetting them makes this run (later folders come later) load them in their own right.

@@ -271,16 +271,25 @@ def raw_suite(spec: SourceFile, sla: Sla | None, now: datetime) -> Suite:
             f"""
             with loaded as (
                 select _source_file, count(*) as row_count from {{batch}} group by _source_file
+            ),
+            removed as (
+                select source_file, sum(rows_removed) as row_count
+                from raw._removed_rows
+                where relation = 'raw.{spec.table}'
+                group by source_file
             )
             select manifest.source_file
             from {manifest} as manifest
             left join loaded on manifest.source_file = loaded._source_file
+            left join removed on manifest.source_file = removed.source_file
             where manifest.source = '{spec.source}' and manifest.entity = '{spec.entity}'
                 and manifest.status = 'loaded'
-                and coalesce(loaded.row_count, 0) <> manifest.rows_loaded
+                and coalesce(loaded.row_count, 0) + coalesce(removed.row_count, 0)
+                    <> manifest.rows_loaded
             """,
             "completeness",
-            "every loaded file holds the rows the load manifest recorded",
+            "every loaded file holds the rows the load manifest recorded, less those erased "
+            "or past retention",
         ),
         no_rows_from(
             f"""
@@ -524,6 +533,38 @@ def marts_suites(now: datetime) -> list[Suite]:
             unique(("customer_id", "activity_date")),
             not_in_future("activity_date", now),
             between("net_revenue_eur", 0, None, "not negative", "error"),
+            no_rows_from(
+                """
+                with activity as (select distinct customer_id from {batch})
+                select activity.customer_id
+                from activity
+                inner join marts.customer_consent as consent
+                    on activity.customer_id = consent.customer_id
+                where consent.purpose = 'analytics'
+                    and consent.consent_status in ('denied', 'withdrawn')
+                """,
+                "validity",
+                "no per-customer activity of customers who refused analytics",
+            ),
+        ),
+        mart(
+            "activity_daily_totals",
+            unique(("activity_date",)),
+            not_in_future("activity_date", now),
+            between("net_revenue_eur", 0, None, "not negative", "error"),
+            no_rows_from(
+                """
+                with totals as (select sum(net_revenue_eur) as revenue from {batch}),
+                profiles as (
+                    select sum(net_revenue_eur) as revenue from marts.customer_profiles
+                )
+                select totals.revenue
+                from totals cross join profiles
+                where abs(coalesce(totals.revenue, 0) - coalesce(profiles.revenue, 0)) > 0.01
+                """,
+                "completeness",
+                "daily totals add up to the revenue of all profiles",
+            ),
         ),
         mart(
             "segment_members",
@@ -551,6 +592,35 @@ def marts_suites(now: datetime) -> list[Suite]:
     ]
 
 
+def pseudonymized_suites() -> list[Suite]:
+    """The analysts' schema without personal data: one row per profile, keyed pseudonyms only."""
+    return [
+        Suite(
+            "marts",
+            "pseudonymized",
+            "pseudonymized",
+            "customer_profiles",
+            ("pseudonymized", "pseudonymized_customer_profiles"),
+            (
+                unique(("customer_pseudonym",)),
+                matches("customer_pseudonym", "^[0-9a-f]{64}$", "a keyed hash (64 hex digits)"),
+                between("birth_year_band", 1900, None, "a plausible five-year band"),
+                no_rows_from(
+                    """
+                    with pseudonymized as (select count(*) as row_count from {batch}),
+                    profiles as (select count(*) as row_count from marts.customer_profiles)
+                    select pseudonymized.row_count
+                    from pseudonymized cross join profiles
+                    where pseudonymized.row_count <> profiles.row_count
+                    """,
+                    "completeness",
+                    "one row per customer profile",
+                ),
+            ),
+        )
+    ]
+
+
 def build_suites(slas: Mapping[str, Sla], now: datetime) -> list[Suite]:
     """Every suite, for a run at ``now`` (timezone-aware)."""
     if now.tzinfo is None:
@@ -559,4 +629,5 @@ def build_suites(slas: Mapping[str, Sla], now: datetime) -> list[Suite]:
     suites += [staging_suite(staged, slas.get(staged.source), now) for staged in STAGED]
     suites += identity_suites()
     suites += marts_suites(now)
+    suites += pseudonymized_suites()
     return suites

@@ -1,104 +1,35 @@
 -- One row per customer and day they did anything: site and app events, orders placed, net
 -- revenue (EUR; cancelled and refunded orders bring none), newsletter opens and clicks.
--- Days are UTC calendar days. Activity that resolved to no customer is left out.
+-- Customers whose current analytics consent is refused (statuses in var
+-- analytics_excluded_consent_statuses) have no rows here: their activity counts only in the
+-- daily totals (activity_daily_totals), which hold no customer.
 with
 
-web_events as (
+activity as (
 
-    select * from {{ ref('int_web_events_attributed') }}
-    where customer_id is not null
-
-),
-
-orders as (
-
-    select * from {{ ref('int_orders_attributed') }}
-    where customer_id is not null
+    select * from {{ ref('int_customer_activity_daily') }}
 
 ),
 
-email_activity as (
+analytics_objections as (
 
-    select * from {{ ref('int_email_activity_attributed') }}
-    where customer_id is not null and activity_type in ('open', 'click')
-
-),
-
-web_days as (
-
-    select
-        web_events.customer_id,
-        web_events.occurred_date as activity_date,
-        count(*) as web_event_count,
-        count(*) filter (where web_events.event_type = 'product_view') as product_view_count,
-        0 as order_count,
-        0 as cancelled_or_refunded_order_count,
-        cast(0 as decimal(14, 2)) as net_revenue_eur,
-        0 as email_open_count,
-        0 as email_click_count
-    from web_events
-    group by all
-
-),
-
-order_days as (
-
-    select
-        orders.customer_id,
-        orders.order_date as activity_date,
-        0 as web_event_count,
-        0 as product_view_count,
-        count(*) filter (where orders.is_revenue) as order_count,
-        count(*) filter (where not orders.is_revenue) as cancelled_or_refunded_order_count,
-        sum(orders.net_revenue_eur) as net_revenue_eur,
-        0 as email_open_count,
-        0 as email_click_count
-    from orders
-    group by all
-
-),
-
-email_days as (
-
-    select
-        email_activity.customer_id,
-        cast(email_activity.occurred_at as date) as activity_date,
-        0 as web_event_count,
-        0 as product_view_count,
-        0 as order_count,
-        0 as cancelled_or_refunded_order_count,
-        cast(0 as decimal(14, 2)) as net_revenue_eur,
-        count(*) filter (where email_activity.activity_type = 'open') as email_open_count,
-        count(*) filter (where email_activity.activity_type = 'click') as email_click_count
-    from email_activity
-    group by all
-
-),
-
-unioned as (
-
-    select * from web_days
-    union all
-    select * from order_days
-    union all
-    select * from email_days
+    select customer_id from {{ ref('customer_consent') }}
+    where
+        purpose = 'analytics'
+        and consent_status in (
+            {%- for status in var('analytics_excluded_consent_statuses') %}
+                '{{ status }}'{% if not loop.last %},{% endif %}
+            {%- endfor %}
+        )
 
 ),
 
 final as (
 
-    select
-        unioned.customer_id,
-        unioned.activity_date,
-        sum(unioned.web_event_count) as web_event_count,
-        sum(unioned.product_view_count) as product_view_count,
-        sum(unioned.order_count) as order_count,
-        sum(unioned.cancelled_or_refunded_order_count) as cancelled_or_refunded_order_count,
-        cast(sum(unioned.net_revenue_eur) as decimal(14, 2)) as net_revenue_eur,
-        sum(unioned.email_open_count) as email_open_count,
-        sum(unioned.email_click_count) as email_click_count
-    from unioned
-    group by unioned.customer_id, unioned.activity_date
+    select activity.*
+    from activity
+    anti join analytics_objections
+        on activity.customer_id = analytics_objections.customer_id
 
 )
 

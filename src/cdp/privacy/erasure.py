@@ -1,0 +1,772 @@
+"""Erasure (GDPR Art. 17): every record of a person who asked to be forgotten leaves every layer.
+
+One purge runs in each pipeline run, after the raw loads and before dbt:
+
+1. **Requests.** Each request in ``raw.privacy__erasure_requests`` that still carries
+   identifiers is read, its identifiers normalized (email lower-cased, phone to E.164, account
+   id), and their keyed hashes (``cdp.privacy.keys``) added to the **suppression list**
+   ``privacy.suppression_list``. The request is kept in ``privacy.erasure_requests`` with those
+   hashes only, and its identifiers are blanked in raw.
+2. **Identity.** The identity graph of the previous build ties the named identifiers to the
+   person's other records and identifiers: all records of each customer that carries a named
+   identifier (an identifier that several people share, which identity guards, reaches only
+   the records that carry it, not those people's whole profiles).
+3. **Raw.** Every raw row of those records goes (all versions), and every raw row that names
+   one of their identifiers (orders, order lines, events, newsletter activity, consent,
+   mentions), repeated while new person-specific keys (order ids, browser ids) appear. The
+   as-written identifiers of the removed rows join the suppression list, so an old export
+   delivered again, byte for byte, is recognised. Rows loaded since the previous purge are
+   checked against the whole suppression list: a re-delivered old export is removed here,
+   before dbt reads it. Rejected lines that name a suppressed identifier go too.
+4. **Everything built from raw.** Staging, identity and marts are rebuilt from raw by the dbt
+   steps of the same run; the purge counts what they will lose. The identity history kept
+   across runs (``int_identity__customer_id_changes``) loses the person's customer ids here.
+   Audience exports that hold the person are withdrawn at once and written again without them
+   by the run's export step; documentation files that name them are removed and rebuilt.
+5. **Log.** ``privacy.erasure_log`` records, per request, layer and relation, the rows
+   removed (or, for layers dbt rebuilds, the rows the rebuild drops).
+
+Identifiers are compared in plain text only within the purge's own connection, in temporary
+tables; nothing but keyed hashes and counts is stored or logged.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from cdp.ingest.loader import ensure_tables
+from cdp.privacy.keys import SUPPRESSION, derive, fingerprint, hmac_sql, keyed_hash
+from cdp.standardize.phones import to_e164
+
+SCHEMA = "privacy"
+DDL = f"""
+create schema if not exists {SCHEMA};
+create table if not exists {SCHEMA}.suppression_list (
+    identifier_hash varchar not null,
+    identifier_kind varchar not null,
+    request_id varchar,
+    key_fingerprint varchar not null,
+    added_at timestamptz not null
+);
+create table if not exists {SCHEMA}.erasure_requests (
+    request_id varchar primary key,
+    received_at timestamptz,
+    email_hash varchar,
+    phone_hash varchar,
+    account_id_hash varchar,
+    first_processed_at timestamptz,
+    last_processed_at timestamptz
+);
+create table if not exists {SCHEMA}.erasure_log (
+    run_id varchar,
+    logged_at timestamptz,
+    request_id varchar,
+    layer varchar,
+    relation varchar,
+    rows_removed bigint,
+    note varchar
+);
+create table if not exists {SCHEMA}.purge_runs (
+    run_id varchar,
+    started_at timestamptz,
+    finished_at timestamptz,
+    requests bigint,
+    customers_erased bigint,
+    raw_rows_removed bigint,
+    seconds double
+);
+"""
+
+
+def canonical(expression: str) -> str:
+    """The identifiers' normal form, on both sides of every comparison and under every hash."""
+    return f"nullif(lower(trim(cast({expression} as varchar))), '')"
+
+
+@dataclass(frozen=True)
+class Match:
+    """A raw column that names a person: its identifier kind and its normal form in SQL
+    (over the raw table as ``t``). ``expands``: the values of removed rows are keys of that
+    person alone (an order id, a browser id), so rows elsewhere that carry them go too."""
+
+    kind: str
+    value: str
+    expands: bool = False
+    # a SQL expression giving the kind per row, when the column holds several kinds
+    kind_sql: str | None = None
+
+
+def _json(column: str, key: str) -> str:
+    return f"json_extract_string(t.{column}, '$.{key}')"
+
+
+_HANDLE = "ltrim(trim({}), '@')"
+# Which raw columns name a person, per raw table. Record ids are kinds of their own.
+RAW_MATCHES: dict[str, tuple[Match, ...]] = {
+    "crm__contacts": (
+        Match("contact_id", canonical("t.contact_id")),
+        Match("email", canonical("t.email")),
+        Match("social_handle", canonical(_HANDLE.format("t.instagram_handle"))),
+    ),
+    "shop__accounts": (
+        Match("account_id", canonical("t.account_id")),
+        Match("email", canonical("t.email")),
+        Match("loyalty_card", canonical("t.loyalty_card_no")),
+    ),
+    "shop__orders": (
+        Match("order_id", canonical("t.order_id"), expands=True),
+        Match("account_id", canonical("t.account_id")),
+        Match("email", canonical("t.email")),
+    ),
+    "shop__order_items": (Match("order_id", canonical("t.order_id")),),
+    "web__events": (
+        Match("anonymous_id", canonical("t.anonymous_id"), expands=True),
+        Match("account_id", canonical("t.account_id")),
+    ),
+    "newsletter__subscribers": (
+        Match("subscriber_id", canonical("t.subscriber_id")),
+        Match("email", canonical("t.email")),
+    ),
+    "newsletter__activity": (Match("email", canonical("t.email")),),
+    "subscriptions__subscriptions": (
+        Match("subscription_id", canonical("t.id")),
+        Match("email", canonical(_json("customer", "email"))),
+        Match("phone", canonical(_json("customer", "phone"))),
+    ),
+    "surveys__nps": (
+        Match("nps_response_id", canonical("t.response_id")),
+        Match("email", canonical("t.email")),
+    ),
+    "surveys__preferences": (
+        Match("preference_response_id", canonical("t.response_id")),
+        Match("email", canonical("t.respondent_email")),
+    ),
+    "support__tickets": (
+        Match("ticket_id", canonical("t.ticket_id")),
+        Match("email", canonical(_json("customer", "email"))),
+        Match("phone", canonical(_json("customer", "phone"))),
+    ),
+    "social__mentions": (
+        Match("social", canonical(f"t.platform || ':' || {_HANDLE.format('t.handle')}")),
+        Match("social_handle", canonical(_HANDLE.format("t.handle"))),
+    ),
+    "consent__consent_events": (
+        Match("subject", canonical("t.subject_value"), kind_sql="lower(trim(t.subject_type))"),
+    ),
+}
+# Columns whose values, as written, also join the suppression list when their row is removed:
+# phones in national or spaced forms, so that the same bytes delivered again are recognised.
+WRITTEN_FORMS: dict[str, tuple[str, ...]] = {
+    "crm__contacts": ("t.phone", "t.mobile"),
+    "shop__accounts": ("t.phone",),
+    "shop__orders": ("t.phone",),
+    "support__tickets": (_json("customer", "phone"),),
+    "subscriptions__subscriptions": (_json("customer", "phone"),),
+}
+# The kind of a record id in the identity graph, by its source.
+RECORD_KINDS = {
+    "crm": "contact_id",
+    "shop_account": "account_id",
+    "shop_order": "order_id",
+    "web": "anonymous_id",
+    "newsletter": "subscriber_id",
+    "subscriptions": "subscription_id",
+    "surveys_nps": "nps_response_id",
+    "surveys_preferences": "preference_response_id",
+    "support": "ticket_id",
+    "social": "social",
+}
+# How each layer loses the rows the log counts.
+NOTES = {
+    "raw": "deleted",
+    "rejects": "deleted",
+    "snapshots": "deleted from the history kept across runs",
+    "staging": "dropped when dbt rebuilds staging from raw in this run",
+    "identity": "dropped when dbt rebuilds identity in this run",
+    "marts": "dropped when dbt rebuilds the marts in this run",
+    "exports": "export withdrawn; written again without the person by this run",
+    "quality_docs": "file deleted; rebuilt by this run",
+}
+# Text files of the documentation site and the quality stores that are searched.
+DOC_SUFFIXES = {".html", ".json", ".md", ".csv", ".txt", ".yml"}
+_TOKENS = re.compile(r'[,;|\t"{}\[\]\n\r]+')
+
+
+@dataclass
+class Request:
+    request_id: str
+    received_at: datetime | None
+    values: dict[str, list[str]]  # kind -> normal forms (a phone: E.164 and as written)
+
+
+@dataclass
+class ErasureReport:
+    requests: int = 0
+    customers: int = 0
+    records: int = 0
+    removed: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    seconds: float = 0.0
+
+    def by_layer(self) -> dict[str, int]:
+        totals: dict[str, int] = defaultdict(int)
+        for (layer, _), rows in self.removed.items():
+            totals[layer] += rows
+        return dict(totals)
+
+
+class PrivacyKeyChanged(RuntimeError):
+    """The suppression list was made under another privacy key."""
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    ensure_tables(con)  # raw's control tables, where removed rows are counted
+    con.execute(DDL)
+
+
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()[0][0]
+    )
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> set[str]:
+    return {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+    }
+
+
+def normalize_request(row: tuple) -> Request:
+    request_id, email, phone, account_id, received_at = row
+    values: dict[str, list[str]] = defaultdict(list)
+    if email and email.strip():
+        values["email"].append(email.strip().lower())
+    if phone and phone.strip():
+        e164 = to_e164(phone, None)
+        if e164:
+            values["phone"].append(e164.lower())
+        values["phone"].append(phone.strip().lower())
+    if account_id and str(account_id).strip():
+        written = str(account_id).strip()
+        values["account_id"].append(str(int(written)) if written.isdigit() else written.lower())
+    return Request(str(request_id).strip(), received_at, dict(values))
+
+
+class Purge:
+    """One purge over one warehouse connection (see the module's description)."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        key: bytes,
+        run_id: str,
+        exports_dir: Path | None = None,
+        doc_dirs: tuple[Path, ...] = (),
+        log: Callable[[str], None] = print,
+    ) -> None:
+        self.con = con
+        self.key = derive(key, SUPPRESSION)
+        self.fingerprint = fingerprint(key)
+        self.run_id = run_id
+        self.exports_dir = exports_dir
+        self.doc_dirs = doc_dirs
+        self.log = log
+        self.now = datetime.now(UTC)
+        self.report = ErasureReport()
+        self._removed: dict[tuple[str, str, str], int] = defaultdict(int)
+
+    def hmac(self, expression: str) -> str:
+        return hmac_sql(expression, self.key)
+
+    # -- the steps -------------------------------------------------------------------------
+
+    def run(self) -> ErasureReport:
+        started = time.monotonic()
+        ensure_schema(self.con)
+        self._check_key()
+        since = self.con.execute(f"select max(started_at) from {SCHEMA}.purge_runs").fetchall()[0][
+            0
+        ]
+        self.con.execute(
+            "create or replace temp table erase_values "
+            "(kind varchar, value varchar, request_id varchar)"
+        )
+        requests = self._read_requests()
+        self.report.requests = len(requests)
+        self._record_requests(requests)
+        self._expand_through_identity()
+        doomed = self._doomed_raw_rows(since)
+        self._count_rebuilt_layers()
+        self._remove_raw_rows(doomed)
+        self._remove_rejects()
+        self._remove_identity_history()
+        self._withdraw_exports()
+        self._remove_doc_files()
+        self._blank_requests(requests)
+        self.report.seconds = time.monotonic() - started
+        self._write_log()
+        self.con.execute(
+            f"insert into {SCHEMA}.purge_runs values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                self.run_id,
+                self.now,
+                datetime.now(UTC),
+                self.report.requests,
+                self.report.customers,
+                self.report.by_layer().get("raw", 0),
+                self.report.seconds,
+            ],
+        )
+        self.con.execute("drop table if exists erase_values")
+        return self.report
+
+    def _check_key(self) -> None:
+        others = self.con.execute(
+            f"select distinct key_fingerprint from {SCHEMA}.suppression_list "
+            "where key_fingerprint <> ?",
+            [self.fingerprint],
+        ).fetchall()
+        if others:
+            raise PrivacyKeyChanged(
+                "the suppression list of erased people was made under another privacy key "
+                f"(fingerprint {others[0][0]}, this key {self.fingerprint}): set the key it "
+                "was made with (CDP_PRIVACY_KEY or CDP_PRIVACY_KEY_FILE); with another key, "
+                "re-delivered exports of erased people could not be recognised"
+            )
+
+    def _read_requests(self) -> list[Request]:
+        if not _exists(self.con, "raw", "privacy__erasure_requests"):
+            return []
+        rows = self.con.execute(
+            """
+            select request_id, email, phone, cast(account_id as varchar), received_at
+            from raw.privacy__erasure_requests
+            where nullif(trim(coalesce(email, '') || coalesce(phone, '')
+                || coalesce(cast(account_id as varchar), '')), '') is not null
+                and nullif(trim(request_id), '') is not null
+            order by received_at, request_id
+            """
+        ).fetchall()
+        merged: dict[str, Request] = {}
+        for row in rows:
+            request = normalize_request(row)
+            if request.request_id in merged:  # the same request delivered again
+                for kind, values in request.values.items():
+                    merged[request.request_id].values.setdefault(kind, []).extend(values)
+            else:
+                merged[request.request_id] = request
+        return list(merged.values())
+
+    def _record_requests(self, requests: list[Request]) -> None:
+        rows = [
+            (kind, value, request.request_id)
+            for request in requests
+            for kind, values in request.values.items()
+            for value in values
+        ]
+        if rows:
+            self.con.executemany("insert into erase_values values (?, ?, ?)", rows)
+        self._suppress_erase_values()
+        for request in requests:
+
+            def first(kind: str, request: Request = request) -> str | None:
+                values = request.values.get(kind)
+                return keyed_hash(values[0], self.key) if values else None
+
+            self.con.execute(
+                f"""
+                insert into {SCHEMA}.erasure_requests values (?, ?, ?, ?, ?, ?, ?)
+                on conflict (request_id) do update set
+                    last_processed_at = excluded.last_processed_at,
+                    email_hash = coalesce(excluded.email_hash, erasure_requests.email_hash),
+                    phone_hash = coalesce(excluded.phone_hash, erasure_requests.phone_hash),
+                    account_id_hash =
+                        coalesce(excluded.account_id_hash, erasure_requests.account_id_hash)
+                """,
+                [
+                    request.request_id,
+                    request.received_at,
+                    first("email"),
+                    first("phone"),
+                    first("account_id"),
+                    self.now,
+                    self.now,
+                ],
+            )
+
+    def _suppress_erase_values(self) -> None:
+        """Add the hash of every value in ``erase_values`` not yet on the list."""
+        self.con.execute(
+            f"""
+            insert into {SCHEMA}.suppression_list
+            select hashed.identifier_hash, any_value(hashed.kind), min(hashed.request_id), ?, ?
+            from (
+                select {self.hmac("value")} as identifier_hash, kind, request_id
+                from erase_values where value is not null
+            ) as hashed
+            where hashed.identifier_hash not in (
+                select identifier_hash from {SCHEMA}.suppression_list
+            )
+            group by hashed.identifier_hash
+            """,
+            [self.fingerprint, self.now],
+        )
+
+    def _expand_through_identity(self) -> None:
+        """Records and identifiers of the customers the suppression list names, from the
+        identity graph of the previous build (none on a first build)."""
+        self.con.execute(
+            "create or replace temp table erased_records (record_key varchar, request_id varchar)"
+        )
+        self.con.execute(
+            "create or replace temp table erased_customers "
+            "(customer_id varchar, request_id varchar)"
+        )
+        needed = ("int_identity__identifiers", "int_identity__customer_ids")
+        if not all(_exists(self.con, "intermediate", name) for name in needed):
+            return
+        guarded = (
+            "select identifier_key from intermediate.int_identity__identifier_guards"
+            if _exists(self.con, "intermediate", "int_identity__identifier_guards")
+            else "select null::varchar as identifier_key where false"
+        )
+        self.con.execute(
+            f"""
+            create or replace temp table named as
+            select ids.record_key, ids.identifier_key, suppressed.request_id,
+                ids.identifier_key in ({guarded}) as is_guarded
+            from intermediate.int_identity__identifiers as ids
+            inner join {SCHEMA}.suppression_list as suppressed
+                on {self.hmac(canonical("ids.identifier_value"))} = suppressed.identifier_hash
+            """
+        )
+        self.con.execute(
+            """
+            insert into erased_customers
+            select assigned.customer_id, min(named.request_id)
+            from named
+            inner join intermediate.int_identity__customer_ids as assigned
+                on named.record_key = assigned.record_key
+            where not named.is_guarded
+            group by assigned.customer_id
+            """
+        )
+        self.con.execute(
+            """
+            insert into erased_records
+            select record_key, min(request_id) from (
+                select named.record_key, named.request_id from named
+                union all
+                select assigned.record_key, erased.request_id
+                from intermediate.int_identity__customer_ids as assigned
+                inner join erased_customers as erased
+                    on assigned.customer_id = erased.customer_id
+            ) group by record_key
+            """
+        )
+        record_kinds = " ".join(
+            f"when '{source}' then '{kind}'" for source, kind in RECORD_KINDS.items()
+        )
+        self.con.execute(
+            f"""
+            insert into erase_values
+            select case split_part(record_key, ':', 1) {record_kinds} end,
+                lower(substr(record_key, strlen(split_part(record_key, ':', 1)) + 2)),
+                request_id
+            from erased_records
+            union all
+            select ids.identifier_type, {canonical("ids.identifier_value")}, erased.request_id
+            from intermediate.int_identity__identifiers as ids
+            inner join erased_records as erased on ids.record_key = erased.record_key
+            where ids.identifier_key not in ({guarded})
+            """
+        )
+        self.report.customers = self.con.execute(
+            "select count(*) from erased_customers"
+        ).fetchall()[0][0]
+        self.report.records = self.con.execute("select count(*) from erased_records").fetchall()[0][
+            0
+        ]
+        self._suppress_erase_values()
+
+    def _doomed_sql(self, table: str, since: datetime | None) -> str:
+        """Row ids of ``raw.<table>`` that name an erased person, with the request."""
+        parts = []
+        for match in RAW_MATCHES[table]:
+            kind = match.kind_sql or f"'{match.kind}'"
+            parts.append(
+                f"""select t.rowid as rid, v.request_id
+                from raw.{table} as t inner join erase_values as v
+                    on v.kind = {kind} and v.value = {match.value}"""
+            )
+            if since is not None:  # rows loaded since the last purge, against the whole list
+                parts.append(
+                    f"""select t.rowid as rid, s.request_id
+                    from raw.{table} as t inner join {SCHEMA}.suppression_list as s
+                        on s.identifier_hash = {self.hmac(match.value)}
+                    where t._loaded_at >= '{since.isoformat()}'"""
+                )
+        return (
+            "select rid, min(request_id) as request_id from ("
+            + "\nunion all\n".join(parts)
+            + ") group by rid"
+        )
+
+    def _doomed_raw_rows(self, since: datetime | None) -> dict[str, int]:
+        """Mark the raw rows to remove, repeating while removed rows bring new keys."""
+        tables = [t for t in RAW_MATCHES if _exists(self.con, "raw", t)]
+        counts: dict[str, int] = {}
+        for _round in range(4):
+            before = self.con.execute("select count(*) from erase_values").fetchall()[0][0]
+            for table in tables:
+                self.con.execute(
+                    f"create or replace temp table doomed__{table} as "
+                    + self._doomed_sql(table, since)
+                )
+                for match in RAW_MATCHES[table]:
+                    if not match.expands:
+                        continue
+                    self.con.execute(
+                        f"""
+                        insert into erase_values
+                        select distinct '{match.kind}', {match.value}, d.request_id
+                        from raw.{table} as t
+                        inner join doomed__{table} as d on t.rowid = d.rid
+                        where {match.value} is not null and {match.value} not in (
+                            select value from erase_values where kind = '{match.kind}'
+                        )
+                        """
+                    )
+            after = self.con.execute("select count(*) from erase_values").fetchall()[0][0]
+            if after == before:
+                break
+        for table in tables:
+            counts[table] = self.con.execute(f"select count(*) from doomed__{table}").fetchall()[0][
+                0
+            ]
+        # The lineage of what goes, for counting what the rebuilt staging layer loses.
+        self.con.execute(
+            "create or replace temp table doomed_lineage "
+            "(source_file varchar, row_number bigint, request_id varchar)"
+        )
+        for table in tables:
+            self.con.execute(
+                f"""insert into doomed_lineage
+                select t._source_file, t._row_number, d.request_id
+                from raw.{table} as t inner join doomed__{table} as d on t.rowid = d.rid"""
+            )
+        return counts
+
+    def _count_rebuilt_layers(self) -> None:
+        """What the dbt rebuild of this run drops: staging rows by lineage, identity and mart
+        rows by customer or record."""
+        relations = self.con.execute(
+            """
+            select table_schema, table_name from information_schema.tables
+            where table_schema in ('staging', 'intermediate', 'marts', 'audit', 'pseudonymized')
+            order by all
+            """
+        ).fetchall()
+        any_doomed = self.con.execute("select count(*) from doomed_lineage").fetchall()[0][0]
+        any_customer = self.con.execute("select count(*) from erased_customers").fetchall()[0][0]
+        if not any_doomed and not any_customer:
+            return
+        layers = {"staging": "staging", "intermediate": "identity", "marts": "marts",
+                  "audit": "marts", "pseudonymized": "marts"}  # fmt: skip
+        for schema, name in relations:
+            if (schema, name) == ("intermediate", "int_identity__customer_id_changes"):
+                continue  # kept across runs: purged below, not rebuilt
+            columns = _columns(self.con, schema, name)
+            relation = f'"{schema}"."{name}"'
+            if {"source_file", "source_row_number"} <= columns and any_doomed:
+                sql = f"""select d.request_id, count(*) from {relation} as r
+                    inner join doomed_lineage as d
+                        on r.source_file = d.source_file and r.source_row_number = d.row_number
+                    group by d.request_id"""
+            elif "customer_id" in columns and any_customer:
+                sql = f"""select e.request_id, count(*) from {relation} as r
+                    inner join erased_customers as e on r.customer_id = e.customer_id
+                    group by e.request_id"""
+            elif "record_key" in columns:
+                sql = f"""select e.request_id, count(*) from {relation} as r
+                    inner join erased_records as e on r.record_key = e.record_key
+                    group by e.request_id"""
+            else:
+                continue
+            try:
+                rows = self.con.execute(sql).fetchall()
+            except duckdb.Error as err:  # a view whose inputs are gone; rebuilt anyway
+                self.log(f"erasure: could not count {schema}.{name}: {type(err).__name__}")
+                continue
+            for request_id, count in rows:
+                self._add(request_id, layers[schema], f"{schema}.{name}", count)
+
+    def _remove_raw_rows(self, doomed: dict[str, int]) -> None:
+        for table, count in doomed.items():
+            if not count:
+                continue
+            written = WRITTEN_FORMS.get(table, ()) + tuple(m.value for m in RAW_MATCHES[table])
+            for expression in written:
+                self.con.execute(
+                    f"""
+                    insert into erase_values
+                    select distinct 'written', {canonical(expression)}, d.request_id
+                    from raw.{table} as t inner join doomed__{table} as d on t.rowid = d.rid
+                    where {canonical(expression)} is not null
+                    """
+                )
+            for request_id, rows in self.con.execute(
+                f"select request_id, count(*) from doomed__{table} group by request_id"
+            ).fetchall():
+                self._add(request_id, "raw", f"raw.{table}", rows)
+            self.con.execute(
+                f"""insert into raw._removed_rows
+                select t._source_file, t._export_date, 'raw.{table}', 'erasure', count(*), ?
+                from raw.{table} as t inner join doomed__{table} as d on t.rowid = d.rid
+                group by t._source_file, t._export_date""",
+                [self.now],
+            )
+            self.con.execute(
+                f"delete from raw.{table} where rowid in (select rid from doomed__{table})"
+            )
+        self._suppress_erase_values()
+
+    def _remove_rejects(self) -> None:
+        """Rejected lines that name a suppressed identifier, matched field by field."""
+        if not _exists(self.con, "raw", "_rejects"):
+            return
+        hashes = dict(
+            self.con.execute(
+                f"select identifier_hash, request_id from {SCHEMA}.suppression_list"
+            ).fetchall()
+        )
+        if not hashes:
+            return
+        doomed = []
+        for rowid, text in self.con.execute(
+            "select rowid, raw_text from raw._rejects where raw_text is not null"
+        ).fetchall():
+            for token in _TOKENS.split(text):
+                value = token.strip().lower()
+                digests = {keyed_hash(v, self.key) for v in (value, value.lstrip("@")) if v}
+                hit = next((d for d in digests if d in hashes), None)
+                if hit is not None:
+                    doomed.append((rowid, hashes[hit]))
+                    break
+        if not doomed:
+            return
+        for _rowid, request_id in doomed:
+            self._add(request_id, "rejects", "raw._rejects", 1)
+        self.con.execute(
+            "delete from raw._rejects where rowid in (select unnest(?))",
+            [[rowid for rowid, _ in doomed]],
+        )
+
+    def _remove_identity_history(self) -> None:
+        name = "int_identity__customer_id_changes"
+        if not _exists(self.con, "intermediate", name):
+            return
+        for request_id, count in self.con.execute(
+            f"""select e.request_id, count(*) from intermediate.{name} as h
+            inner join erased_customers as e
+                on e.customer_id in (h.customer_id, h.previous_customer_id)
+            group by e.request_id"""
+        ).fetchall():
+            self._add(request_id, "snapshots", f"intermediate.{name}", count)
+        self.con.execute(
+            f"""delete from intermediate.{name}
+            where customer_id in (select customer_id from erased_customers)
+                or previous_customer_id in (select customer_id from erased_customers)"""
+        )
+
+    def _withdraw_exports(self) -> None:
+        """Remove every audience export that holds an erased customer; the run's export step
+        writes it again without them."""
+        folder = self.exports_dir / "audiences" if self.exports_dir else None
+        if folder is None or not folder.is_dir():
+            return
+        if not self.con.execute("select count(*) from erased_customers").fetchall()[0][0]:
+            return
+        for parquet in sorted(folder.glob("*.parquet")):
+            try:
+                rows = self.con.execute(
+                    """select e.request_id, count(*) from read_parquet(?) as x
+                    inner join erased_customers as e on x.customer_id = e.customer_id
+                    group by e.request_id""",
+                    [str(parquet)],
+                ).fetchall()
+            except duckdb.Error:
+                continue
+            if not rows:
+                continue
+            for request_id, count in rows:
+                self._add(request_id, "exports", f"exports/audiences/{parquet.stem}", count)
+            for sibling in folder.glob(parquet.stem + ".*"):
+                sibling.unlink()
+            self.log(f"erasure: withdrew the export {parquet.stem} until it is written again")
+
+    def _remove_doc_files(self) -> None:
+        """Documentation and quality files that name an erased identifier (none are expected:
+        results keep counts only) are removed; the run rebuilds them."""
+        values = {
+            value: request_id
+            for value, request_id in self.con.execute(
+                "select value, min(request_id) from erase_values "
+                "where strlen(value) >= 6 group by value"
+            ).fetchall()
+        }
+        if not values:
+            return
+        pattern = re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+        for root in self.doc_dirs:
+            if not root.is_dir():
+                continue
+            for path in root.rglob("*"):
+                if not path.is_file() or path.suffix not in DOC_SUFFIXES:
+                    continue
+                found = pattern.search(path.read_text(errors="ignore").lower())
+                if found:
+                    self._add(values.get(found.group(0)), "quality_docs", str(path), 1)
+                    path.unlink()
+
+    def _blank_requests(self, requests: list[Request]) -> None:
+        """Keep the request (id, time, hashes in privacy.erasure_requests), not its
+        identifiers."""
+        if requests:
+            self.con.execute(
+                """update raw.privacy__erasure_requests
+                set email = null, phone = null, account_id = null
+                where trim(request_id) in (select unnest(?))""",
+                [[r.request_id for r in requests]],
+            )
+
+    def _add(self, request_id: str | None, layer: str, relation: str, rows: int) -> None:
+        if rows:
+            self._removed[(request_id or "", layer, relation)] += rows
+            self.report.removed[(layer, relation)] += rows
+
+    def _write_log(self) -> None:
+        rows = [
+            (self.run_id, self.now, request_id or None, layer, relation, count, NOTES.get(layer))
+            for (request_id, layer, relation), count in sorted(self._removed.items())
+        ]
+        if rows:
+            self.con.executemany(
+                f"insert into {SCHEMA}.erasure_log values (?, ?, ?, ?, ?, ?, ?)", rows
+            )

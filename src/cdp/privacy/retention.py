@@ -1,0 +1,142 @@
+"""Retention: raw exports and events older than a configured period leave the warehouse.
+
+Periods come from the environment (``cdp.config``), counted back from the newest export date
+loaded (the data's own "today", so a rebuild purges the same rows):
+
+``CDP_RETENTION_RAW_DAYS``     raw versions of records and snapshot exports (default 730)
+``CDP_RETENTION_EVENTS_DAYS``  behavioural events: site and app tracking, newsletter activity
+                               (default 395)
+
+What goes:
+
+- **events** (``web.events``, ``newsletter.activity``) exported before the events cutoff;
+- **superseded versions** of delta records (CRM contacts, accounts, orders, tickets, ...)
+  exported before the raw cutoff, when a newer version of the same record exists, so the
+  record itself lives on in its newest version;
+- **snapshot exports** (newsletter subscribers, subscriptions, campaigns) older than the raw
+  cutoff, except the newest snapshot;
+- **rejected lines** of exports older than the raw cutoff.
+
+Consent events and erasure requests are kept whatever their age: they are the evidence of
+consent given and of erasure done. Each purge is written to ``privacy.retention_log``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import duckdb
+
+from cdp.ingest.loader import ensure_tables
+from cdp.sources import SOURCE_FILES, SourceFile
+
+EVENT_TABLES = ("web__events", "newsletter__activity")
+KEPT_TABLES = ("consent__consent_events", "privacy__erasure_requests")
+DEFAULT_RAW_DAYS = 730
+DEFAULT_EVENTS_DAYS = 395
+
+DDL = """
+create schema if not exists privacy;
+create table if not exists privacy.retention_log (
+    run_id varchar,
+    logged_at timestamptz,
+    relation varchar,
+    rule varchar,
+    cutoff date,
+    rows_removed bigint
+);
+"""
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    raw_days: int = DEFAULT_RAW_DAYS
+    events_days: int = DEFAULT_EVENTS_DAYS
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'raw' and table_name = ?",
+            [table],
+        ).fetchall()[0][0]
+    )
+
+
+def _rule(spec: SourceFile) -> str | None:
+    if spec.table in KEPT_TABLES:
+        return None
+    if spec.table in EVENT_TABLES:
+        return "events"
+    if spec.kind == "snapshot":
+        return "old snapshots"
+    if spec.key:
+        return "superseded versions"
+    return None
+
+
+def _delete_sql(spec: SourceFile, rule: str, cutoff: date) -> str:
+    table = f"raw.{spec.table}"
+    if rule == "events":
+        return f"delete from {table} where _export_date < '{cutoff}'"
+    if rule == "old snapshots":
+        return (
+            f"delete from {table} where _export_date < '{cutoff}' "
+            f"and _export_date < (select max(_export_date) from {table})"
+        )
+    key = " and ".join(f"newer.{k} is not distinct from old.{k}" for k in spec.key)
+    return f"""delete from {table} as old
+        where old._export_date < '{cutoff}' and exists (
+            select 1 from {table} as newer
+            where {key} and newer._export_date > old._export_date
+        )"""
+
+
+def apply_retention(
+    con: duckdb.DuckDBPyConnection, policy: RetentionPolicy, run_id: str
+) -> dict[str, int]:
+    """Purge what the policy no longer keeps; returns rows removed per raw relation."""
+    con.execute(DDL)
+    ensure_tables(con)
+    if not _exists(con, "_load_manifest"):
+        return {}
+    as_of = con.execute("select max(export_date) from raw._load_manifest").fetchall()[0][0]
+    if as_of is None:
+        return {}
+    cutoffs = {
+        "events": as_of - timedelta(days=policy.events_days),
+        "raw": as_of - timedelta(days=policy.raw_days),
+    }
+    now = datetime.now(UTC)
+    removed: dict[str, int] = {}
+    log = []
+    for spec in SOURCE_FILES:
+        rule = _rule(spec)
+        if rule is None or not _exists(con, spec.table):
+            continue
+        cutoff = cutoffs["events" if rule == "events" else "raw"]
+        delete = _delete_sql(spec, rule, cutoff)
+        # Count what goes per file first (the same condition), for the load reconciliation.
+        doomed = delete.replace(f"delete from raw.{spec.table}", f"from raw.{spec.table}", 1)
+        con.execute(
+            f"""insert into raw._removed_rows
+            select _source_file, _export_date, 'raw.{spec.table}', 'retention', count(*), ?
+            {doomed} group by _source_file, _export_date""",
+            [now],
+        )
+        count = con.execute(delete).fetchall()[0][0]
+        if count:
+            removed[f"raw.{spec.table}"] = count
+            log.append((run_id, now, f"raw.{spec.table}", rule, cutoff, count))
+    if _exists(con, "_rejects"):
+        count = con.execute(
+            "delete from raw._rejects where export_date < ?", [cutoffs["raw"]]
+        ).fetchall()[0][0]
+        if count:
+            removed["raw._rejects"] = count
+            log.append((run_id, now, "raw._rejects", "rejected lines", cutoffs["raw"], count))
+    if log:
+        con.executemany("insert into privacy.retention_log values (?, ?, ?, ?, ?, ?)", log)
+    return removed

@@ -1,0 +1,261 @@
+"""The privacy key, the purge's erasure on raw data, and retention, on small hand-made exports."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cdp.ingest.loader import load_landing_zone
+from cdp.privacy import keys
+from cdp.privacy.compaction import compact
+from cdp.privacy.erasure import PrivacyKeyChanged, Purge, normalize_request
+from cdp.privacy.retention import RetentionPolicy, apply_retention
+from cdp.sources import SOURCE_FILES, source_file
+from tests.conftest import write_export
+
+CRM = source_file("crm.contacts")
+CRM_HEADER = ";".join(CRM.column_names)
+KEY = b"unit-test-key"
+
+
+def crm_row(contact_id: str, email: str, phone: str = "333 123 4567", updated="02/10/2026") -> str:
+    return (
+        f"{contact_id};Sig.;Mario;Rossi;{email};{phone};;01/02/1980;Via Roma 1;00184;Roma;"
+        f"Italia;@mario;sì;01/10/2026 10:00;{updated} 11:30;0"
+    )
+
+
+def crm_file(*rows: str) -> str:
+    return "\ufeff" + "\n".join([CRM_HEADER, *rows]) + "\n"
+
+
+def consent_file(*rows: str) -> str:
+    header = "consent_event_id,subject_type,subject_value,purpose,status,captured_at,source,"
+    return header + "policy_version\n" + "\n".join(rows) + "\n"
+
+
+def request_file(*rows: str) -> str:
+    return "request_id,email,phone,account_id,received_at\n" + "\n".join(rows) + "\n"
+
+
+def load(con, landing: Path) -> None:
+    load_landing_zone(con, landing, SOURCE_FILES, log=lambda _m: None)
+
+
+def texts(con) -> str:
+    """Every raw table and the privacy tables, as one lower-case text."""
+    chunks = []
+    for schema, name in con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema in ('raw', 'privacy')"
+    ).fetchall():
+        rows = con.execute(f'select * from "{schema}"."{name}"').fetchall()
+        chunks.append(" ".join(str(v) for row in rows for v in row))
+    return " ".join(chunks).lower()
+
+
+# -- the key ------------------------------------------------------------------------------
+
+
+def test_a_missing_key_is_created_outside_the_repo_readable_by_its_owner_only(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("CDP_PRIVACY_KEY", raising=False)
+    monkeypatch.setenv("CDP_PRIVACY_KEY_FILE", str(tmp_path / "cfg" / "privacy.key"))
+    assert keys.load_key() is None
+    with pytest.raises(keys.PrivacyKeyMissing, match="CDP_PRIVACY_KEY"):
+        keys.require_key()
+    path, created = keys.ensure_key()
+    assert created and path == tmp_path / "cfg" / "privacy.key"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    first = keys.load_key()
+    assert first and len(first) == 64
+    assert keys.ensure_key() == (path, False) and keys.load_key() == first
+    monkeypatch.setenv("CDP_PRIVACY_KEY", "from-the-environment")
+    assert keys.load_key() == b"from-the-environment"
+    assert keys.ensure_key() == (None, False)
+
+
+@pytest.mark.parametrize("key", [b"k", b"x" * 64, b"y" * 100])
+def test_the_sql_hmac_equals_pythons(key):
+    con = duckdb.connect()
+    value = "Mario.Rossi@Example.it"
+    sql = con.execute(f"select {keys.hmac_sql('$1', key)}", [value]).fetchall()[0][0]
+    assert sql == keys.keyed_hash(value, key)
+    assert keys.derive(key, keys.SUPPRESSION) != keys.derive(key, keys.PSEUDONYM)
+
+
+def test_a_request_is_normalized_like_the_staged_identifiers():
+    request = normalize_request(("ERQ-1 ", " Mario@Example.IT ", "+39 333 123 4567", "0042", None))
+    assert request.request_id == "ERQ-1"
+    assert request.values["email"] == ["mario@example.it"]
+    assert request.values["phone"] == ["+393331234567", "+39 333 123 4567"]
+    assert request.values["account_id"] == ["42"]
+
+
+# -- erasure on raw -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def erased(tmp_path, landing):
+    """Two people in the CRM and the consent log; a request names the first by email."""
+    write_export(
+        landing,
+        "crm",
+        "2026-11-01",
+        "contacts.csv",
+        crm_file(crm_row("C-1", "mario@example.it"), crm_row("C-2", "anna@example.it", "")),
+    )
+    write_export(
+        landing,
+        "consent",
+        "2026-11-01",
+        "consent_events.csv",
+        consent_file(
+            "e1,email,MARIO@example.it,analytics,granted,2026-11-01T10:00:00Z,banner,v1",
+            "e2,email,anna@example.it,analytics,granted,2026-11-01T10:00:00Z,banner,v1",
+            # set aside at load (bad timestamp), naming the person
+            "e3,email,mario@example.it,analytics,granted,2026-13-45T10:00:00Z,banner,v1",
+        ),
+    )
+    write_export(
+        landing,
+        "privacy",
+        "2026-11-02",
+        "erasure_requests.csv",
+        request_file("ERQ-1,Mario@Example.it,,,2026-11-02T08:00:00Z"),
+    )
+    warehouse = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(warehouse))
+    load(con, landing)
+    assert "mario@example.it" in texts(con)
+    report = Purge(con, KEY, run_id="run-1", log=lambda _m: None).run()
+    return con, report, landing, warehouse
+
+
+def test_the_request_removes_the_persons_raw_rows_and_rejects_and_keeps_only_hashes(erased):
+    con, report, _, _ = erased
+    assert report.requests == 1
+    assert report.removed[("raw", "raw.crm__contacts")] == 1
+    assert report.removed[("raw", "raw.consent__consent_events")] == 1
+    assert report.removed[("rejects", "raw._rejects")] == 1
+    everything = texts(con)
+    assert "mario@example.it" not in everything and "c-1" not in everything.split()
+    assert "anna@example.it" in everything, "the other person stays"
+    # the request is kept, without its identifiers
+    assert con.execute(
+        "select email, phone, account_id from raw.privacy__erasure_requests"
+    ).fetchall() == [(None, None, None)]
+    (email_hash,) = con.execute(
+        "select email_hash from privacy.erasure_requests where request_id = 'ERQ-1'"
+    ).fetchall()[0]
+    assert email_hash == keys.keyed_hash("mario@example.it", keys.derive(KEY, keys.SUPPRESSION))
+    # the phone as typed in the CRM joined the suppression list
+    kinds = {
+        k for (k,) in con.execute("select identifier_kind from privacy.suppression_list").fetchall()
+    }
+    assert {"email", "written"} <= kinds
+    log = con.execute(
+        "select layer, relation, rows_removed from privacy.erasure_log where request_id = 'ERQ-1'"
+    ).fetchall()
+    assert ("raw", "raw.crm__contacts", 1) in log
+    # each file still reconciles with the manifest: loaded rows + removed rows
+    assert (
+        con.execute(
+            "select sum(rows_removed) from raw._removed_rows where reason = 'erasure'"
+        ).fetchall()[0][0]
+        == 2
+    )
+
+
+def test_an_old_export_delivered_again_is_removed_by_the_next_purge(erased):
+    con, _, landing, _ = erased
+    # the same person's row, written as the CRM wrote it, in a later export
+    write_export(
+        landing,
+        "crm",
+        "2026-11-05",
+        "contacts.csv",
+        crm_file(crm_row("C-1", "mario@example.it", updated="03/10/2026")),
+    )
+    load(con, landing)
+    assert (
+        con.execute("select count(*) from raw.crm__contacts where contact_id = 'C-1'").fetchall()[
+            0
+        ][0]
+        == 1
+    )
+    report = Purge(con, KEY, run_id="run-2", log=lambda _m: None).run()
+    assert report.requests == 0  # the request was blanked: only the suppression list acts
+    assert report.removed[("raw", "raw.crm__contacts")] == 1
+    assert "mario@example.it" not in texts(con)
+    assert con.execute(
+        "select request_id from privacy.erasure_log where run_id = 'run-2'"
+    ).fetchall() == [("ERQ-1",)]
+
+
+def test_the_purge_refuses_another_key(erased):
+    con, *_ = erased
+    with pytest.raises(PrivacyKeyChanged, match="another privacy key"):
+        Purge(con, b"another-key", run_id="run-2", log=lambda _m: None).run()
+
+
+def test_compaction_leaves_no_bytes_of_the_erased_person(erased):
+    con, _, _, warehouse = erased
+    con.close()
+    assert b"mario@example.it" in warehouse.read_bytes() + (
+        Path(f"{warehouse}.wal").read_bytes() if Path(f"{warehouse}.wal").exists() else b""
+    ), "deleted rows leave their bytes in the file"
+    result = compact(warehouse)
+    assert b"mario@example.it" not in warehouse.read_bytes()
+    assert not Path(f"{warehouse}.wal").exists()
+    assert result.bytes_after <= result.bytes_before
+    con = duckdb.connect(str(warehouse))
+    assert con.execute("select count(*) from raw.crm__contacts").fetchall() == [(1,)]
+    assert con.execute("select count(*) from privacy.suppression_list").fetchall()[0][0] > 0
+
+
+# -- retention -------------------------------------------------------------------------------
+
+
+def test_retention_purges_old_versions_and_events_but_keeps_records_and_consent(tmp_path, landing):
+    write_export(
+        landing,
+        "crm",
+        "2026-01-01",
+        "contacts.csv",
+        crm_file(crm_row("C-1", "m@x.it", updated="02/01/2026"), crm_row("C-9", "old@x.it", "")),
+    )
+    for day, updated in [("2026-06-01", "02/06/2026"), ("2026-11-01", "02/11/2026")]:
+        write_export(
+            landing, "crm", day, "contacts.csv", crm_file(crm_row("C-1", "m@x.it", updated=updated))
+        )
+    write_export(
+        landing,
+        "consent",
+        "2026-01-01",
+        "consent_events.csv",
+        consent_file("e1,email,m@x.it,analytics,granted,2026-01-01T10:00:00Z,banner,v1"),
+    )
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    load(con, landing)
+    removed = apply_retention(con, RetentionPolicy(raw_days=100, events_days=30), "run-1")
+    kept = con.execute(
+        "select contact_id, _export_date from raw.crm__contacts order by all"
+    ).fetchall()
+    # C-1's two older versions go; C-9, whose only version is old, stays; so does consent
+    assert [(c, str(d)) for c, d in kept] == [("C-1", "2026-11-01"), ("C-9", "2026-01-01")]
+    assert removed == {"raw.crm__contacts": 2}
+    assert con.execute("select count(*) from raw.consent__consent_events").fetchall() == [(1,)]
+    assert con.execute(
+        "select relation, rule, cutoff, rows_removed from privacy.retention_log"
+    ).fetchall()[0][:2] == ("raw.crm__contacts", "superseded versions")
+    assert con.execute(
+        "select sum(rows_removed) from raw._removed_rows where reason = 'retention'"
+    ).fetchall() == [(2,)]
+    # nothing left to purge: a second pass removes nothing and logs nothing new
+    assert apply_retention(con, RetentionPolicy(raw_days=100, events_days=30), "run-2") == {}
+    assert con.execute("select count(*) from privacy.retention_log").fetchall() == [(1,)]

@@ -73,9 +73,10 @@ class DataQuality(dg.ConfigurableResource):
 
 
 class PrivacyPolicy(dg.ConfigurableResource):
-    """Where erasure reaches beyond the warehouse (the exports and documentation folders) and
-    how long raw data is kept. The privacy key is never configuration: it is read from the
-    environment when needed (``cdp.privacy.keys``), so it shows in no run's config."""
+    """Where erasure reaches beyond the warehouse (the exports, and the data-quality site and
+    stores that each run rebuilds) and how long raw data is kept. The privacy key is never
+    configuration: it is read from the environment when needed (``cdp.privacy.keys``), so it
+    shows in no run's config."""
 
     exports_dir: str
     doc_dirs: list[str]
@@ -96,7 +97,7 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
         ),
         "privacy": PrivacyPolicy(
             exports_dir=str(settings.exports_dir),
-            doc_dirs=[str(settings.docs_dir), str(settings.quality_dir)],
+            doc_dirs=[str(settings.docs_dir / "quality"), str(settings.quality_dir)],
             retention_raw_days=settings.retention_raw_days,
             retention_events_days=settings.retention_events_days,
         ),

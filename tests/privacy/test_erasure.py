@@ -225,7 +225,7 @@ def run_pipeline(landing: Path, tmp: Path, instance: dg.DagsterInstance, days: l
             ),
             "privacy": PrivacyPolicy(
                 exports_dir=str(tmp / "exports"),
-                doc_dirs=[str(tmp / "docs"), str(tmp / "quality")],
+                doc_dirs=[str(tmp / "docs" / "quality"), str(tmp / "quality")],
                 retention_raw_days=730,
                 retention_events_days=395,
             ),

@@ -53,7 +53,7 @@ def _purge(settings: Settings) -> int:
             key,
             run_id=run_id,
             exports_dir=settings.exports_dir,
-            doc_dirs=(settings.docs_dir, settings.quality_dir),
+            doc_dirs=(settings.docs_dir / "quality", settings.quality_dir),
         ).run()
         retained = apply_retention(
             con,

@@ -22,7 +22,7 @@ One purge runs in each pipeline run, after the raw loads and before dbt:
    steps of the same run; the purge counts what they will lose. The identity history kept
    across runs (``int_identity__customer_id_changes``) loses the person's customer ids here.
    Audience exports that hold the person are withdrawn at once and written again without them
-   by the run's export step; documentation files that name them are removed and rebuilt.
+   by the run's export step; data-quality files that name them are removed and rebuilt.
 5. **Log.** ``privacy.erasure_log`` records, per request, layer and relation, the rows
    removed (or, for layers dbt rebuilds, the rows the rebuild drops).
 
@@ -722,8 +722,9 @@ class Purge:
             self.log(f"erasure: withdrew the export {parquet.stem} until it is written again")
 
     def _remove_doc_files(self) -> None:
-        """Documentation and quality files that name an erased identifier (none are expected:
-        results keep counts only) are removed; the run rebuilds them."""
+        """Files of the data-quality site and stores that name an erased identifier (none are
+        expected: results keep counts only) are removed; the run rebuilds them. The dbt docs
+        are built from the project's code alone and are not searched."""
         values = {
             value: request_id
             for value, request_id in self.con.execute(

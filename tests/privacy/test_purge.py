@@ -242,7 +242,11 @@ def test_retention_purges_old_versions_and_events_but_keeps_records_and_consent(
     )
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     load(con, landing)
-    removed = apply_retention(con, RetentionPolicy(raw_days=100, events_days=30), "run-1")
+    messages: list[str] = []
+    removed = apply_retention(
+        con, RetentionPolicy(raw_days=100, events_days=30), "run-1", log=messages.append
+    )
+    assert any("raw.crm__contacts" in m and "2 row(s)" in m for m in messages), messages
     kept = con.execute(
         "select contact_id, _export_date from raw.crm__contacts order by all"
     ).fetchall()

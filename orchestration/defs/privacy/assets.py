@@ -53,6 +53,7 @@ def privacy_purge(
             con,
             RetentionPolicy(privacy.retention_raw_days, privacy.retention_events_days),
             run_id=context.run.run_id,
+            log=context.log.info,
         )
         suppressed = con.execute("select count(*) from privacy.suppression_list").fetchall()
     by_layer = report.by_layer()

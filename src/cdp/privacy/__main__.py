@@ -54,11 +54,13 @@ def _purge(settings: Settings) -> int:
             run_id=run_id,
             exports_dir=settings.exports_dir,
             doc_dirs=(settings.docs_dir / "quality", settings.quality_dir),
+            log=print,
         ).run()
         retained = apply_retention(
             con,
             RetentionPolicy(settings.retention_raw_days, settings.retention_events_days),
             run_id,
+            log=print,
         )
     print(
         f"erasure: {report.requests} request(s), {report.customers} customer(s), "

@@ -309,16 +309,27 @@ class Purge:
         )
         requests = self._read_requests()
         self.report.requests = len(requests)
-        self._record_requests(requests)
-        self._expand_through_identity()
-        doomed = self._doomed_raw_rows(since)
-        self._count_rebuilt_layers()
-        self._remove_raw_rows(doomed)
-        self._remove_rejects()
-        self._remove_identity_history()
-        self._withdraw_exports()
-        self._remove_doc_files()
-        self._blank_requests(requests)
+        steps: list[tuple[str, Callable[[], object]]] = [
+            ("requests recorded", lambda: self._record_requests(requests)),
+            ("resolved through identity", self._expand_through_identity),
+        ]
+        doomed: dict[str, int] = {}
+        steps += [
+            ("raw rows marked", lambda: doomed.update(self._doomed_raw_rows(since))),
+            ("rebuilt layers counted", self._count_rebuilt_layers),
+            ("raw rows removed", lambda: self._remove_raw_rows(doomed)),
+            ("rejected lines checked", self._remove_rejects),
+            ("identity history purged", self._remove_identity_history),
+            ("exports checked", self._withdraw_exports),
+            ("quality files checked", self._remove_doc_files),
+            ("requests blanked", lambda: self._blank_requests(requests)),
+        ]
+        for index, (what, step) in enumerate(steps, 1):
+            step_started = time.monotonic()
+            step()
+            self.log(
+                f"erasure [{index}/{len(steps)}] {what} in {time.monotonic() - step_started:.1f} s"
+            )
         self.report.seconds = time.monotonic() - started
         self._write_log()
         self.con.execute(
@@ -532,9 +543,10 @@ class Purge:
         """Mark the raw rows to remove, repeating while removed rows bring new keys."""
         tables = [t for t in RAW_MATCHES if _exists(self.con, "raw", t)]
         counts: dict[str, int] = {}
+        pending = list(tables)  # the first round marks every table
         for _round in range(4):
-            before = self.con.execute("select count(*) from erase_values").fetchall()[0][0]
-            for table in tables:
+            new_kinds: set[str] = set()
+            for table in pending:
                 self.con.execute(
                     f"create or replace temp table doomed__{table} as "
                     + self._doomed_sql(table, since)
@@ -542,7 +554,7 @@ class Purge:
                 for match in RAW_MATCHES[table]:
                     if not match.expands:
                         continue
-                    self.con.execute(
+                    added = self.con.execute(
                         f"""
                         insert into erase_values
                         select distinct '{match.kind}', {match.value}, d.request_id
@@ -552,9 +564,12 @@ class Purge:
                             select value from erase_values where kind = '{match.kind}'
                         )
                         """
-                    )
-            after = self.con.execute("select count(*) from erase_values").fetchall()[0][0]
-            if after == before:
+                    ).fetchall()[0][0]
+                    if added:
+                        new_kinds.add(match.kind)
+            # Later rounds mark again only the tables that a new key can reach.
+            pending = [t for t in tables if any(m.kind in new_kinds for m in RAW_MATCHES[t])]
+            if not pending:
                 break
         for table in tables:
             counts[table] = self.con.execute(f"select count(*) from doomed__{table}").fetchall()[0][

@@ -23,6 +23,7 @@ consent given and of erasure done. Each purge is written to ``privacy.retention_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -95,7 +96,10 @@ def _delete_sql(spec: SourceFile, rule: str, cutoff: date) -> str:
 
 
 def apply_retention(
-    con: duckdb.DuckDBPyConnection, policy: RetentionPolicy, run_id: str
+    con: duckdb.DuckDBPyConnection,
+    policy: RetentionPolicy,
+    run_id: str,
+    log: Callable[[str], None] = lambda _message: None,
 ) -> dict[str, int]:
     """Purge what the policy no longer keeps; returns rows removed per raw relation."""
     con.execute(DDL)
@@ -111,7 +115,7 @@ def apply_retention(
     }
     now = datetime.now(UTC)
     removed: dict[str, int] = {}
-    log = []
+    entries = []
     for spec in SOURCE_FILES:
         rule = _rule(spec)
         if rule is None or not _exists(con, spec.table):
@@ -127,16 +131,17 @@ def apply_retention(
             [now],
         )
         count = con.execute(delete).fetchall()[0][0]
+        log(f"retention: raw.{spec.table} ({rule} before {cutoff}): {count} row(s)")
         if count:
             removed[f"raw.{spec.table}"] = count
-            log.append((run_id, now, f"raw.{spec.table}", rule, cutoff, count))
+            entries.append((run_id, now, f"raw.{spec.table}", rule, cutoff, count))
     if _exists(con, "_rejects"):
         count = con.execute(
             "delete from raw._rejects where export_date < ?", [cutoffs["raw"]]
         ).fetchall()[0][0]
         if count:
             removed["raw._rejects"] = count
-            log.append((run_id, now, "raw._rejects", "rejected lines", cutoffs["raw"], count))
-    if log:
-        con.executemany("insert into privacy.retention_log values (?, ?, ?, ?, ?, ?)", log)
+            entries.append((run_id, now, "raw._rejects", "rejected lines", cutoffs["raw"], count))
+    if entries:
+        con.executemany("insert into privacy.retention_log values (?, ?, ?, ?, ?, ?)", entries)
     return removed

@@ -78,7 +78,7 @@ ui: install dagster-home
 ui-screenshot: install
 	$(BIN)/python -m cdp.ops.ui_screenshot http://127.0.0.1:3000/asset-groups docs/asset_graph.png
 	$(BIN)/python -m cdp.ops.ui_screenshot \
-	  "http://127.0.0.1:3000/assets/marts/customer_consent?view=lineage&lineageScope=upstream&lineageDepth=3" \
+	  "http://127.0.0.1:3000/assets/marts/customer_consent?view=lineage&lineageScope=upstream&lineageDepth=2" \
 	  docs/asset_lineage.png
 
 # The documentation portal: the data-quality overview and Data Docs (built by `make run`), the

@@ -58,8 +58,8 @@ def _range(tags) -> str | None:
 
 RAW = dg.AssetSelection.groups("raw")
 # Erasure and retention follow every load, so a re-delivered export of an erased person
-# never stays in raw.
-PRIVACY = dg.AssetSelection.groups("privacy")
+# never stays in raw; the warehouse rewrite after an erasure comes with them.
+PRIVACY = dg.AssetSelection.groups("privacy", "maintenance")
 
 daily_pipeline = dg.define_asset_job(
     "daily_pipeline",

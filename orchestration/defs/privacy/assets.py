@@ -81,7 +81,8 @@ def privacy_purge(
 
 @dg.asset(
     key=COMPACTED_KEY,
-    group_name="privacy",
+    # Last of all, after the site: a group of its own keeps the layer graph reading left to right.
+    group_name="maintenance",
     kinds={"duckdb"},
     owners=["team:data-platform"],
     deps=[PURGE_KEY, dg.AssetKey(["quality", "site"])],

@@ -108,3 +108,31 @@ def replace_with_table(con, relation: str, select_sql: str) -> None:
     con.execute(f"drop {'view' if is_view else 'table'} {relation}")
     con.execute(f"create table {relation} as select * from _broken")
     con.execute("drop table _broken")
+
+
+def pipeline_resources(tmp_path: Path, warehouse: Path, landing: Path) -> dict:
+    """Every resource of the Dagster pipeline, with each folder it writes under ``tmp_path``."""
+    from orchestration.resources import (
+        DataQuality,
+        DuckDBWarehouse,
+        ExportsFolder,
+        LandingZone,
+        PrivacyPolicy,
+    )
+
+    return {
+        "warehouse": DuckDBWarehouse(path=str(warehouse)),
+        "landing": LandingZone(path=str(landing)),
+        "exports": ExportsFolder(path=str(tmp_path / "exports")),
+        "quality": DataQuality(
+            warehouse=str(warehouse),
+            quality_dir=str(tmp_path / "quality"),
+            docs_dir=str(tmp_path / "docs"),
+        ),
+        "privacy": PrivacyPolicy(
+            exports_dir=str(tmp_path / "exports"),
+            doc_dirs=[str(tmp_path / "docs" / "quality"), str(tmp_path / "quality")],
+            retention_raw_days=730,
+            retention_events_days=395,
+        ),
+    }

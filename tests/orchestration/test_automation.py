@@ -16,7 +16,7 @@ from orchestration.defs.jobs import jobs
 from orchestration.defs.schedules import daily_pipeline_schedule
 from orchestration.defs.sensors import new_export_folders
 from orchestration.resources import DuckDBWarehouse, LandingZone
-from tests.conftest import write_export
+from tests.conftest import pipeline_resources, write_export
 
 CRM = "contact_id;first_name\nC-1;Ada\n"
 ORDERS = "order_id,account_id\nO-1,7\n"
@@ -180,7 +180,6 @@ def test_the_daily_pipeline_runs_end_to_end_in_process(generated, tmp_path, monk
     sample, in one in-process run: loads, dbt, quality gates, exports, site."""
     from orchestration.definitions import defs
     from orchestration.defs.ingest.partitions import complete_folders, partition_keys
-    from orchestration.resources import DataQuality, ExportsFolder
 
     warehouse = tmp_path / "warehouse.duckdb"
     monkeypatch.setenv("CDP_WAREHOUSE", str(warehouse))  # dbt reads it through profiles.yml
@@ -196,16 +195,7 @@ def test_the_daily_pipeline_runs_end_to_end_in_process(generated, tmp_path, monk
                 "dagster/asset_partition_range_start": keys[0],
                 "dagster/asset_partition_range_end": keys[-1],
             },
-            resources={
-                "warehouse": DuckDBWarehouse(path=str(warehouse)),
-                "landing": LandingZone(path=str(landing)),
-                "exports": ExportsFolder(path=str(tmp_path / "exports")),
-                "quality": DataQuality(
-                    warehouse=str(warehouse),
-                    quality_dir=str(tmp_path / "quality"),
-                    docs_dir=str(tmp_path / "docs"),
-                ),
-            },
+            resources=pipeline_resources(tmp_path, warehouse, landing),
             raise_on_error=False,
         )
     assert result.success, [

@@ -18,14 +18,7 @@ import phonenumbers
 from cdp.config import DBT_PROJECT_DIR
 from cdp.sources import SOURCE_FILES
 from orchestration.defs.ingest.partitions import export_dates
-from orchestration.resources import (
-    DataQuality,
-    DuckDBWarehouse,
-    ExportsFolder,
-    LandingZone,
-    PrivacyPolicy,
-)
-from tests.conftest import SAMPLE_END
+from tests.conftest import SAMPLE_END, pipeline_resources
 
 REQUEST_DAY = SAMPLE_END + timedelta(days=1)
 REDELIVERY_DAY = SAMPLE_END + timedelta(days=2)
@@ -214,22 +207,7 @@ def run_pipeline(landing: Path, tmp: Path, instance: dg.DagsterInstance, days: l
             "dagster/asset_partition_range_start": days[0],
             "dagster/asset_partition_range_end": days[-1],
         },
-        resources={
-            "warehouse": DuckDBWarehouse(path=str(warehouse)),
-            "landing": LandingZone(path=str(landing)),
-            "exports": ExportsFolder(path=str(tmp / "exports")),
-            "quality": DataQuality(
-                warehouse=str(warehouse),
-                quality_dir=str(tmp / "quality"),
-                docs_dir=str(tmp / "docs"),
-            ),
-            "privacy": PrivacyPolicy(
-                exports_dir=str(tmp / "exports"),
-                doc_dirs=[str(tmp / "docs" / "quality"), str(tmp / "quality")],
-                retention_raw_days=730,
-                retention_events_days=395,
-            ),
-        },
+        resources=pipeline_resources(tmp, warehouse, landing),
         raise_on_error=False,
     )
     assert result.success, [

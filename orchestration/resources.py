@@ -84,8 +84,9 @@ class PrivacyPolicy(dg.ConfigurableResource):
     retention_events_days: int
 
 
-def default_resources() -> dict[str, dg.ConfigurableResource]:
-    settings = Settings.from_env()
+def default_resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
+    """Every resource, from ``settings`` (by default the environment's)."""
+    settings = settings or Settings.from_env()
     return {
         "warehouse": DuckDBWarehouse(path=str(settings.warehouse)),
         "landing": LandingZone(path=str(settings.landing_dir)),
@@ -97,7 +98,7 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
         ),
         "privacy": PrivacyPolicy(
             exports_dir=str(settings.exports_dir),
-            doc_dirs=[str(settings.docs_dir / "quality"), str(settings.quality_dir)],
+            doc_dirs=[str(d) for d in settings.rebuilt_doc_dirs],
             retention_raw_days=settings.retention_raw_days,
             retention_events_days=settings.retention_events_days,
         ),

@@ -112,27 +112,41 @@ def replace_with_table(con, relation: str, select_sql: str) -> None:
 
 def pipeline_resources(tmp_path: Path, warehouse: Path, landing: Path) -> dict:
     """Every resource of the Dagster pipeline, with each folder it writes under ``tmp_path``."""
-    from orchestration.resources import (
-        DataQuality,
-        DuckDBWarehouse,
-        ExportsFolder,
-        LandingZone,
-        PrivacyPolicy,
+    from cdp.config import Settings
+    from orchestration.resources import default_resources
+
+    return default_resources(
+        Settings(
+            landing_dir=landing,
+            warehouse=warehouse,
+            exports_dir=tmp_path / "exports",
+            docs_dir=tmp_path / "docs",
+            quality_dir=tmp_path / "quality",
+            reports_dir=tmp_path / "reports",
+        )
     )
 
-    return {
-        "warehouse": DuckDBWarehouse(path=str(warehouse)),
-        "landing": LandingZone(path=str(landing)),
-        "exports": ExportsFolder(path=str(tmp_path / "exports")),
-        "quality": DataQuality(
-            warehouse=str(warehouse),
-            quality_dir=str(tmp_path / "quality"),
-            docs_dir=str(tmp_path / "docs"),
-        ),
-        "privacy": PrivacyPolicy(
-            exports_dir=str(tmp_path / "exports"),
-            doc_dirs=[str(tmp_path / "docs" / "quality"), str(tmp_path / "quality")],
-            retention_raw_days=730,
-            retention_events_days=395,
-        ),
-    }
+
+def run_daily_pipeline(instance, resources: dict, days: list[str]):
+    """``daily_pipeline`` in process over the export dates ``days`` (registered first), which
+    must succeed; returns its result."""
+    from orchestration.definitions import defs
+    from orchestration.defs.ingest.partitions import export_dates
+
+    known = set(instance.get_dynamic_partitions(export_dates.name))
+    instance.add_dynamic_partitions(export_dates.name, [d for d in days if d not in known])
+    result = defs.resolve_job_def("daily_pipeline").execute_in_process(
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": days[0],
+            "dagster/asset_partition_range_end": days[-1],
+        },
+        resources=resources,
+        raise_on_error=False,
+    )
+    assert result.success, [
+        e.event_specific_data.error.message
+        for e in result.all_events
+        if e.event_type_value == "STEP_FAILURE"
+    ]
+    return result

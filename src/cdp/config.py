@@ -37,6 +37,8 @@ DEFAULT_EXPORTS_DIR = "data/exports"
 DEFAULT_DOCS_DIR = "data/docs"
 DEFAULT_QUALITY_DIR = "data/quality"
 DEFAULT_REPORTS_DIR = "data/reports"
+DEFAULT_RETENTION_RAW_DAYS = 730
+DEFAULT_RETENTION_EVENTS_DAYS = 395
 # The company's time zone: the daily schedule runs at its local time.
 TIMEZONE = "Europe/Rome"
 
@@ -57,8 +59,14 @@ class Settings:
     alert_email: str | None = None
     smtp_host: str | None = None
     smtp_port: int = 25
-    retention_raw_days: int = 730
-    retention_events_days: int = 395
+    retention_raw_days: int = DEFAULT_RETENTION_RAW_DAYS
+    retention_events_days: int = DEFAULT_RETENTION_EVENTS_DAYS
+
+    @property
+    def rebuilt_doc_dirs(self) -> tuple[Path, ...]:
+        """The folders each run rebuilds that could hold data: the quality site and Great
+        Expectations' stores (erasure searches them; the dbt docs are built from code)."""
+        return (self.docs_dir / "quality", self.quality_dir)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -73,8 +81,8 @@ class Settings:
             alert_email=os.environ.get("CDP_ALERT_EMAIL") or None,
             smtp_host=os.environ.get("CDP_SMTP_HOST") or None,
             smtp_port=int(os.environ.get("CDP_SMTP_PORT") or 25),
-            retention_raw_days=_days("CDP_RETENTION_RAW_DAYS", 730),
-            retention_events_days=_days("CDP_RETENTION_EVENTS_DAYS", 395),
+            retention_raw_days=_days("CDP_RETENTION_RAW_DAYS", DEFAULT_RETENTION_RAW_DAYS),
+            retention_events_days=_days("CDP_RETENTION_EVENTS_DAYS", DEFAULT_RETENTION_EVENTS_DAYS),
         )
 
 

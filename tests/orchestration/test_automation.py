@@ -16,7 +16,7 @@ from orchestration.defs.jobs import jobs
 from orchestration.defs.schedules import daily_pipeline_schedule
 from orchestration.defs.sensors import new_export_folders
 from orchestration.resources import DuckDBWarehouse, LandingZone
-from tests.conftest import pipeline_resources, write_export
+from tests.conftest import pipeline_resources, run_daily_pipeline, write_export
 
 CRM = "contact_id;first_name\nC-1;Ada\n"
 ORDERS = "order_id,account_id\nO-1,7\n"
@@ -178,7 +178,6 @@ def test_an_unreadable_file_fails_the_load_and_writes_a_run_report(
 def test_the_daily_pipeline_runs_end_to_end_in_process(generated, tmp_path, monkeypatch):
     """Every asset and check of the daily job over all export dates of a small generated
     sample, in one in-process run: loads, dbt, quality gates, exports, site."""
-    from orchestration.definitions import defs
     from orchestration.defs.ingest.partitions import complete_folders, partition_keys
 
     warehouse = tmp_path / "warehouse.duckdb"
@@ -186,23 +185,10 @@ def test_the_daily_pipeline_runs_end_to_end_in_process(generated, tmp_path, monk
     monkeypatch.setenv("CDP_REPORTS_DIR", str(tmp_path / "reports"))
     landing = generated / "landing"
     keys = partition_keys(complete_folders(landing))
-    job = defs.resolve_job_def("daily_pipeline")
     with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions(export_dates.name, keys)
-        result = job.execute_in_process(
-            instance=instance,
-            tags={
-                "dagster/asset_partition_range_start": keys[0],
-                "dagster/asset_partition_range_end": keys[-1],
-            },
-            resources=pipeline_resources(tmp_path, warehouse, landing),
-            raise_on_error=False,
+        result = run_daily_pipeline(
+            instance, pipeline_resources(tmp_path, warehouse, landing), keys
         )
-    assert result.success, [
-        e.event_specific_data.error.message
-        for e in result.all_events
-        if e.event_type_value == "STEP_FAILURE"
-    ]
     row_counts = {
         e.asset_key: e.materialization.metadata.get("dagster/row_count")
         for e in result.get_asset_materialization_events()

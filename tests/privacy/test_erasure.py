@@ -17,8 +17,7 @@ import phonenumbers
 
 from cdp.config import DBT_PROJECT_DIR
 from cdp.sources import SOURCE_FILES
-from orchestration.defs.ingest.partitions import export_dates
-from tests.conftest import SAMPLE_END, pipeline_resources
+from tests.conftest import SAMPLE_END, pipeline_resources, run_daily_pipeline
 
 REQUEST_DAY = SAMPLE_END + timedelta(days=1)
 REDELIVERY_DAY = SAMPLE_END + timedelta(days=2)
@@ -196,25 +195,8 @@ def redeliver_old_exports(landing: Path, needles: Needles) -> list[str]:
 
 
 def run_pipeline(landing: Path, tmp: Path, instance: dg.DagsterInstance, days: list[str]):
-    from orchestration.definitions import defs
-
     warehouse = tmp / "warehouse.duckdb"
-    existing = set(instance.get_dynamic_partitions(export_dates.name))
-    instance.add_dynamic_partitions(export_dates.name, [d for d in days if d not in existing])
-    result = defs.resolve_job_def("daily_pipeline").execute_in_process(
-        instance=instance,
-        tags={
-            "dagster/asset_partition_range_start": days[0],
-            "dagster/asset_partition_range_end": days[-1],
-        },
-        resources=pipeline_resources(tmp, warehouse, landing),
-        raise_on_error=False,
-    )
-    assert result.success, [
-        e.event_specific_data.error.message
-        for e in result.all_events
-        if e.event_type_value == "STEP_FAILURE"
-    ]
+    run_daily_pipeline(instance, pipeline_resources(tmp, warehouse, landing), days)
     return warehouse
 
 

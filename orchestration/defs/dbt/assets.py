@@ -122,6 +122,12 @@ def with_row_counts(
         raise error
 
 
+def build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """``dbt build`` of the step's selection, its events with row counts."""
+    invocation = dbt.cli(["build"], context=context)
+    yield from with_row_counts(context, invocation.stream(), invocation.manifest)
+
+
 # The marts (and the audits that read them) build in a step of their own, after the quality
 # checks of staging and identity: a failed error-level check there stops them (see
 # orchestration/defs/quality/checks.py).
@@ -139,8 +145,7 @@ MARTS_SELECTION = "marts audit pseudonymized"
 )
 def dbt_transform(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Seeds, staging and intermediate (identity and customer traits), with their tests."""
-    invocation = dbt.cli(["build"], context=context)
-    yield from with_row_counts(context, invocation.stream(), invocation.manifest)
+    yield from build(context, dbt)
 
 
 @dbt_assets(
@@ -154,5 +159,4 @@ def dbt_transform(context: dg.AssetExecutionContext, dbt: DbtCliResource):
 )
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """The marts and the audit tables, with their tests."""
-    invocation = dbt.cli(["build"], context=context)
-    yield from with_row_counts(context, invocation.stream(), invocation.manifest)
+    yield from build(context, dbt)

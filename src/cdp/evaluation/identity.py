@@ -29,18 +29,9 @@ import duckdb
 
 from cdp.evaluation.cli import run_measurement
 from cdp.identity.components import connected_components
+from cdp.warehouse import table_exists
 
 GOLDEN_ATTRIBUTES = ("email", "phone", "country", "birth_date")
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchall()[0][0]
-    )
 
 
 def _pairs(column: str) -> str:
@@ -55,7 +46,7 @@ def measure(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, float 
         "from read_csv(?, all_varchar = true, header = true)",
         [str(truth_dir / "record_person.csv")],
     )
-    if _has_table(con, "marts", "customer_source_records"):
+    if table_exists(con, "marts", "customer_source_records"):
         resolved = (
             "select source || ':' || record_id as record_key, customer_id "
             "from marts.customer_source_records"
@@ -155,7 +146,7 @@ def measure(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, float 
         figures["profiles"],
     ) = merges
 
-    if _has_table(con, "marts", "customer_profiles"):
+    if table_exists(con, "marts", "customer_profiles"):
         figures.update(_golden(con, truth_dir))
     return figures
 

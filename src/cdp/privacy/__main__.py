@@ -53,7 +53,7 @@ def _purge(settings: Settings) -> int:
             key,
             run_id=run_id,
             exports_dir=settings.exports_dir,
-            doc_dirs=(settings.docs_dir / "quality", settings.quality_dir),
+            doc_dirs=settings.rebuilt_doc_dirs,
             log=print,
         ).run()
         retained = apply_retention(
@@ -71,22 +71,28 @@ def _purge(settings: Settings) -> int:
     return 0
 
 
+LOGS = (
+    (
+        "erasure log (time, request, layer, relation, rows removed):",
+        "select logged_at, request_id, layer, relation, rows_removed "
+        "from privacy.erasure_log order by logged_at, request_id, layer, relation",
+    ),
+    (
+        "retention log (time, relation, rule, cutoff, rows removed):",
+        "select logged_at, relation, rule, cutoff, rows_removed "
+        "from privacy.retention_log order by logged_at, relation",
+    ),
+)
+
+
 def _log(settings: Settings) -> int:
     with duckdb.connect(str(settings.warehouse)) as con:
         ensure_schema(con)
         con.execute(RETENTION_DDL)
-        print("erasure log (request, layer, relation, rows removed):")
-        for row in con.execute(
-            "select logged_at, request_id, layer, relation, rows_removed "
-            "from privacy.erasure_log order by logged_at, request_id, layer, relation"
-        ).fetchall():
-            print("  " + "  ".join(str(v) for v in row))
-        print("retention log (relation, rule, cutoff, rows removed):")
-        for row in con.execute(
-            "select logged_at, relation, rule, cutoff, rows_removed "
-            "from privacy.retention_log order by logged_at, relation"
-        ).fetchall():
-            print("  " + "  ".join(str(v) for v in row))
+        for title, sql in LOGS:
+            print(title)
+            for row in con.execute(sql).fetchall():
+                print("  " + "  ".join(str(v) for v in row))
     return 0
 
 

@@ -45,6 +45,7 @@ import duckdb
 from cdp.ingest.loader import ensure_tables
 from cdp.privacy.keys import SUPPRESSION, derive, fingerprint, hmac_sql, keyed_hash
 from cdp.standardize.phones import to_e164
+from cdp.warehouse import column_names, table_exists
 
 SCHEMA = "privacy"
 DDL = f"""
@@ -212,8 +213,19 @@ class ErasureReport:
     requests: int = 0
     customers: int = 0
     records: int = 0
-    removed: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    # rows removed per (request id, layer, relation); "" for none
+    removed_by_request: dict[tuple[str, str, str], int] = field(
+        default_factory=lambda: defaultdict(int)
+    )
     seconds: float = 0.0
+
+    @property
+    def removed(self) -> dict[tuple[str, str], int]:
+        """Rows removed per (layer, relation), all requests together."""
+        totals: dict[tuple[str, str], int] = defaultdict(int)
+        for (_, layer, relation), rows in self.removed_by_request.items():
+            totals[(layer, relation)] += rows
+        return totals
 
     def by_layer(self) -> dict[str, int]:
         totals: dict[str, int] = defaultdict(int)
@@ -229,27 +241,6 @@ class PrivacyKeyChanged(RuntimeError):
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     ensure_tables(con)  # raw's control tables, where removed rows are counted
     con.execute(DDL)
-
-
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()[0][0]
-    )
-
-
-def _columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> set[str]:
-    return {
-        row[0]
-        for row in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()
-    }
 
 
 def normalize_request(row: tuple) -> Request:
@@ -289,7 +280,6 @@ class Purge:
         self.log = log
         self.now = datetime.now(UTC)
         self.report = ErasureReport()
-        self._removed: dict[tuple[str, str, str], int] = defaultdict(int)
 
     def hmac(self, expression: str) -> str:
         return hmac_sql(expression, self.key)
@@ -362,7 +352,7 @@ class Purge:
             )
 
     def _read_requests(self) -> list[Request]:
-        if not _exists(self.con, "raw", "privacy__erasure_requests"):
+        if not table_exists(self.con, "raw", "privacy__erasure_requests"):
             return []
         rows = self.con.execute(
             """
@@ -450,11 +440,11 @@ class Purge:
             "(customer_id varchar, request_id varchar)"
         )
         needed = ("int_identity__identifiers", "int_identity__customer_ids")
-        if not all(_exists(self.con, "intermediate", name) for name in needed):
+        if not all(table_exists(self.con, "intermediate", name) for name in needed):
             return
         guarded = (
             "select identifier_key from intermediate.int_identity__identifier_guards"
-            if _exists(self.con, "intermediate", "int_identity__identifier_guards")
+            if table_exists(self.con, "intermediate", "int_identity__identifier_guards")
             else "select null::varchar as identifier_key where false"
         )
         self.con.execute(
@@ -514,7 +504,8 @@ class Purge:
         self.report.records = self.con.execute("select count(*) from erased_records").fetchall()[0][
             0
         ]
-        self._suppress_erase_values()
+        # Their hashes join the suppression list with the written forms, once the raw rows
+        # are removed (_remove_raw_rows).
 
     def _doomed_sql(self, table: str, since: datetime | None) -> str:
         """Row ids of ``raw.<table>`` that name an erased person, with the request."""
@@ -541,7 +532,7 @@ class Purge:
 
     def _doomed_raw_rows(self, since: datetime | None) -> dict[str, int]:
         """Mark the raw rows to remove, repeating while removed rows bring new keys."""
-        tables = [t for t in RAW_MATCHES if _exists(self.con, "raw", t)]
+        tables = [t for t in RAW_MATCHES if table_exists(self.con, "raw", t)]
         counts: dict[str, int] = {}
         pending = list(tables)  # the first round marks every table
         for _round in range(4):
@@ -607,7 +598,7 @@ class Purge:
         for schema, name in relations:
             if (schema, name) == ("intermediate", "int_identity__customer_id_changes"):
                 continue  # kept across runs: purged below, not rebuilt
-            columns = _columns(self.con, schema, name)
+            columns = column_names(self.con, schema, name)
             relation = f'"{schema}"."{name}"'
             if {"source_file", "source_row_number"} <= columns and any_doomed:
                 sql = f"""select d.request_id, count(*) from {relation} as r
@@ -664,7 +655,7 @@ class Purge:
 
     def _remove_rejects(self) -> None:
         """Rejected lines that name a suppressed identifier, matched field by field."""
-        if not _exists(self.con, "raw", "_rejects"):
+        if not table_exists(self.con, "raw", "_rejects"):
             return
         hashes = dict(
             self.con.execute(
@@ -695,7 +686,7 @@ class Purge:
 
     def _remove_identity_history(self) -> None:
         name = "int_identity__customer_id_changes"
-        if not _exists(self.con, "intermediate", name):
+        if not table_exists(self.con, "intermediate", name):
             return
         for request_id, count in self.con.execute(
             f"""select e.request_id, count(*) from intermediate.{name} as h
@@ -774,13 +765,14 @@ class Purge:
 
     def _add(self, request_id: str | None, layer: str, relation: str, rows: int) -> None:
         if rows:
-            self._removed[(request_id or "", layer, relation)] += rows
-            self.report.removed[(layer, relation)] += rows
+            self.report.removed_by_request[(request_id or "", layer, relation)] += rows
 
     def _write_log(self) -> None:
         rows = [
             (self.run_id, self.now, request_id or None, layer, relation, count, NOTES.get(layer))
-            for (request_id, layer, relation), count in sorted(self._removed.items())
+            for (request_id, layer, relation), count in sorted(
+                self.report.removed_by_request.items()
+            )
         ]
         if rows:
             self.con.executemany(

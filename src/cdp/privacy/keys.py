@@ -94,8 +94,8 @@ def hmac_sql(expression: str, key: bytes) -> str:
     HMAC-SHA256 written out: sha256((K ^ opad) || sha256((K ^ ipad) || message)). The key
     appears in the SQL text as its two pads, so this text must never be logged or written
     to disk: use it only in statements run from Python, not in dbt models."""
-    padded = key.ljust(_BLOCK, b"\0") if len(key) <= _BLOCK else hashlib.sha256(key).digest()
-    padded = padded.ljust(_BLOCK, b"\0")
+    block_key = key if len(key) <= _BLOCK else hashlib.sha256(key).digest()
+    padded = block_key.ljust(_BLOCK, b"\0")
     inner = bytes(b ^ 0x36 for b in padded).hex()
     outer = bytes(b ^ 0x5C for b in padded).hex()
     return f"sha256(unhex('{outer}') || unhex(sha256(unhex('{inner}') || encode({expression}))))"

@@ -29,13 +29,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 
+from cdp.config import DEFAULT_RETENTION_EVENTS_DAYS, DEFAULT_RETENTION_RAW_DAYS
 from cdp.ingest.loader import ensure_tables
 from cdp.sources import SOURCE_FILES, SourceFile
+from cdp.warehouse import table_exists
 
 EVENT_TABLES = ("web__events", "newsletter__activity")
 KEPT_TABLES = ("consent__consent_events", "privacy__erasure_requests")
-DEFAULT_RAW_DAYS = 730
-DEFAULT_EVENTS_DAYS = 395
 
 DDL = """
 create schema if not exists privacy;
@@ -52,18 +52,8 @@ create table if not exists privacy.retention_log (
 
 @dataclass(frozen=True)
 class RetentionPolicy:
-    raw_days: int = DEFAULT_RAW_DAYS
-    events_days: int = DEFAULT_EVENTS_DAYS
-
-
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'raw' and table_name = ?",
-            [table],
-        ).fetchall()[0][0]
-    )
+    raw_days: int = DEFAULT_RETENTION_RAW_DAYS
+    events_days: int = DEFAULT_RETENTION_EVENTS_DAYS
 
 
 def _rule(spec: SourceFile) -> str | None:
@@ -78,21 +68,20 @@ def _rule(spec: SourceFile) -> str | None:
     return None
 
 
-def _delete_sql(spec: SourceFile, rule: str, cutoff: date) -> str:
+def _expired(spec: SourceFile, rule: str, cutoff: date) -> str:
+    """The rows of ``spec``'s raw table that the rule no longer keeps, as a ``from`` clause
+    (table aliased ``old``) with its condition: counted per file, then deleted."""
     table = f"raw.{spec.table}"
-    if rule == "events":
-        return f"delete from {table} where _export_date < '{cutoff}'"
+    condition = f"old._export_date < '{cutoff}'"
     if rule == "old snapshots":
-        return (
-            f"delete from {table} where _export_date < '{cutoff}' "
-            f"and _export_date < (select max(_export_date) from {table})"
-        )
-    key = " and ".join(f"newer.{k} is not distinct from old.{k}" for k in spec.key)
-    return f"""delete from {table} as old
-        where old._export_date < '{cutoff}' and exists (
+        condition += f" and old._export_date < (select max(_export_date) from {table})"
+    elif rule == "superseded versions":
+        key = " and ".join(f"newer.{k} is not distinct from old.{k}" for k in spec.key)
+        condition += f""" and exists (
             select 1 from {table} as newer
             where {key} and newer._export_date > old._export_date
         )"""
+    return f"{table} as old where {condition}"
 
 
 def apply_retention(
@@ -103,9 +92,7 @@ def apply_retention(
 ) -> dict[str, int]:
     """Purge what the policy no longer keeps; returns rows removed per raw relation."""
     con.execute(DDL)
-    ensure_tables(con)
-    if not _exists(con, "_load_manifest"):
-        return {}
+    ensure_tables(con)  # the load manifest, the rejects and the removed-rows counts
     as_of = con.execute("select max(export_date) from raw._load_manifest").fetchall()[0][0]
     if as_of is None:
         return {}
@@ -118,30 +105,29 @@ def apply_retention(
     entries = []
     for spec in SOURCE_FILES:
         rule = _rule(spec)
-        if rule is None or not _exists(con, spec.table):
+        if rule is None or not table_exists(con, "raw", spec.table):
             continue
         cutoff = cutoffs["events" if rule == "events" else "raw"]
-        delete = _delete_sql(spec, rule, cutoff)
-        # Count what goes per file first (the same condition), for the load reconciliation.
-        doomed = delete.replace(f"delete from raw.{spec.table}", f"from raw.{spec.table}", 1)
+        expired = _expired(spec, rule, cutoff)
+        # Counted per file first, for the load reconciliation, then deleted.
         con.execute(
             f"""insert into raw._removed_rows
-            select _source_file, _export_date, 'raw.{spec.table}', 'retention', count(*), ?
-            {doomed} group by _source_file, _export_date""",
+            select old._source_file, old._export_date, 'raw.{spec.table}', 'retention',
+                count(*), ?
+            from {expired} group by old._source_file, old._export_date""",
             [now],
         )
-        count = con.execute(delete).fetchall()[0][0]
+        count = con.execute(f"delete from {expired}").fetchall()[0][0]
         log(f"retention: raw.{spec.table} ({rule} before {cutoff}): {count} row(s)")
         if count:
             removed[f"raw.{spec.table}"] = count
             entries.append((run_id, now, f"raw.{spec.table}", rule, cutoff, count))
-    if _exists(con, "_rejects"):
-        count = con.execute(
-            "delete from raw._rejects where export_date < ?", [cutoffs["raw"]]
-        ).fetchall()[0][0]
-        if count:
-            removed["raw._rejects"] = count
-            entries.append((run_id, now, "raw._rejects", "rejected lines", cutoffs["raw"], count))
+    count = con.execute(
+        "delete from raw._rejects where export_date < ?", [cutoffs["raw"]]
+    ).fetchall()[0][0]
+    if count:
+        removed["raw._rejects"] = count
+        entries.append((run_id, now, "raw._rejects", "rejected lines", cutoffs["raw"], count))
     if entries:
         con.executemany("insert into privacy.retention_log values (?, ?, ?, ?, ?, ?)", entries)
     return removed

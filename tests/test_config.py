@@ -36,3 +36,13 @@ def test_check_passes_on_an_existing_landing_zone(monkeypatch, tmp_path, capsys)
     out = capsys.readouterr().out
     assert str(tmp_path) in out
     assert f"exports:      {tmp_path / 'activation'}" in out
+
+
+def test_check_fails_clearly_on_a_retention_period_that_is_not_days(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("CDP_LANDING_DIR", str(tmp_path))
+    monkeypatch.setenv("CDP_RETENTION_EVENTS_DAYS", "a year")
+    assert config.main(["check"]) == 1
+    err = capsys.readouterr().err
+    assert "CDP_RETENTION_EVENTS_DAYS='a year'" in err and "whole number of days" in err
+    monkeypatch.setenv("CDP_RETENTION_EVENTS_DAYS", "30")
+    assert config.Settings.from_env().retention_events_days == 30

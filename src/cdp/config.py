@@ -110,7 +110,11 @@ def require_landing_dir(path: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     """``python -m cdp.config check``: fail early and clearly on a missing landing zone."""
     args = sys.argv[1:] if argv is None else argv
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as err:  # a setting that is not what it should be
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     if args[:1] == ["check"]:
         try:
             require_landing_dir(settings.landing_dir)

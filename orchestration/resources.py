@@ -25,12 +25,36 @@ class DuckDBWarehouse(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.path)
+        """A read-write connection. A warehouse that cannot be written (read-only file or file
+        system, no permission) fails the step at once: retrying cannot heal it."""
+        try:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(self.path)
+        except (duckdb.Error, OSError) as err:
+            if not cannot_heal(err):
+                raise
+            raise dg.Failure(
+                description=(
+                    f"the warehouse {self.path} cannot be opened for writing: {err}. Check the "
+                    "file's permissions and its file system (CDP_WAREHOUSE names the file)."
+                ),
+                allow_retries=False,
+            ) from err
         try:
             yield con
         finally:
             con.close()
+
+
+def cannot_heal(err: BaseException) -> bool:
+    """Errors that trying again will not fix: permissions and read-only storage."""
+    if isinstance(err, PermissionError):
+        return True
+    text = str(err).lower()
+    return any(
+        marker in text
+        for marker in ("permission denied", "read-only file system", "read only", "readonly")
+    )
 
 
 class LandingZone(dg.ConfigurableResource):

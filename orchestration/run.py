@@ -1,24 +1,38 @@
 """``python -m orchestration.run``: the whole pipeline, headless, as ``make run`` runs it.
 
-It registers every complete export folder's date as a partition, then materializes every
-asset in one Dagster run over that range: the loads of each file type take the days in order,
-then dbt, the quality gates, the audience exports and the site. The run lands in
-``$DAGSTER_HOME``, so ``make ui`` shows it with its logs and check results.
+It finds every complete export folder, registers the export dates as partitions and works out
+which files are new, changed or failed before (``plan_loads``); then it runs the job
+``daily_pipeline`` over the partitions that hold them: the loads, dbt, the quality gates, the
+audience exports, the site, and last the reconciliation of the landing zone with the load
+manifest. The run lands in ``$DAGSTER_HOME``, so ``make ui`` shows it with its logs and checks,
+and a failed run writes its report (the job's failure hook).
+
+The job runs in a child process of its own process group, watched from here: if that process
+dies (killed, out of memory), the processes it started (a ``dbt build``) are stopped and the
+run is marked failed. A run left behind by a supervisor that was itself killed is cleaned up
+the same way when the next one starts.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import signal
+import subprocess
 import sys
+import time
+from pathlib import Path
 
 import dagster as dg
 
 from cdp.config import LandingZoneMissing, Settings, require_landing_dir
-from orchestration.defs.ingest.partitions import (
-    complete_folders,
-    partition_keys,
-    register_export_dates,
-)
+from orchestration.defs.ingest.partitions import plan_loads
+
+JOB = "daily_pipeline"
+PIDFILE = "cdp-run.json"
+UNFINISHED = (dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING,
+              dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.QUEUED)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,22 +42,160 @@ def main(argv: list[str] | None = None) -> int:
     except LandingZoneMissing as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    keys = partition_keys(complete_folders(landing))
-    if not keys:
+    instance = dg.DagsterInstance.get()
+    pidfile = Path(instance.root_directory) / PIDFILE
+    if not clean_up_after_killed_run(instance, pidfile):
+        return 1
+    plan = plan_loads(instance, landing, settings.warehouse)
+    if not plan.dates:
         print(f"error: no complete export folder in {landing}", file=sys.stderr)
         return 1
-    instance = dg.DagsterInstance.get()
-    new = register_export_dates(instance, keys)
-    print(f"export dates: {keys[0]} to {keys[-1]} ({len(keys)}, {len(new)} new)")
+    for line in plan.describe():
+        print(line)
     command = [
         os.path.join(os.path.dirname(sys.executable), "dagster"),
-        "asset", "materialize",
+        "job", "execute",
         "-m", "orchestration.definitions",
-        "--select", "*",
-        "--partition-range", f"{keys[0]}...{keys[-1]}",
+        "-j", JOB,
+        "--tags", json.dumps(plan.tags),
         *(argv if argv is not None else sys.argv[1:]),
     ]  # fmt: skip
-    os.execv(command[0], command)
+    return supervise(command, instance, pidfile)
+
+
+def supervise(command: list[str], instance: dg.DagsterInstance, pidfile: Path) -> int:
+    """Run ``command`` in a process group of its own and clean up after it, however it ends."""
+    started = time.time()
+    child = subprocess.Popen(command, start_new_session=True)
+    pidfile.write_text(json.dumps({"pgid": child.pid, "started": started}))
+
+    def forward(signum, _frame):  # Ctrl-C or a stop: the whole group, dbt included
+        _signal_group(child.pid, signum)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        code = child.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    # What the run left behind (a dbt it started, had it been killed) goes with it.
+    left = _stop_group(child.pid)
+    marked = _mark_unfinished_runs_failed(instance, since=started, why=_ended(code))
+    pidfile.unlink(missing_ok=True)
+    if code < 0 or marked:
+        print(
+            f"error: the pipeline process {_ended(code)}; {left} process(es) it had started "
+            f"were stopped and {len(marked)} run(s) marked failed: {', '.join(marked) or '-'}",
+            file=sys.stderr,
+        )
+        return code if code > 0 else 1
+    return code
+
+
+def clean_up_after_killed_run(instance: dg.DagsterInstance, pidfile: Path) -> bool:
+    """When an earlier supervisor was killed: stop what its run left running and mark the run
+    failed. Returns False if that run is still going (one run at a time)."""
+    if not pidfile.exists():
+        return True
+    try:
+        record = json.loads(pidfile.read_text())
+        pgid, started = int(record["pgid"]), float(record["started"])
+    except (ValueError, KeyError, OSError):
+        pidfile.unlink(missing_ok=True)
+        return True
+    if _group_alive(pgid) and _supervisor_alive(pgid):
+        print(
+            f"error: another pipeline run is in progress (process group {pgid}); wait for it "
+            f"or stop it, then run again",
+            file=sys.stderr,
+        )
+        return False
+    left = _stop_group(pgid)
+    marked = _mark_unfinished_runs_failed(instance, since=started, why="was killed")
+    pidfile.unlink(missing_ok=True)
+    if left or marked:
+        print(
+            f"an earlier run was killed: {left} process(es) it left were stopped and "
+            f"{len(marked)} run(s) marked failed: {', '.join(marked) or '-'}"
+        )
+    return True
+
+
+def _supervisor_alive(pgid: int) -> bool:
+    """The run's group is alive and its supervisor (the group leader's parent) too."""
+    try:
+        stat = Path(f"/proc/{pgid}/stat").read_text()
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return _group_alive(pgid)
+    return parent > 1 and Path(f"/proc/{parent}").exists()
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signum)
+
+
+def _stop_group(pgid: int, grace: float = 10.0) -> int:
+    """Stop every process still in the group (TERM, then KILL); returns how many there were."""
+    pids = _group_members(pgid)
+    if not pids:
+        return 0
+    _signal_group(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and _group_members(pgid):
+        time.sleep(0.2)
+    if _group_members(pgid):
+        _signal_group(pgid, signal.SIGKILL)
+    return len(pids)
+
+
+def _group_members(pgid: int) -> list[int]:
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # fields: state, ppid, pgrp, ...; a zombie is gone already
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def _mark_unfinished_runs_failed(instance: dg.DagsterInstance, since: float, why: str) -> list[str]:
+    """Runs of the job started since ``since`` and still not finished: their process is gone."""
+    marked = []
+    runs = instance.get_runs(filters=dg.RunsFilter(job_name=JOB, statuses=list(UNFINISHED)))
+    for run in runs:
+        record = instance.get_run_record_by_id(run.run_id)
+        created = record.create_timestamp.timestamp() if record else since
+        if created + 1 < since:
+            continue
+        instance.report_run_failed(run, message=f"the process running it {why}")
+        marked.append(run.run_id)
+    return marked
+
+
+def _ended(code: int) -> str:
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with status {code}"
 
 
 if __name__ == "__main__":

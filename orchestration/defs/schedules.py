@@ -1,15 +1,13 @@
 """The daily schedule: the whole pipeline every morning, company time."""
 
+from pathlib import Path
+
 import dagster as dg
 
 from cdp.config import TIMEZONE
-from orchestration.defs.ingest.partitions import (
-    complete_folders,
-    partition_keys,
-    register_export_dates,
-)
+from orchestration.defs.ingest.partitions import plan_loads
 from orchestration.defs.jobs import daily_pipeline
-from orchestration.resources import LandingZone
+from orchestration.resources import DuckDBWarehouse, LandingZone
 
 DAILY_AT = "0 6 * * *"  # 06:00 in TIMEZONE, after the sources' nightly exports
 
@@ -19,22 +17,21 @@ DAILY_AT = "0 6 * * *"  # 06:00 in TIMEZONE, after the sources' nightly exports
     cron_schedule=DAILY_AT,
     execution_timezone=TIMEZONE,
     description=(
-        "Every morning: every complete export date (new ones registered), loaded in one run "
-        "(unchanged files are skipped), then dbt, the quality gates, exports and site."
+        "Every morning: the export dates of every new, changed or failed file (new dates "
+        "registered), loaded in one run, then dbt, the quality gates, exports and site."
     ),
 )
-def daily_pipeline_schedule(context: dg.ScheduleEvaluationContext, landing: LandingZone):
-    keys = partition_keys(complete_folders(landing.require()))
-    if not keys:
+def daily_pipeline_schedule(
+    context: dg.ScheduleEvaluationContext, landing: LandingZone, warehouse: DuckDBWarehouse
+):
+    plan = plan_loads(context.instance, landing.require(), Path(warehouse.path))
+    if not plan.dates:
         return dg.SkipReason(f"no complete export folder in {landing.path}")
-    register_export_dates(context.instance, keys)
+    for line in plan.describe():
+        context.log.info(line)
     scheduled = context.scheduled_execution_time
     return dg.RunRequest(
-        run_key=f"daily-{scheduled:%Y-%m-%d}" if scheduled else None,
-        tags={
-            "dagster/asset_partition_range_start": keys[0],
-            "dagster/asset_partition_range_end": keys[-1],
-        },
+        run_key=f"daily-{scheduled:%Y-%m-%d}" if scheduled else None, tags=plan.tags
     )
 
 

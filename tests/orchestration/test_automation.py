@@ -84,14 +84,17 @@ def test_the_sensor_asks_for_complete_folders_once(landing):
     assert request.run_key != requests["2026-11-27"].run_key
 
 
-def test_the_daily_schedule_runs_every_export_date_in_one_run(landing):
+def test_the_daily_schedule_runs_every_export_date_in_one_run(landing, tmp_path):
     for day in ("2026-11-26", "2026-11-27", "2026-11-28"):
         write_export(landing, "crm", day, "contacts.csv", CRM)
     with dg.instance_for_test() as instance:
         context = dg.build_schedule_context(
             instance=instance,
             scheduled_execution_time=datetime(2026, 11, 29, 5, tzinfo=UTC),
-            resources={"landing": LandingZone(path=str(landing))},
+            resources={
+                "landing": LandingZone(path=str(landing)),
+                "warehouse": DuckDBWarehouse(path=str(tmp_path / "wh.duckdb")),
+            },
         )
         request = daily_pipeline_schedule(context)
         registered = instance.get_dynamic_partitions(export_dates.name)

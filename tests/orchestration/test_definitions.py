@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 
 from cdp.sources import SOURCE_FILES
-from orchestration.defs.ingest.assets import raw_load_assets
+from orchestration.defs.ingest.assets import landing_reconciled, raw_load_assets
 from orchestration.defs.ingest.partitions import export_dates
 from orchestration.resources import DuckDBWarehouse, LandingZone
 from tests.conftest import write_export
@@ -99,7 +99,9 @@ def test_materialize_reports_rows_files_and_rejects(tmp_path, landing):
     assert materializations["crm/contacts"]["dagster/row_count"].value == 0
 
 
-def test_an_unreadable_file_fails_only_its_own_asset(tmp_path, landing):
+def test_an_unreadable_file_is_set_aside_and_fails_the_run_at_the_end(tmp_path, landing):
+    """The loads go on (this source's other files, every other source); the reconciliation of
+    the landing zone, last, fails the run and names the file."""
     write_export(landing, "subscriptions", "2026-11-01", "subscriptions.json", "[{broken")
     write_export(
         landing,
@@ -109,18 +111,21 @@ def test_an_unreadable_file_fails_only_its_own_asset(tmp_path, landing):
         "consent_event_id,subject_type,subject_value,purpose,status,captured_at,source,policy_version\n"
         "CE1,email,a@b.it,email_marketing,granted,2026-11-01T10:00:00Z,checkout,v3.2\n",
     )
-    result = _materialize(raw_load_assets, _resources(tmp_path, landing), raise_on_error=False)
+    result = _materialize(
+        [*raw_load_assets, landing_reconciled], _resources(tmp_path, landing), raise_on_error=False
+    )
     assert not result.success
     failed = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    assert [e.step_key for e in failed] == ["subscriptions__subscriptions"]
+    assert [e.step_key for e in failed] == ["maintenance__landing_reconciled"]
     message = failed[0].event_specific_data.error.message
     assert "subscriptions/2026-11-01/subscriptions.json" in message
     done = {
-        m.asset_key.to_user_string()
+        m.asset_key.to_user_string(): m.metadata
         for m in result.get_asset_materialization_events()
         for m in [m.event_specific_data.materialization]
     }
     assert "consent/consent_events" in done
+    assert done["subscriptions/subscriptions"]["files_failed"].value == 1
 
 
 def test_missing_landing_zone_is_a_clear_failure(tmp_path):

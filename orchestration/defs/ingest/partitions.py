@@ -1,18 +1,25 @@
 """Export dates as Dagster partitions: one partition per day a source delivered a complete
-folder. The sensor (and ``python -m orchestration.run``) add the dates they find; a partition
-of a raw-load asset loads that day's folder of its file type, and nothing else."""
+folder. The sensor, the schedule and ``python -m orchestration.run`` add the dates they find;
+a partition of a raw-load asset loads that day's folder of its file type, and nothing else.
+
+Dagster orders dynamic partitions by when they were added, not by date: a folder that arrives
+late (or dated before the oldest one) is added last. So a run never names "the first to the
+last date"; it asks for the partitions of the folders that are new or changed
+(:func:`plan_loads`), and a range over them taken in Dagster's own order.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
-from cdp.ingest.landing import folder_export_date, is_complete
+from cdp.ingest.landing import discover, unknown_sources
 from cdp.sources import SOURCE_FILES
 
 export_dates = dg.DynamicPartitionsDefinition(name="export_date")
@@ -33,17 +40,19 @@ class CompleteFolder:
 
 
 def complete_folders(landing_dir: Path) -> list[CompleteFolder]:
-    """Every complete export folder of a known source, oldest first."""
-    found = []
-    for source in sorted({spec.source for spec in SOURCE_FILES}):
-        source_dir = landing_dir / source
-        if not source_dir.is_dir():
-            continue
-        for folder in sorted(p for p in source_dir.iterdir() if p.is_dir()):
-            day = folder_export_date(folder)
-            if day is not None and is_complete(folder):
-                found.append(CompleteFolder(source, day, _fingerprint(folder)))
-    return sorted(found, key=lambda f: (f.export_date, f.source))
+    """Every complete export folder of a known source that the loads would take (see
+    ``cdp.ingest.landing.discover``), oldest first."""
+    folders: dict[tuple[str, date], Path] = {}
+    for spec in SOURCE_FILES:
+        for delivery in discover(landing_dir, spec).deliveries:
+            folders[(spec.source, delivery.export_date)] = delivery.path.parent
+    return sorted(
+        (
+            CompleteFolder(source, day, _fingerprint(path))
+            for (source, day), path in folders.items()
+        ),
+        key=lambda f: (f.export_date, f.source),
+    )
 
 
 def _fingerprint(folder: Path) -> str:
@@ -67,3 +76,106 @@ def register_export_dates(instance: dg.DagsterInstance, keys: list[str]) -> list
     if new:
         instance.add_dynamic_partitions(export_dates.name, new)
     return new
+
+
+@dataclass
+class LoadPlan:
+    """What a run loads: the export dates with a file not yet loaded as it is now, and the
+    partition range (in Dagster's order) that covers them."""
+
+    dates: list[str]  # every complete export date
+    new_dates: list[str]  # registered by this plan
+    pending: list[str] = field(default_factory=list)  # files to load, relative paths
+    range_start: str | None = None
+    range_end: str | None = None
+    unknown_sources: list[str] = field(default_factory=list)
+    refused: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def pending_dates(self) -> list[str]:
+        return sorted({path.split("/")[1] for path in self.pending})
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {
+            "dagster/asset_partition_range_start": self.range_start or "",
+            "dagster/asset_partition_range_end": self.range_end or "",
+        }
+
+    def describe(self) -> list[str]:
+        """Lines for a person: what will be loaded and what is there but will not be."""
+        lines = [
+            f"export dates: {len(self.dates)} ({self.dates[0]} to {self.dates[-1]}), "
+            f"{len(self.new_dates)} new; {len(self.pending)} file(s) to load"
+            + (f" from {', '.join(self.pending_dates)}" if self.pending else "")
+        ]
+        if self.unknown_sources:
+            lines.append(
+                "not loaded: unknown source folder(s) "
+                + ", ".join(self.unknown_sources)
+                + " (the sources are those of cdp.sources)"
+            )
+        for reason, folders in self.refused.items():
+            shown = ", ".join(folders[:5]) + (
+                f" and {len(folders) - 5} more" if len(folders) > 5 else ""
+            )
+            lines.append(f"not loaded: {reason}: {shown}")
+        return lines
+
+
+def loaded_files(warehouse: Path) -> dict[str, tuple[int, datetime]] | None:
+    """``source_file -> (size, loaded_at)`` of every file the manifest holds as loaded (or as a
+    duplicate); None when the warehouse cannot be read now."""
+    if not warehouse.exists():
+        return {}
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:  # another process writes it: plan as if nothing were known
+        return None
+    try:
+        exists = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'raw' and table_name = '_load_manifest'"
+        ).fetchall()[0][0]
+        if not exists:
+            return {}
+        rows = con.execute(
+            "select source_file, size_bytes, loaded_at from raw._load_manifest "
+            "where status <> 'failed'"
+        ).fetchall()
+    finally:
+        con.close()
+    return {path: (size, loaded_at) for path, size, loaded_at in rows}
+
+
+def plan_loads(instance: dg.DagsterInstance, landing_dir: Path, warehouse: Path) -> LoadPlan:
+    """Register every complete export date and find the files that are new, changed (another
+    size, or modified after their load) or failed before; the range covers their dates in the
+    order Dagster keeps the partitions. With nothing to load, the range is the newest
+    registered partition (its loads find nothing to do)."""
+    refused: dict[str, list[str]] = {}
+    deliveries = []
+    for spec in SOURCE_FILES:
+        discovery = discover(landing_dir, spec)
+        deliveries += discovery.deliveries
+        for reason, folders in discovery.refused().items():
+            refused.setdefault(reason, [])
+            refused[reason] += [f for f in folders if f not in refused[reason]]
+    dates = sorted({d.export_date.isoformat() for d in deliveries})
+    new_dates = register_export_dates(instance, dates) if dates else []
+    plan = LoadPlan(dates, new_dates, unknown_sources=unknown_sources(landing_dir), refused=refused)
+    known = loaded_files(warehouse)
+    for delivery in deliveries:
+        seen = None if known is None else known.get(delivery.relative_path)
+        stat = delivery.path.stat()
+        modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+        if seen is None or seen[0] != stat.st_size or modified > seen[1]:
+            plan.pending.append(delivery.relative_path)
+    order = instance.get_dynamic_partitions(export_dates.name)
+    wanted = set(plan.pending_dates)
+    positions = [i for i, key in enumerate(order) if key in wanted]
+    if positions:
+        plan.range_start, plan.range_end = order[min(positions)], order[max(positions)]
+    elif order:
+        plan.range_start = plan.range_end = order[-1]
+    return plan

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from cdp.sources import SourceFile
+from cdp.config import TIMEZONE
+from cdp.sources import SOURCE_FILES, SourceFile
 
 SUCCESS_MARKER = "_SUCCESS"
+
+
+def latest_export_date() -> date:
+    """The newest export date a folder can have now: tomorrow in the company's time zone (a
+    source in a time zone further east, or the early-morning part of a nightly export, is
+    dated a day ahead). A folder dated later is not an export yet."""
+    return datetime.now(ZoneInfo(TIMEZONE)).date() + timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -30,16 +39,38 @@ class Discovery:
     incomplete_folders: list[str] = field(default_factory=list)
     unrecognised_folders: list[str] = field(default_factory=list)
     folders_without_file: list[str] = field(default_factory=list)
+    # dated after today (company time): not loaded until that day comes
+    future_folders: list[str] = field(default_factory=list)
+    # a folder or file that resolves (through a symbolic link) outside the landing zone
+    outside_landing_zone: list[str] = field(default_factory=list)
+
+    def refused(self) -> dict[str, list[str]]:
+        """Folders that are there but are not loaded, and why: what a person should see."""
+        return {
+            reason: folders
+            for reason, folders in (
+                ("no _SUCCESS marker yet (still being written)", self.incomplete_folders),
+                ("folder name is not an export date (YYYY-MM-DD)", self.unrecognised_folders),
+                ("dated in the future", self.future_folders),
+                ("resolves outside the landing zone", self.outside_landing_zone),
+            )
+            if folders
+        }
 
 
-def discover(landing_dir: Path, spec: SourceFile) -> Discovery:
+def discover(landing_dir: Path, spec: SourceFile, latest: date | None = None) -> Discovery:
     """List the deliveries of ``spec`` in complete folders, oldest export first.
 
     A folder without ``_SUCCESS`` is still being written and is left alone; a folder whose
-    name is not a ``YYYY-MM-DD`` date is not an export and is reported, not loaded.
+    name is not a ``YYYY-MM-DD`` date is not an export, a folder dated after ``latest`` (by
+    default :func:`latest_export_date`) is not one yet, and a folder or file that a symbolic
+    link takes outside the landing zone is not the landing zone's: each is reported, not
+    loaded.
     A source with no folder yet has no deliveries: that is not an error.
     """
     found = Discovery()
+    latest = latest or latest_export_date()
+    root = landing_dir.resolve()
     source_dir = landing_dir / spec.source
     if not source_dir.is_dir():
         return found
@@ -49,6 +80,12 @@ def discover(landing_dir: Path, spec: SourceFile) -> Discovery:
         if export_date is None:
             found.unrecognised_folders.append(rel_folder)
             continue
+        if not folder.resolve().is_relative_to(root):
+            found.outside_landing_zone.append(rel_folder)
+            continue
+        if export_date > latest:
+            found.future_folders.append(rel_folder)
+            continue
         if not is_complete(folder):
             found.incomplete_folders.append(rel_folder)
             continue
@@ -56,8 +93,21 @@ def discover(landing_dir: Path, spec: SourceFile) -> Discovery:
         if not path.is_file():
             found.folders_without_file.append(rel_folder)
             continue
+        if not path.resolve().is_relative_to(root):
+            found.outside_landing_zone.append(f"{rel_folder}/{spec.filename}")
+            continue
         found.deliveries.append(Delivery(spec, path, f"{rel_folder}/{spec.filename}", export_date))
     return found
+
+
+def unknown_sources(landing_dir: Path) -> list[str]:
+    """Folders of the landing zone that are no known source: reported, never loaded."""
+    known = {spec.source for spec in SOURCE_FILES}
+    return sorted(
+        p.name
+        for p in landing_dir.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name not in known
+    )
 
 
 def folder_export_date(folder: Path) -> date | None:

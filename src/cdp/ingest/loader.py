@@ -14,16 +14,26 @@ Three control tables sit beside them:
 ``raw._rejects``         one row per record that could not be loaded, with its raw text and reason
 ``raw._schema_changes``  columns that appeared in, or vanished from, an export
 
+Column names in a file are data, never SQL: a column the contract does not declare is added
+under a safe name (lower-case letters, digits and ``_``; see :func:`safe_column_name`), and
+``_schema_changes`` keeps the name as the file wrote it.
+
 A file is loaded in one transaction: its rows, its rejects and its manifest row land together or
 not at all. The same file delivered again with the same bytes changes nothing; delivered again at
 the same path with new bytes it replaces its earlier rows; a delta file whose bytes equal a file
 already loaded under another folder (a re-sent export) is recorded as a duplicate and adds no
-rows. Parsing is DuckDB's own (``read_csv``, ``read_json``), never row-by-row Python.
+rows. Parsing is DuckDB's own (``read_csv``, ``read_json``); only a CSV whose rows and rejects
+do not add up to its lines is split into records in Python (``cdp.ingest.csv_records``) so that
+an unbalanced quote costs its own line alone.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
+import os
+import re
+import tempfile
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -32,6 +42,7 @@ from pathlib import Path
 
 import duckdb
 
+from cdp.ingest.csv_records import as_text, count_lines, split_file
 from cdp.ingest.landing import Delivery, Discovery, discover, file_checksum
 from cdp.sources import Column, SourceFile
 
@@ -59,6 +70,9 @@ create table if not exists {RAW_SCHEMA}._load_manifest (
     error varchar,
     loaded_at timestamptz
 );
+-- The data records the file held (CSV: header and blank lines not counted; NDJSON: lines
+-- that are not blank; JSON array: elements): rows_loaded + rows_rejected must equal it.
+alter table {RAW_SCHEMA}._load_manifest add column if not exists records_in_file bigint;
 create table if not exists {RAW_SCHEMA}._rejects (
     source varchar,
     entity varchar,
@@ -90,6 +104,7 @@ create table if not exists {RAW_SCHEMA}._schema_changes (
     change varchar,
     detected_at timestamptz
 );
+alter table {RAW_SCHEMA}._schema_changes add column if not exists original_name varchar;
 """
 
 # ASCII unit separator: JSON text cannot hold it unescaped, so one NDJSON line is one field.
@@ -109,9 +124,12 @@ class FileResult:
     rows_rejected: int = 0
     new_columns: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
+    # new columns whose name in the file was not a safe name: safe name -> name as written
+    renamed: dict[str, str] = field(default_factory=dict)
     duplicate_of: str | None = None
     error: str | None = None
     seconds: float = 0.0
+    records_in_file: int | None = None  # data records (not header or blank lines)
 
 
 @dataclass
@@ -168,6 +186,67 @@ def raw_table(spec: SourceFile) -> str:
     return f"{RAW_SCHEMA}.{quote_ident(spec.table)}"
 
 
+_SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@functools.cache
+def _reserved_words() -> frozenset[str]:
+    con = duckdb.connect()
+    try:
+        return frozenset(
+            row[0].lower()
+            for row in con.execute(
+                "select keyword_name from duckdb_keywords() where keyword_category <> 'unreserved'"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+
+
+def safe_column_name(name: str, taken: Collection[str] = ()) -> str:
+    """A column name from a file made safe for any SQL that later names it unquoted: lower
+    case, letters, digits and ``_``, starting with a letter, no SQL keyword, not a lineage
+    column, and not one of ``taken``."""
+    base = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_") or "column"
+    if not base[0].isalpha():
+        base = f"col_{base}"
+    if base in _reserved_words():
+        base = f"{base}_col"
+    candidate, suffix = base, 2
+    while candidate in taken:
+        candidate, suffix = f"{base}_{suffix}", suffix + 1
+    return candidate
+
+
+def is_safe_column_name(name: str) -> bool:
+    return bool(_SAFE_NAME.match(name)) and name not in _reserved_words()
+
+
+def _repair_column_names(con: duckdb.DuckDBPyConnection, spec: SourceFile) -> None:
+    """Columns added under unsafe names by an earlier version of the loader take a safe one."""
+    declared = {c.name for c in (*spec.columns, *LINEAGE_COLUMNS)}
+    existing = [
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [RAW_SCHEMA, spec.table],
+        ).fetchall()
+    ]
+    taken = set(existing)
+    for name in existing:
+        if name in declared or is_safe_column_name(name):
+            continue
+        safe = safe_column_name(name, taken)
+        taken.add(safe)
+        con.execute(f"alter table {raw_table(spec)} rename column {quote_ident(name)} to {safe}")
+        con.execute(
+            f"update {RAW_SCHEMA}._schema_changes set original_name = column_name, "
+            "column_name = ? where source = ? and entity = ? and column_name = ?",
+            [safe, spec.source, spec.entity, name],
+        )
+
+
 def ensure_tables(con: duckdb.DuckDBPyConnection, spec: SourceFile | None = None) -> None:
     """Create schema ``raw``, the control tables and (given ``spec``) its raw table.
 
@@ -180,6 +259,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, spec: SourceFile | None = None
             f"{quote_ident(c.name)} {c.type}" for c in (*spec.columns, *LINEAGE_COLUMNS)
         )
         con.execute(f"create table if not exists {raw_table(spec)} (\n    {columns}\n)")
+        _repair_column_names(con, spec)
 
 
 def load_file_type(
@@ -248,8 +328,9 @@ def _load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileRe
     loaded_at = datetime.now(UTC)
     manifest_row = [rel, spec.source, spec.entity, delivery.export_date, size, checksum]
 
-    # Two empty deltas are alike by nature; only a file with records can be a re-send.
-    if spec.kind == "delta" and not previous:
+    # Two empty deltas are alike by nature; only a file with records can be a re-send. A file
+    # whose earlier delivery failed has no rows loaded, so it can be a re-send too.
+    if spec.kind == "delta" and (not previous or previous[0][1] == "failed"):
         twin = con.execute(
             f"""select source_file from {RAW_SCHEMA}._load_manifest
                 where source = ? and entity = ? and sha256 = ? and status = 'loaded'
@@ -258,9 +339,10 @@ def _load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileRe
             [spec.source, spec.entity, checksum],
         ).fetchall()
         if twin:
+            con.execute(f"delete from {RAW_SCHEMA}._load_manifest where source_file = ?", [rel])
             con.execute(
                 f"insert into {RAW_SCHEMA}._load_manifest values "
-                "(?, ?, ?, ?, ?, ?, 'duplicate', ?, 0, 0, null, ?)",
+                "(?, ?, ?, ?, ?, ?, 'duplicate', ?, 0, 0, null, ?, null)",
                 [*manifest_row, twin[0][0], loaded_at],
             )
             return FileResult(rel, "duplicate", duplicate_of=twin[0][0])
@@ -273,11 +355,18 @@ def _load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileRe
             result = _load_csv(con, delivery, loaded_at)
         else:
             result = _load_json(con, delivery, loaded_at)
+            result.records_in_file = _json_records_in_file(con)
         _record_schema_changes(con, delivery, result, loaded_at)
         con.execute(
             f"insert into {RAW_SCHEMA}._load_manifest values "
-            "(?, ?, ?, ?, ?, ?, 'loaded', null, ?, ?, null, ?)",
-            [*manifest_row, result.rows_loaded, result.rows_rejected, loaded_at],
+            "(?, ?, ?, ?, ?, ?, 'loaded', null, ?, ?, null, ?, ?)",
+            [
+                *manifest_row,
+                result.rows_loaded,
+                result.rows_rejected,
+                loaded_at,
+                result.records_in_file,
+            ],
         )
         con.execute("commit")
     except (duckdb.Error, UnreadableFile, UnicodeDecodeError, OSError) as err:
@@ -293,7 +382,7 @@ def _load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileRe
         else:
             con.execute(
                 f"insert into {RAW_SCHEMA}._load_manifest values "
-                "(?, ?, ?, ?, ?, ?, 'failed', null, 0, 0, ?, ?)",
+                "(?, ?, ?, ?, ?, ?, 'failed', null, 0, 0, ?, ?, null)",
                 [*manifest_row, message, loaded_at],
             )
         return FileResult(rel, "failed", error=message, seconds=time.perf_counter() - started)
@@ -334,7 +423,10 @@ def _record_schema_changes(
     ]
     for name, change in changes:
         con.execute(
-            f"insert into {RAW_SCHEMA}._schema_changes values (?, ?, ?, ?, ?, ?, ?)",
+            f"insert into {RAW_SCHEMA}._schema_changes by name "
+            "select ? as source, ? as entity, ? as source_file, ?::date as export_date, "
+            "? as column_name, ? as change, ?::timestamptz as detected_at, "
+            "? as original_name",
             [
                 spec.source,
                 spec.entity,
@@ -343,6 +435,7 @@ def _record_schema_changes(
                 name,
                 change,
                 at,
+                result.renamed.get(name),
             ],
         )
 
@@ -350,24 +443,35 @@ def _record_schema_changes(
 # --- CSV --------------------------------------------------------------------------------------
 
 
-def read_csv_header(path: Path, delimiter: str) -> list[str]:
-    """The header of a CSV export, BOM removed, names trimmed and made unique."""
+def read_csv_header(
+    path: Path, delimiter: str, declared: Collection[str] = ()
+) -> tuple[list[str], dict[str, str]]:
+    """The column names of a CSV export's header, BOM removed: a declared name as it is, any
+    other made safe and unique (:func:`safe_column_name`). Also returns ``safe -> as written``
+    for the names that changed."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         header = next(csv.reader(handle, delimiter=delimiter), None)
     if not header or not any(name.strip() for name in header):
         raise UnreadableFile("the file is empty: no header line")
+    declared = set(declared)
+    taken = declared | {c.name for c in LINEAGE_COLUMNS}
     names: list[str] = []
+    renamed: dict[str, str] = {}
     for position, raw_name in enumerate(header, start=1):
-        name = raw_name.strip() or f"column_{position}"
-        while name in names:
-            name += "_dup"
-        names.append(name)
-    return names
+        name = raw_name.strip()
+        if name in declared and name not in names:
+            names.append(name)
+            continue
+        safe = safe_column_name(name or f"column_{position}", taken | set(names))
+        if safe != raw_name:
+            renamed[safe] = raw_name
+        names.append(safe)
+    return names, renamed
 
 
 def _load_csv(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: datetime):
     spec = delivery.spec
-    header = read_csv_header(delivery.path, spec.delimiter)
+    header, renamed = read_csv_header(delivery.path, spec.delimiter, spec.column_names)
     declared = {c.name: c for c in spec.columns}
     file_types = {name: declared[name].type if name in declared else "VARCHAR" for name in header}
     result = FileResult(
@@ -375,6 +479,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: dat
         "loaded",
         new_columns=[n for n in header if n not in declared],
         missing_columns=[n for n in declared if n not in file_types],
+        renamed=renamed,
     )
     _add_columns(con, spec, {n: "VARCHAR" for n in result.new_columns})
 
@@ -398,12 +503,24 @@ def _load_csv(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: dat
         if formats:
             options[option] = quote_literal(formats.pop())
     rendered = ", ".join(f"{k}={v}" for k, v in options.items())
+    _scan_csv(con, delivery.path, rendered)
+    _number_rows(con, first_record=2)
+    result.records_in_file = _account_for_records(
+        con, delivery.path, spec.delimiter, header, rendered
+    )
+    columns = ", ".join(quote_ident(n) for n in header)
+    return _insert_batch(con, delivery, result, columns, loaded_at)
+
+
+def _scan_csv(con: duckdb.DuckDBPyConnection, path: Path, rendered: str) -> None:
+    """DuckDB reads a CSV file (``read_csv`` with the options ``rendered``): its good rows into
+    ``_batch``, in file order, and one row per rejected record into ``_batch_rejects``."""
     con.execute("drop table if exists _scan_errors")
     con.execute("drop table if exists _scan_info")
     con.execute(
         "create or replace temp table _batch as "
         "select *, row_number() over () as _ordinal "
-        f"from read_csv({quote_literal(str(delivery.path))}, {rendered})"
+        f"from read_csv({quote_literal(str(path))}, {rendered})"
     )
     con.execute(
         # DuckDB reports one error per column; a short row is one error, said once.
@@ -427,9 +544,79 @@ def _load_csv(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: dat
            from per_type
            group by line"""
     )
+
+
+def _account_for_records(
+    con: duckdb.DuckDBPyConnection, path: Path, delimiter: str, header: list[str], rendered: str
+) -> int:
+    """The records in a CSV file (header and blank lines not counted), after making sure that
+    DuckDB's read (``_batch``, ``_batch_rejects``, ``_batch_numbers``) accounts for each.
+
+    If rows plus rejects equal the file's lines, each record is one line and all is well.
+    Otherwise the file is split into records in Python (:mod:`cdp.ingest.csv_records`); if a
+    line's quote never closes, or a blank line shifts the numbers, the records are read again
+    from a copy without those lines, so that only the unbalanced line is rejected, and every
+    number is mapped back to the record's number in the file.
+    """
+    parsed = con.execute(
+        "select (select count(*) from _batch) + (select count(*) from _batch_rejects)"
+    ).fetchall()[0][0]
+    if count_lines(path) - 1 == parsed:
+        return parsed
+    handle, name = tempfile.mkstemp(prefix="cdp-records-", suffix=".csv")
+    os.close(handle)
+    copy = Path(name)
+    try:
+        split = split_file(path, copy, delimiter, len(header), _MAX_LINE_BYTES)
+        if split.regular:
+            return split.records
+        _scan_csv(con, copy, rendered)
+    finally:
+        copy.unlink(missing_ok=True)
     _number_rows(con, first_record=2)
-    columns = ", ".join(quote_ident(n) for n in header)
-    return _insert_batch(con, delivery, result, columns, loaded_at)
+    # The copy's record t is the file's record t + (records skipped before it).
+    con.execute(
+        """create or replace temp table _skipped as
+           with skipped as (
+               select number, row_number() over (order by number) as skipped_so_far
+               from (select unnest(?::bigint[]) as number)
+           )
+           select number - skipped_so_far + 1 as from_copy_record,
+                  max(skipped_so_far) as skipped_before
+           from skipped group by all""",
+        [split.skipped],
+    )
+    con.execute(
+        """create or replace temp table _batch_numbers as
+           select n._row_number + coalesce(s.skipped_before, 0) as _row_number, n._ordinal
+           from _batch_numbers as n
+           asof left join _skipped as s on n._row_number >= s.from_copy_record"""
+    )
+    con.execute(
+        """create or replace temp table _batch_rejects as
+           select r.* replace (r.row_number + coalesce(s.skipped_before, 0) as row_number)
+           from _batch_rejects as r
+           asof left join _skipped as s on r.row_number >= s.from_copy_record"""
+    )
+    unbalanced = [
+        (
+            number,
+            column,
+            f"unbalanced quote: the quote that opens field {opened_in}"
+            + (f" ({column})" if column else "")
+            + " never closes; this line was set aside alone and reading went on at the next line",
+            as_text(text),
+        )
+        for number, opened_in, text in split.unbalanced
+        for column in [header[opened_in - 1] if opened_in <= len(header) else None]
+    ]
+    con.execute(
+        """insert into _batch_rejects (row_number, error_type, column_name, reason, raw_text)
+           select unnest(?::bigint[]), 'UNBALANCED QUOTE', unnest(?::varchar[]),
+                  unnest(?::varchar[]), unnest(?::varchar[])""",
+        [list(column) for column in zip(*unbalanced, strict=True)] or [[], [], [], []],
+    )
+    return split.records
 
 
 def _number_rows(con: duckdb.DuckDBPyConnection, first_record: int) -> None:
@@ -534,11 +721,20 @@ def _load_json(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: da
         ).fetchall()
     ]
     has_objects = con.execute("select count(*) from _objects where is_object").fetchall()[0][0]
+    # A key the contract does not declare becomes a column under a safe name.
+    taken = set(declared) | {c.name for c in LINEAGE_COLUMNS}
+    json_keys: dict[str, str] = {}  # column -> key as written
+    for key in keys:
+        if key not in declared:
+            safe = safe_column_name(key, taken)
+            taken.add(safe)
+            json_keys[safe] = key
     result = FileResult(
         delivery.relative_path,
         "loaded",
-        new_columns=[k for k in keys if k not in declared],
+        new_columns=list(json_keys),
         missing_columns=[n for n in declared if n not in keys] if has_objects else [],
+        renamed={safe: key for safe, key in json_keys.items() if safe != key},
     )
     _add_columns(con, spec, {k: "JSON" for k in result.new_columns})
 
@@ -549,7 +745,13 @@ def _load_json(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: da
     json_fields = [c for c in fields if c.type == "JSON"]
 
     def paths(columns: list[Column]) -> str:
-        return "[" + ", ".join(quote_literal("$." + quote_ident(c.name)) for c in columns) + "]"
+        return (
+            "["
+            + ", ".join(
+                quote_literal("$." + _json_path_key(json_keys.get(c.name, c.name))) for c in columns
+            )
+            + "]"
+        )
 
     extracted = ["_ordinal", "raw_line"]
     if text_fields:
@@ -596,6 +798,11 @@ def _load_json(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: da
     return _insert_batch(con, delivery, result, columns, loaded_at)
 
 
+def _json_path_key(key: str) -> str:
+    """A JSON object key as one step of a JSON path, whatever characters it holds."""
+    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _require_closed_array(path: Path) -> None:
     """DuckDB reads the elements of a truncated array without complaint: refuse such a file."""
     with path.open("rb") as handle:
@@ -613,6 +820,16 @@ def _number_lines(con: duckdb.DuckDBPyConnection) -> None:
     """Line numbers for ``_lines`` (lines DuckDB could not read are in ``_batch_rejects``)."""
     con.execute("create or replace temp table _batch as select _ordinal from _lines")
     _number_rows(con, first_record=1)
+
+
+def _json_records_in_file(con: duckdb.DuckDBPyConnection) -> int:
+    """The records of the JSON file just read: the lines that are not blank (NDJSON) or the
+    elements (an array), those DuckDB's line reader could not read included. Unlike a CSV
+    file's, a line of NDJSON cannot run into the next, so DuckDB's own line count is sound."""
+    return con.execute(
+        """select (select count(*) from _objects)
+                  + (select count(*) from _batch_rejects where error_type = 'UNREADABLE LINE')"""
+    ).fetchall()[0][0]
 
 
 def load_landing_zone(

@@ -14,7 +14,7 @@ blocks the marts downstream); ``warn`` fails it with severity WARN and blocks no
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -24,6 +24,11 @@ KINDS: tuple[Kind, ...] = ("freshness", "completeness", "validity", "identity")
 
 # GX's severities for ours: only what we call an error is critical to GX.
 GX_SEVERITY = {"error": "critical", "warn": "warning"}
+
+# A value that staging keeps and flags (an email that is not one, a phone that is no number)
+# is a warning: one bad row never stops everyone's marts. Only when more than this share of
+# the rows is flagged is it an error, since then an export or a rule is broken, not a row.
+FLAGGED_ERROR_SHARE = 0.01
 
 EMAIL_REGEX = r"^[a-z0-9._%+'-]+@[a-z0-9.-]+\.[a-z]{2,}$"
 E164_REGEX = r"^\+[1-9][0-9]{6,14}$"
@@ -130,6 +135,21 @@ def matches(column: str, regex: str, what: str, severity: Severity = "error") ->
         f"`{column}` is {what}",
         "ExpectColumnValuesToMatchRegex",
         {"column": column, "regex": regex},
+    )
+
+
+def kept_and_flagged(check: Check) -> tuple[Check, Check]:
+    """A validity check on a value that is kept and flagged, as two: a warning for any failing
+    row, and an error when more than ``FLAGGED_ERROR_SHARE`` of the rows fail."""
+    most = 1 - FLAGGED_ERROR_SHARE
+    return (
+        replace(check, severity="warn"),
+        replace(
+            check,
+            severity="error",
+            description=f"{check.description} in at least {most:.0%} of rows",
+            kwargs={**check.kwargs, "mostly": most},
+        ),
     )
 
 

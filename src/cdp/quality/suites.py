@@ -34,6 +34,7 @@ from cdp.quality.checks import (
     between,
     filled_at_least,
     in_set,
+    kept_and_flagged,
     matches,
     newest_at_least,
     no_rows_from,
@@ -291,6 +292,20 @@ def raw_suite(spec: SourceFile, sla: Sla | None, now: datetime) -> Suite:
             "every loaded file holds the rows the load manifest recorded, less those erased "
             "or past retention",
         ),
+        # The loader counts each file's records apart from the parser (a broken quote once
+        # swallowed the rest of a file unseen); files loaded before it did have no count.
+        no_rows_from(
+            f"""
+            select manifest.source_file
+            from {manifest} as manifest
+            where manifest.source = '{spec.source}' and manifest.entity = '{spec.entity}'
+                and manifest.status = 'loaded'
+                and manifest.records_in_file is not null
+                and manifest.rows_loaded + manifest.rows_rejected <> manifest.records_in_file
+            """,
+            "completeness",
+            "every record of each loaded file is loaded or rejected",
+        ),
         no_rows_from(
             f"""
             with loaded as (select count(*) as row_count from {{batch}}),
@@ -312,6 +327,20 @@ def raw_suite(spec: SourceFile, sla: Sla | None, now: datetime) -> Suite:
     return Suite("raw", spec.source, "raw", spec.table, tuple(spec.asset_key), tuple(checks))
 
 
+def _kept_and_flagged(*checks: Check) -> list[Check]:
+    """Values that staging keeps and flags: warnings, errors only above a declared share."""
+    return [pair for check in checks for pair in kept_and_flagged(check)]
+
+
+def _contact_formats() -> list[Check]:
+    """A customer's email, phone and country, as golden records and profiles carry them."""
+    return _kept_and_flagged(
+        matches("email", EMAIL_REGEX, "a standardized email"),
+        matches("phone", E164_REGEX, "a phone in E.164"),
+        in_set("country_code", COUNTRY_CODES, "an ISO 3166 alpha-2 country"),
+    )
+
+
 def staging_suite(staged: Staged, sla: Sla | None, now: datetime) -> Suite:
     checks: list[Check] = [unique(staged.key), *(not_null(column) for column in staged.key)]
     if staged.raw_table and staged.raw_key:
@@ -326,11 +355,11 @@ def staging_suite(staged: Staged, sla: Sla | None, now: datetime) -> Suite:
                 "warn",
             )
         )
-    checks += [matches(c, EMAIL_REGEX, "a standardized email") for c in staged.emails]
-    checks += [matches(c, E164_REGEX, "a phone in E.164") for c in staged.phones]
-    checks += [
-        in_set(c, COUNTRY_CODES, "an ISO 3166 alpha-2 country", "error") for c in staged.countries
-    ]
+    checks += _kept_and_flagged(
+        *(matches(c, EMAIL_REGEX, "a standardized email") for c in staged.emails),
+        *(matches(c, E164_REGEX, "a phone in E.164") for c in staged.phones),
+        *(in_set(c, COUNTRY_CODES, "an ISO 3166 alpha-2 country") for c in staged.countries),
+    )
     checks += [in_set(c, CURRENCIES, "a currency we price in") for c in staged.currencies]
     checks += [between(c, 0, None, "not negative") for c in staged.non_negative]
     checks += [between(c, low, high) for c, (low, high) in staged.ranges.items()]
@@ -459,9 +488,7 @@ def identity_suites() -> list[Suite]:
             ("intermediate", "int_identity__golden_records"),
             (
                 unique(("customer_id",)),
-                matches("email", EMAIL_REGEX, "a standardized email"),
-                matches("phone", E164_REGEX, "a phone in E.164"),
-                in_set("country_code", COUNTRY_CODES, "an ISO 3166 alpha-2 country", "error"),
+                *_contact_formats(),
             ),
             blocking=True,
         ),
@@ -477,9 +504,7 @@ def marts_suites(now: datetime) -> list[Suite]:
             "customer_profiles",
             row_count_at_least(1),
             unique(("customer_id",)),
-            matches("email", EMAIL_REGEX, "a standardized email"),
-            matches("phone", E164_REGEX, "a phone in E.164"),
-            in_set("country_code", COUNTRY_CODES, "an ISO 3166 alpha-2 country", "error"),
+            *_contact_formats(),
             not_in_future("birth_date", now, "error"),
             between("completeness_score", 0, 1, severity="error"),
             between("net_revenue_eur", 0, None, "not negative", "error"),

@@ -57,9 +57,13 @@ def _range(tags) -> str | None:
 
 
 RAW = dg.AssetSelection.groups("raw")
-# Erasure and retention follow every load, so a re-delivered export of an erased person
-# never stays in raw; the warehouse rewrite after an erasure comes with them.
-PRIVACY = dg.AssetSelection.groups("privacy", "maintenance")
+# Retention and the removal of re-delivered exports of erased people follow every load, so
+# such an export never stays in raw; the warehouse rewrite after an erasure comes with them.
+# New erasure requests are not resolved here: privacy/erasure_completed needs the identity
+# that dbt builds in the same run, so the daily pipeline completes them.
+PRIVACY = dg.AssetSelection.groups("privacy", "maintenance") - dg.AssetSelection.assets(
+    dg.AssetKey(["privacy", "erasure_completed"])
+)
 
 daily_pipeline = dg.define_asset_job(
     "daily_pipeline",
@@ -74,8 +78,9 @@ load_exports = dg.define_asset_job(
     partitions_def=export_dates,
     hooks={run_report},
     description=(
-        "The raw loads of the chosen export dates, then erasure and retention: what the "
-        "export-folder sensor starts."
+        "The raw loads of the chosen export dates, then retention and the removal of "
+        "re-delivered exports of erased people: what the export-folder sensor starts. New "
+        "erasure requests are completed by daily_pipeline, through the identity it builds."
     ),
 )
 reload_jobs = [

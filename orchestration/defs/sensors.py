@@ -15,6 +15,7 @@ import dagster as dg
 from cdp.sources import SOURCE_FILES
 from orchestration.defs.ingest.partitions import complete_folders, export_dates
 from orchestration.defs.jobs import load_exports
+from orchestration.defs.privacy.assets import PURGE_KEY
 from orchestration.resources import LandingZone
 
 
@@ -41,10 +42,15 @@ def new_export_folders(context: dg.SensorEvaluationContext, landing: LandingZone
         dg.RunRequest(
             partition_key=day,
             run_key=f"{day}:" + ",".join(f"{f.source}={f.fingerprint}" for f in batch),
+            # The loads of the sources that delivered, then the purge of re-delivered rows
+            # of erased people and retention, as in every job that loads.
             asset_selection=[
-                dg.AssetKey(spec.asset_key)
-                for spec in SOURCE_FILES
-                if spec.source in {f.source for f in batch}
+                *(
+                    dg.AssetKey(spec.asset_key)
+                    for spec in SOURCE_FILES
+                    if spec.source in {f.source for f in batch}
+                ),
+                PURGE_KEY,
             ],
             tags={"cdp/sources": ",".join(sorted(f.source for f in batch))},
         )

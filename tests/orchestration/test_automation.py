@@ -54,7 +54,8 @@ def test_the_sensor_asks_for_complete_folders_once(landing):
     requests = {r.partition_key: r for r in result.run_requests}
     assert set(requests) == {"2026-11-27", "2026-11-28"}
     assert {k.to_user_string() for k in requests["2026-11-28"].asset_selection} == {
-        "crm/contacts"
+        "crm/contacts",
+        "privacy/purge",
     }, "the incomplete shop folder must wait"
     assert "shop/orders" in {k.to_user_string() for k in requests["2026-11-27"].asset_selection}
     (add,) = result.dynamic_partitions_requests
@@ -74,6 +75,7 @@ def test_the_sensor_asks_for_complete_folders_once(landing):
         "shop/accounts",
         "shop/orders",
         "shop/order_items",
+        "privacy/purge",
     ]
 
     # A day delivered again with other bytes is asked for again, under a new run key.

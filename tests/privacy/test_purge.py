@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -11,7 +12,13 @@ import pytest
 from cdp.ingest.loader import load_landing_zone
 from cdp.privacy import keys
 from cdp.privacy.compaction import compact
-from cdp.privacy.erasure import PrivacyKeyChanged, Purge, normalize_request
+from cdp.privacy.erasure import (
+    ErasureIncomplete,
+    PrivacyKeyChanged,
+    Purge,
+    complete_erasure,
+    normalize_request,
+)
 from cdp.privacy.retention import RetentionPolicy, apply_retention
 from cdp.sources import SOURCE_FILES, source_file
 from tests.conftest import write_export
@@ -197,6 +204,41 @@ def test_an_old_export_delivered_again_is_removed_by_the_next_purge(erased):
     ).fetchall() == [("ERQ-1",)]
 
 
+def test_the_purge_before_dbt_removes_re_deliveries_and_leaves_new_requests(erased):
+    con, _, landing, _ = erased
+    write_export(
+        landing,
+        "crm",
+        "2026-11-05",
+        "contacts.csv",
+        crm_file(crm_row("C-1", "mario@example.it", updated="03/10/2026")),
+    )
+    write_export(
+        landing,
+        "privacy",
+        "2026-11-05",
+        "erasure_requests.csv",
+        request_file("ERQ-2,anna@example.it,,,2026-11-05T08:00:00Z"),
+    )
+    load(con, landing)
+    report = Purge(con, KEY, run_id="run-2", log=lambda _m: None, before_dbt=True).run()
+    # the re-delivered row of the person erased before goes before dbt reads it
+    assert report.removed == {("raw", "raw.crm__contacts"): 1}
+    assert "mario@example.it" not in texts(con)
+    # the new request waits for the purge after identity: nothing of it is processed yet
+    assert report.requests == 0
+    assert con.execute(
+        "select count(*) from raw.privacy__erasure_requests where email = 'anna@example.it'"
+    ).fetchall() == [(1,)]
+    assert con.execute(
+        "select count(*) from privacy.erasure_requests where request_id = 'ERQ-2'"
+    ).fetchall() == [(0,)]
+    assert "anna@example.it" in texts(con)
+    report = Purge(con, KEY, run_id="run-2", log=lambda _m: None).run()
+    assert report.requests == 1
+    assert "anna@example.it" not in texts(con)
+
+
 def test_the_purge_refuses_another_key(erased):
     con, *_ = erased
     with pytest.raises(PrivacyKeyChanged, match="another privacy key"):
@@ -216,6 +258,138 @@ def test_compaction_leaves_no_bytes_of_the_erased_person(erased):
     con = duckdb.connect(str(warehouse))
     assert con.execute("select count(*) from raw.crm__contacts").fetchall() == [(1,)]
     assert con.execute("select count(*) from privacy.suppression_list").fetchall()[0][0] > 0
+
+
+# -- erasure through a rebuilt identity ------------------------------------------------------
+
+
+def build_identity(con) -> None:
+    """A stand-in for dbt's identity over the CRM: each contact its own customer (it links
+    nobody, as a per-profile limit may keep a person's records apart), their emails and
+    phones as identifiers, and household mailboxes (``famiglia.``) guarded."""
+    con.execute("create schema if not exists intermediate")
+    con.execute(
+        """create or replace table intermediate.int_identity__identifiers as
+        select 'crm:' || contact_id as record_key, kind as identifier_type,
+            value as identifier_value, kind || ':' || value as identifier_key
+        from (
+            select contact_id, 'email' as kind, lower(email) as value from raw.crm__contacts
+            union all
+            select contact_id, 'phone', phone from raw.crm__contacts
+        ) where value is not null"""
+    )
+    con.execute(
+        """create or replace table intermediate.int_identity__customer_ids as
+        select 'crm:' || contact_id as record_key, 'CUS-' || contact_id as customer_id,
+            null::varchar as previous_customer_id
+        from raw.crm__contacts"""
+    )
+    con.execute(
+        """create or replace table intermediate.int_identity__identifier_guards as
+        select distinct identifier_key from intermediate.int_identity__identifiers
+        where identifier_value like 'famiglia.%'"""
+    )
+
+
+@pytest.fixture
+def household(tmp_path, landing) -> Path:
+    """Mario under two contacts that identity keeps apart (C-1, and C-3 with the family
+    mailbox and his mobile), Anna under two (C-2, and C-4 with the family mailbox); a
+    request names Mario's own email."""
+    write_export(
+        landing,
+        "crm",
+        "2026-11-01",
+        "contacts.csv",
+        crm_file(
+            crm_row("C-1", "mario@example.it"),
+            crm_row("C-2", "anna@example.it", ""),
+            crm_row("C-3", "famiglia.rossi@example.it"),
+            crm_row("C-4", "famiglia.rossi@example.it", ""),
+        ),
+    )
+    write_export(
+        landing,
+        "privacy",
+        "2026-11-01",
+        "erasure_requests.csv",
+        request_file("ERQ-1,mario@example.it,,,2026-11-02T08:00:00Z"),
+    )
+    warehouse = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(warehouse))
+    load(con, landing)
+    build_identity(con)
+    con.close()
+    return warehouse
+
+
+def erase(warehouse: Path, max_rounds: int = 5):
+    """``complete_erasure`` with the stand-in identity rebuilt from raw; the rounds, and
+    whether a connection was open during a rebuild."""
+    state = {"open": 0, "rebuilds": 0, "open_at_rebuild": False}
+
+    @contextmanager
+    def connect():
+        con = duckdb.connect(str(warehouse))
+        state["open"] += 1
+        try:
+            yield con
+        finally:
+            con.close()
+            state["open"] -= 1
+
+    def rebuild():
+        state["rebuilds"] += 1
+        state["open_at_rebuild"] |= state["open"] > 0
+        with connect() as con:
+            build_identity(con)
+
+    rounds = complete_erasure(
+        connect, rebuild, KEY, "run-1", log=lambda _m: None, max_rounds=max_rounds
+    )
+    return rounds, state
+
+
+def test_the_erasure_repeats_while_the_rebuilt_identity_reaches_more_of_the_person(household):
+    rounds, state = erase(household)
+    # 1: C-1, by the named email; 2: C-3, through C-1's mobile in the rebuilt identity;
+    # 3: nothing more, nothing rebuilt. The family mailbox, which C-3's removed row had, is
+    # suppressed as written (re-deliveries) but does not reach Anna's C-4.
+    assert [r.raw_rows for r in rounds] == [1, 1, 0]
+    assert [r.report.requests for r in rounds] == [1, 0, 0]
+    assert state["rebuilds"] == 2 and not state["open_at_rebuild"]
+    con = duckdb.connect(str(household))
+    assert con.execute("select contact_id from raw.crm__contacts order by 1").fetchall() == [
+        ("C-2",),
+        ("C-4",),
+    ]
+    assert con.execute(
+        "select count(*) from privacy.purge_runs where run_id = 'run-1'"
+    ).fetchall() == [(3,)]
+    assert con.execute(
+        "select sum(rows_removed) from privacy.erasure_log "
+        "where run_id = 'run-1' and layer = 'raw' and request_id = 'ERQ-1'"
+    ).fetchall() == [(2,)]
+    mailbox = keys.keyed_hash("famiglia.rossi@example.it", keys.derive(KEY, keys.SUPPRESSION))
+    assert con.execute(
+        "select identifier_kind from privacy.suppression_list where identifier_hash = ?",
+        [mailbox],
+    ).fetchall() == [("written",)]
+    con.close()
+    # a rerun finds nothing more
+    rounds, state = erase(household)
+    assert [r.raw_rows for r in rounds] == [0] and state["rebuilds"] == 0
+
+
+def test_an_erasure_that_does_not_end_within_the_rounds_is_an_error(household):
+    with pytest.raises(ErasureIncomplete, match=r"after 1 rounds.*\[1\]"):
+        erase(household, max_rounds=1)
+    con = duckdb.connect(str(household))
+    # the identity was rebuilt from what is left in raw before the error
+    assert con.execute(
+        "select count(*) from intermediate.int_identity__customer_ids"
+    ).fetchall() == [(3,)]
+    con.close()
 
 
 # -- retention -------------------------------------------------------------------------------

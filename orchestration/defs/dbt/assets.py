@@ -13,13 +13,15 @@ import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
-from orchestration.defs.privacy.assets import PURGE_KEY
+from orchestration.defs.privacy.assets import ERASURE_KEY, PURGE_KEY
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=PROJECT_ROOT)
 # Under `dagster dev` the manifest is rebuilt at start-up; elsewhere `make` runs `dbt parse`.
 dbt_project.prepare_if_dev()
 
 LAYERS = ("staging", "intermediate", "marts", "audit", "pseudonymized")
+# The layers built after the erasure of this run's requests (privacy/erasure_completed).
+AFTER_ERASURE = ("marts", "audit", "pseudonymized")
 
 
 class LayeredTranslator(DagsterDbtTranslator):
@@ -36,8 +38,11 @@ class LayeredTranslator(DagsterDbtTranslator):
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
     ) -> dg.AssetSpec:
-        """Models that read raw sources also wait for the privacy purge, so no erased person
-        and no row past retention reaches staging."""
+        """Models that read raw sources also wait for the privacy purge, so no re-delivered
+        row of an erased person and no row past retention reaches staging; models of the
+        marts, audit and pseudonymized layers wait for the erasure of this run's requests,
+        which resolves them through this run's identity and rebuilds staging and identity
+        without the person."""
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         upstream = (props.get("depends_on") or {}).get("nodes", [])
@@ -45,6 +50,10 @@ class LayeredTranslator(DagsterDbtTranslator):
             node.startswith("source.") for node in upstream
         ):
             spec = spec.merge_attributes(deps=[PURGE_KEY])
+        if props.get("resource_type") == "model" and any(
+            part in AFTER_ERASURE for part in props.get("fqn", [])
+        ):
+            spec = spec.merge_attributes(deps=[ERASURE_KEY])
         return spec
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:

@@ -1,9 +1,16 @@
-"""Privacy: erasure with a suppression list, and retention, before dbt reads raw."""
+"""Privacy: retention and the removal of re-delivered rows before dbt reads raw; erasure
+requests after this run's identity, before the marts; the warehouse rewrite last."""
 
 import dagster as dg
 
-from orchestration.defs.privacy.assets import PURGE_KEY, privacy_purge, warehouse_compacted
+from orchestration.defs.privacy.assets import (
+    ERASURE_KEY,
+    PURGE_KEY,
+    erasure_completed,
+    privacy_purge,
+    warehouse_compacted,
+)
 
-__all__ = ["PURGE_KEY"]
+__all__ = ["ERASURE_KEY", "PURGE_KEY"]
 
-defs = dg.Definitions(assets=[privacy_purge, warehouse_compacted])
+defs = dg.Definitions(assets=[privacy_purge, erasure_completed, warehouse_compacted])

@@ -1,18 +1,30 @@
-"""The privacy purge as an asset: after every raw load, before staging reads raw."""
+"""The privacy purge as assets: after every raw load, before staging reads raw (re-deliveries
+of erased people, retention); and after this run's identity, before the marts (erasure
+requests, resolved through that identity until nothing of the person is left)."""
 
 from pathlib import Path
 
 import dagster as dg
+from dagster_dbt import DbtCliResource
 
 from cdp.privacy.compaction import compact
-from cdp.privacy.erasure import Purge
+from cdp.privacy.erasure import ErasureIncomplete, Purge, complete_erasure
 from cdp.privacy.keys import PrivacyKeyMissing, require_key
 from cdp.privacy.retention import RetentionPolicy, apply_retention
 from cdp.sources import SOURCE_FILES
 from orchestration.resources import DuckDBWarehouse, PrivacyPolicy
 
 PURGE_KEY = dg.AssetKey(["privacy", "purge"])
+ERASURE_KEY = dg.AssetKey(["privacy", "erasure_completed"])
 COMPACTED_KEY = dg.AssetKey(["privacy", "warehouse_compacted"])
+# The identity tables that erasure requests are resolved through, built by dbt in the run.
+IDENTITY_KEYS = [
+    dg.AssetKey(["intermediate", f"int_identity__{name}"])
+    for name in ("identifiers", "customer_ids", "identifier_guards")
+]
+# What the erasure rebuilds from raw after removing rows: every layer before the marts (the
+# marts wait for the erasure and are built after it).
+REBUILT_SELECTION = "staging intermediate"
 
 
 @dg.asset(
@@ -24,12 +36,12 @@ COMPACTED_KEY = dg.AssetKey(["privacy", "warehouse_compacted"])
     # Runs once for any range of export dates loaded upstream.
     backfill_policy=dg.BackfillPolicy.single_run(),
     description=(
-        "Erasure and retention in the warehouse (docs/privacy.md). Erasure requests are "
-        "resolved through the identity graph to every record of the person; their raw rows, "
-        "rejected lines, identity history, audience exports and documentation files go, and "
-        "keyed hashes of their identifiers join the suppression list, so that an old export "
-        "delivered again is removed before dbt reads it. Raw data older than the retention "
-        "periods is purged. Logs: privacy.erasure_log and privacy.retention_log (counts only)."
+        "Before dbt reads raw (docs/privacy.md): rows loaded since the previous purge that name "
+        "an identifier on the suppression list of erased people (an old export delivered "
+        "again) are removed, and raw data older than the retention periods is purged. New "
+        "erasure requests wait for privacy/erasure_completed, which resolves them through the "
+        "identity built in this run. Logs: privacy.erasure_log and privacy.retention_log "
+        "(counts only)."
     ),
 )
 def privacy_purge(
@@ -47,6 +59,7 @@ def privacy_purge(
             exports_dir=Path(privacy.exports_dir),
             doc_dirs=tuple(Path(d) for d in privacy.doc_dirs),
             log=context.log.info,
+            before_dbt=True,
         )
         report = purge.run()
         retained = apply_retention(
@@ -58,14 +71,11 @@ def privacy_purge(
         suppressed = con.execute("select count(*) from privacy.suppression_list").fetchall()
     by_layer = report.by_layer()
     context.log.info(
-        f"erasure: {report.requests} request(s) with identifiers, {report.customers} "
-        f"customer(s) and {report.records} record(s) resolved, rows removed by layer: "
-        f"{by_layer or 'none'}; retention: {sum(retained.values())} raw row(s) purged"
+        f"erasure of re-delivered rows: rows removed by layer: {by_layer or 'none'}; "
+        f"retention: {sum(retained.values())} raw row(s) purged; new requests are resolved "
+        "after identity (privacy/erasure_completed)"
     )
     metadata: dict[str, dg.MetadataValue] = {
-        "requests_processed": dg.MetadataValue.int(report.requests),
-        "customers_erased": dg.MetadataValue.int(report.customers),
-        "records_erased": dg.MetadataValue.int(report.records),
         "suppression_list_size": dg.MetadataValue.int(suppressed[0][0]),
         "retention_rows_purged": dg.MetadataValue.int(sum(retained.values())),
         "seconds": round(report.seconds, 2),
@@ -80,12 +90,99 @@ def privacy_purge(
 
 
 @dg.asset(
+    key=ERASURE_KEY,
+    group_name="privacy",
+    kinds={"duckdb", "python", "dbt"},
+    owners=["team:data-platform"],
+    # After this run's identity; every model of the marts, audit and pseudonymized layers
+    # waits for it (orchestration/defs/dbt/assets.py).
+    deps=IDENTITY_KEYS,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    description=(
+        "Erasure requests completed in the run that receives them (docs/privacy.md): each "
+        "request is resolved through the identity built in this run to every record of the "
+        "person; their raw rows, rejected lines, identity history, audience exports and "
+        "documentation files go, and keyed hashes of their identifiers join the suppression "
+        "list. When raw changed, staging and identity are rebuilt with dbt and the purge "
+        "repeats through the rebuilt identity until a round removes nothing, so the marts "
+        "are built without the person. Log: privacy.erasure_log (counts only)."
+    ),
+)
+def erasure_completed(
+    context: dg.AssetExecutionContext,
+    warehouse: DuckDBWarehouse,
+    privacy: PrivacyPolicy,
+    dbt: DbtCliResource,
+) -> dg.MaterializeResult:
+    try:
+        key = require_key()
+    except PrivacyKeyMissing as err:
+        raise dg.Failure(description=str(err), allow_retries=False) from err
+
+    def rebuild() -> None:
+        """dbt rebuilds staging and identity from raw; no connection of ours is open."""
+        invocation = dbt.cli(["run", "--select", REBUILT_SELECTION], raise_on_error=False)
+        invocation.wait()
+        error = invocation.get_error()
+        if error is not None:
+            raise dg.Failure(
+                description=(
+                    "the erasure removed raw rows but dbt could not rebuild staging and "
+                    f"identity from raw: {error}"
+                )
+            )
+
+    try:
+        rounds = complete_erasure(
+            warehouse.connect,
+            rebuild,
+            key,
+            run_id=context.run.run_id,
+            exports_dir=Path(privacy.exports_dir),
+            doc_dirs=tuple(Path(d) for d in privacy.doc_dirs),
+            log=context.log.info,
+        )
+    except ErasureIncomplete as err:
+        raise dg.Failure(description=str(err)) from err
+    by_layer: dict[str, int] = {}
+    for erasure_round in rounds:
+        for layer, rows in erasure_round.report.by_layer().items():
+            by_layer[layer] = by_layer.get(layer, 0) + rows
+    with warehouse.connect() as con:
+        suppressed = con.execute("select count(*) from privacy.suppression_list").fetchall()
+    context.log.info(
+        f"erasure complete after {len(rounds)} round(s): "
+        f"{rounds[0].report.requests} new request(s), rows removed by layer: "
+        f"{by_layer or 'none'}"
+    )
+    metadata: dict[str, dg.MetadataValue] = {
+        "requests_processed": dg.MetadataValue.int(rounds[0].report.requests),
+        "customers_erased": dg.MetadataValue.int(sum(r.report.customers for r in rounds)),
+        "records_erased": dg.MetadataValue.int(sum(r.report.records for r in rounds)),
+        "rounds": dg.MetadataValue.int(len(rounds)),
+        "raw_rows_removed_per_round": dg.MetadataValue.json([r.raw_rows for r in rounds]),
+        "seconds_per_round": dg.MetadataValue.json([round(r.report.seconds, 2) for r in rounds]),
+        "rebuild_seconds_per_round": dg.MetadataValue.json(
+            [round(r.rebuild_seconds, 2) for r in rounds if r.rebuild_seconds is not None]
+        ),
+        "suppression_list_size": dg.MetadataValue.int(suppressed[0][0]),
+        # The rows this step removed from the warehouse.
+        "dagster/row_count": dg.MetadataValue.int(
+            by_layer.get("raw", 0) + by_layer.get("rejects", 0)
+        ),
+    }
+    for layer, rows in sorted(by_layer.items()):
+        metadata[f"erased/{layer}"] = dg.MetadataValue.int(rows)
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.asset(
     key=COMPACTED_KEY,
     # Last of all, after the site: a group of its own keeps the layer graph reading left to right.
     group_name="maintenance",
     kinds={"duckdb"},
     owners=["team:data-platform"],
-    deps=[PURGE_KEY, dg.AssetKey(["quality", "site"])],
+    deps=[PURGE_KEY, ERASURE_KEY, dg.AssetKey(["quality", "site"])],
     backfill_policy=dg.BackfillPolicy.single_run(),
     description=(
         "After a run that erased someone, the warehouse file is rewritten with live data only, "

@@ -1,16 +1,31 @@
 """Erasure (GDPR Art. 17): every record of a person who asked to be forgotten leaves every layer.
 
-One purge runs in each pipeline run, after the raw loads and before dbt:
+Each pipeline run purges twice:
+
+- **before dbt** (``Purge(..., before_dbt=True)``), after the raw loads: rows loaded since the
+  previous purge that name an identifier on the suppression list (re-deliveries of people
+  already erased) go, before staging reads them. New requests wait, so that identity is first
+  built on the person's complete data;
+- **after identity** (``complete_erasure``), once dbt has built staging and identity in the
+  same run: every step below, the requests resolved through that identity; when raw changed,
+  staging and identity are rebuilt and the purge repeats through the rebuilt identity until a
+  round removes nothing, so the marts are built without the person and a later run finds
+  nothing more to remove.
 
 1. **Requests.** Each request in ``raw.privacy__erasure_requests`` that still carries
    identifiers is read, its identifiers normalized (email lower-cased, phone to E.164, account
    id), and their keyed hashes (``cdp.privacy.keys``) added to the **suppression list**
    ``privacy.suppression_list``. The request is kept in ``privacy.erasure_requests`` with those
    hashes only, and its identifiers are blanked in raw.
-2. **Identity.** The identity graph of the previous build ties the named identifiers to the
-   person's other records and identifiers: all records of each customer that carries a named
-   identifier (an identifier that several people share, which identity guards, reaches only
-   the records that carry it, not those people's whole profiles).
+2. **Identity.** The identity graph in the warehouse (built earlier in the same run) ties the
+   named identifiers to the person's other records and identifiers: all records of each
+   customer that carries a named identifier (an identifier that several people share, which
+   identity guards, reaches only the records that carry it, not those people's whole
+   profiles). Named are the identifiers of requests and of the records erased before, not
+   the other values their removed rows had as written (a household mailbox on an erased
+   person's account): those recognise re-deliveries only. Also reached are the ids the
+   erased records carried in the previous build that no record carries any longer (retired
+   by a merge), for the id history and the audience exports.
 3. **Raw.** Every raw row of those records goes (all versions), and every raw row that names
    one of their identifiers (orders, order lines, events, newsletter activity, consent,
    mentions), repeated while new person-specific keys (order ids, browser ids) appear. The
@@ -18,11 +33,12 @@ One purge runs in each pipeline run, after the raw loads and before dbt:
    delivered again, byte for byte, is recognised. Rows loaded since the previous purge are
    checked against the whole suppression list: a re-delivered old export is removed here,
    before dbt reads it. Rejected lines that name a suppressed identifier go too.
-4. **Everything built from raw.** Staging, identity and marts are rebuilt from raw by the dbt
-   steps of the same run; the purge counts what they will lose. The identity history kept
-   across runs (``int_identity__customer_id_changes``) loses the person's customer ids here.
-   Audience exports that hold the person are withdrawn at once and written again without them
-   by the run's export step; data-quality files that name them are removed and rebuilt.
+4. **Everything built from raw.** Staging and identity are rebuilt from raw after the purge,
+   and the marts by the dbt step that follows it in the same run; the purge counts what they
+   will lose. The identity history kept across runs (``int_identity__customer_id_changes``)
+   loses the person's customer ids here. Audience exports that hold the person are withdrawn
+   at once and written again without them by the run's export step; data-quality files that
+   name them are removed and rebuilt.
 5. **Log.** ``privacy.erasure_log`` records, per request, layer and relation, the rows
    removed (or, for layers dbt rebuilds, the rows the rebuild drops).
 
@@ -36,6 +52,7 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -195,6 +212,7 @@ NOTES = {
     "marts": "dropped when dbt rebuilds the marts in this run",
     "exports": "export withdrawn; written again without the person by this run",
     "quality_docs": "file deleted; rebuilt by this run",
+    "requests": "identifiers blanked; the request is kept with keyed hashes only",
 }
 # Text files of the documentation site and the quality stores that are searched.
 DOC_SUFFIXES = {".html", ".json", ".md", ".csv", ".txt", ".yml"}
@@ -238,6 +256,14 @@ class PrivacyKeyChanged(RuntimeError):
     """The suppression list was made under another privacy key."""
 
 
+class ErasureIncomplete(RuntimeError):
+    """Rounds of purge and rebuild after identity still found records of erased people."""
+
+
+# Rounds of purge (and rebuild of staging and identity) after identity, at most.
+MAX_ROUNDS = 5
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     ensure_tables(con)  # raw's control tables, where removed rows are counted
     con.execute(DDL)
@@ -260,7 +286,12 @@ def normalize_request(row: tuple) -> Request:
 
 
 class Purge:
-    """One purge over one warehouse connection (see the module's description)."""
+    """One purge over one warehouse connection (see the module's description).
+
+    ``before_dbt``: the purge that runs before dbt has built this run's identity reads no new
+    request and resolves nothing through identity (the previous build's, or none on a first
+    build): it removes rows loaded since the previous purge that name a suppressed identifier,
+    and leaves new requests to the purge after identity (``complete_erasure``)."""
 
     def __init__(
         self,
@@ -270,8 +301,11 @@ class Purge:
         exports_dir: Path | None = None,
         doc_dirs: tuple[Path, ...] = (),
         log: Callable[[str], None] = print,
+        *,
+        before_dbt: bool = False,
     ) -> None:
         self.con = con
+        self.before_dbt = before_dbt
         self.key = derive(key, SUPPRESSION)
         self.fingerprint = fingerprint(key)
         self.run_id = run_id
@@ -297,7 +331,7 @@ class Purge:
             "create or replace temp table erase_values "
             "(kind varchar, value varchar, request_id varchar)"
         )
-        requests = self._read_requests()
+        requests = [] if self.before_dbt else self._read_requests()
         self.report.requests = len(requests)
         steps: list[tuple[str, Callable[[], object]]] = [
             ("requests recorded", lambda: self._record_requests(requests)),
@@ -412,11 +446,19 @@ class Purge:
             )
 
     def _suppress_erase_values(self) -> None:
-        """Add the hash of every value in ``erase_values`` not yet on the list."""
+        """Add the hash of every value in ``erase_values`` not yet on the list. A value that is
+        an identifier of the person (named by a request, or carried by one of their records in
+        identity) is listed under its kind, even when a removed row also had it as written;
+        one known only as written on a removed row (a household mailbox, say) is ``written``:
+        it recognises re-deliveries, but identity is not resolved through it."""
         self.con.execute(
             f"""
             insert into {SCHEMA}.suppression_list
-            select hashed.identifier_hash, any_value(hashed.kind), min(hashed.request_id), ?, ?
+            select hashed.identifier_hash,
+                coalesce(
+                    any_value(hashed.kind) filter (where hashed.kind <> 'written'), 'written'
+                ),
+                min(hashed.request_id), ?, ?
             from (
                 select {self.hmac("value")} as identifier_hash, kind, request_id
                 from erase_values where value is not null
@@ -428,10 +470,22 @@ class Purge:
             """,
             [self.fingerprint, self.now],
         )
+        self.con.execute(
+            f"""
+            update {SCHEMA}.suppression_list set identifier_kind = identified.kind
+            from (
+                select {self.hmac("value")} as identifier_hash, any_value(kind) as kind
+                from erase_values where value is not null and kind <> 'written'
+                group by all
+            ) as identified
+            where suppression_list.identifier_hash = identified.identifier_hash
+                and suppression_list.identifier_kind = 'written'
+            """
+        )
 
     def _expand_through_identity(self) -> None:
         """Records and identifiers of the customers the suppression list names, from the
-        identity graph of the previous build (none on a first build)."""
+        identity graph in the warehouse (none before dbt, and none on a first build)."""
         self.con.execute(
             "create or replace temp table erased_records (record_key varchar, request_id varchar)"
         )
@@ -440,7 +494,9 @@ class Purge:
             "(customer_id varchar, request_id varchar)"
         )
         needed = ("int_identity__identifiers", "int_identity__customer_ids")
-        if not all(table_exists(self.con, "intermediate", name) for name in needed):
+        if self.before_dbt or not all(
+            table_exists(self.con, "intermediate", name) for name in needed
+        ):
             return
         guarded = (
             "select identifier_key from intermediate.int_identity__identifier_guards"
@@ -455,6 +511,9 @@ class Purge:
             from intermediate.int_identity__identifiers as ids
             inner join {SCHEMA}.suppression_list as suppressed
                 on {self.hmac(canonical("ids.identifier_value"))} = suppressed.identifier_hash
+            -- not what removed rows merely had as written: a mailbox or phone shared with
+            -- people who made no request would reach them
+            where suppressed.identifier_kind <> 'written'
             """
         )
         self.con.execute(
@@ -504,6 +563,24 @@ class Purge:
         self.report.records = self.con.execute("select count(*) from erased_records").fetchall()[0][
             0
         ]
+        # The ids their records carried in the previous build that no record carries now
+        # (retired by a merge): the id history, the marts and the audience exports of the
+        # previous build may still name them. An id that lives on for someone else is not one.
+        if "previous_customer_id" in column_names(
+            self.con, "intermediate", "int_identity__customer_ids"
+        ):
+            self.con.execute(
+                """
+                insert into erased_customers
+                select assigned.previous_customer_id, min(erased.request_id)
+                from intermediate.int_identity__customer_ids as assigned
+                inner join erased_records as erased on assigned.record_key = erased.record_key
+                where assigned.previous_customer_id not in (
+                    select customer_id from intermediate.int_identity__customer_ids
+                )
+                group by assigned.previous_customer_id
+                """
+            )
         # Their hashes join the suppression list with the written forms, once the raw rows
         # are removed (_remove_raw_rows).
 
@@ -755,13 +832,22 @@ class Purge:
     def _blank_requests(self, requests: list[Request]) -> None:
         """Keep the request (id, time, hashes in privacy.erasure_requests), not its
         identifiers."""
-        if requests:
-            self.con.execute(
-                """update raw.privacy__erasure_requests
-                set email = null, phone = null, account_id = null
-                where trim(request_id) in (select unnest(?))""",
-                [[r.request_id for r in requests]],
-            )
+        if not requests:
+            return
+        # Logged, so that the warehouse rewrite after this run also drops the blanked bytes,
+        # even when the request reached no record.
+        for request_id, rows in self.con.execute(
+            """select trim(request_id), count(*) from raw.privacy__erasure_requests
+            where trim(request_id) in (select unnest(?)) group by all""",
+            [[r.request_id for r in requests]],
+        ).fetchall():
+            self._add(request_id, "requests", "raw.privacy__erasure_requests", rows)
+        self.con.execute(
+            """update raw.privacy__erasure_requests
+            set email = null, phone = null, account_id = null
+            where trim(request_id) in (select unnest(?))""",
+            [[r.request_id for r in requests]],
+        )
 
     def _add(self, request_id: str | None, layer: str, relation: str, rows: int) -> None:
         if rows:
@@ -778,3 +864,69 @@ class Purge:
             self.con.executemany(
                 f"insert into {SCHEMA}.erasure_log values (?, ?, ?, ?, ?, ?, ?)", rows
             )
+
+
+@dataclass
+class ErasureRound:
+    """One purge after identity, and the rebuild of staging and identity that followed it."""
+
+    report: ErasureReport
+    rebuild_seconds: float | None = None  # None: raw did not change, nothing was rebuilt
+
+    @property
+    def raw_rows(self) -> int:
+        return self.report.by_layer().get("raw", 0)
+
+
+def complete_erasure(
+    connect: Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]],
+    rebuild: Callable[[], None],
+    key: bytes,
+    run_id: str,
+    *,
+    exports_dir: Path | None = None,
+    doc_dirs: tuple[Path, ...] = (),
+    log: Callable[[str], None] = print,
+    max_rounds: int = MAX_ROUNDS,
+) -> list[ErasureRound]:
+    """The purge after identity: new requests, and the whole suppression list, resolved
+    through the identity that dbt built in this run, repeated while it reaches records of an
+    erased person that are still there.
+
+    Each round is one ``Purge`` on a connection of its own. When it changed raw (rows
+    removed, or requests whose identifiers were blanked, which staging copies), the
+    connection is closed (DuckDB takes one writer process at a time) and ``rebuild`` rebuilds
+    staging and identity from raw; the next round resolves again through the rebuilt
+    identity. The erasure is complete after a round that removes no raw row. When round
+    ``max_rounds`` still removed some, the layers are rebuilt from raw and
+    ``ErasureIncomplete`` is raised."""
+    rounds: list[ErasureRound] = []
+    for number in range(1, max_rounds + 1):
+        with connect() as con:
+            purge = Purge(con, key, run_id, exports_dir=exports_dir, doc_dirs=doc_dirs, log=log)
+            current = ErasureRound(purge.run())
+        rounds.append(current)
+        report = current.report
+        log(
+            f"erasure round {number}: {report.requests} new request(s), {report.customers} "
+            f"customer(s) and {report.records} record(s) resolved through identity, "
+            f"{current.raw_rows} raw row(s) removed in {report.seconds:.1f} s"
+        )
+        if not current.raw_rows and not report.requests:
+            return rounds
+        started = time.monotonic()
+        rebuild()
+        current.rebuild_seconds = time.monotonic() - started
+        log(
+            f"erasure round {number}: staging and identity rebuilt from raw in "
+            f"{current.rebuild_seconds:.1f} s"
+        )
+        if not current.raw_rows:  # only identifiers of requests blanked: identity is the same
+            return rounds
+    raise ErasureIncomplete(
+        f"the erasure is not complete after {max_rounds} rounds of purge and rebuild: each "
+        "rebuilt identity still reached records of erased people (raw rows removed per round: "
+        f"{[r.raw_rows for r in rounds]}). Staging and identity hold what remains in raw; the "
+        "next run continues through the suppression list. See privacy.erasure_log for this "
+        "run: a chain that does not end usually means identifiers shared with other people."
+    )

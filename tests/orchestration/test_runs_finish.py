@@ -223,3 +223,18 @@ def test_marking_touches_only_unfinished_runs_of_this_start(tmp_path):
         assert done.success
         assert _mark_unfinished_runs_failed(instance, since=0, why="was killed") == []
         assert instance.get_run_by_id(done.run_id).status == dg.DagsterRunStatus.SUCCESS
+
+
+def test_the_plan_says_what_it_loads_and_what_it_leaves(landing, tmp_path):
+    for day in ("2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05", "2026-11-06"):
+        write_export(landing, "crm", day, "contacts.csv", CRM.format(id=day))
+    write_export(landing, "crm", "2026-11-07", "contacts.csv", CRM.format(id="x"), complete=False)
+    write_export(landing, "loyalty", "2026-11-01", "points.csv", "a\n1\n")
+    with dg.instance_for_test() as instance:
+        lines = plan_loads(instance, landing, tmp_path / "wh.duckdb").describe()
+    assert lines[0] == (
+        "export dates: 6 (2026-11-01 to 2026-11-06), 6 new; 6 file(s) to load "
+        "from 6 export dates (2026-11-01 to 2026-11-06)"
+    )
+    assert "not loaded: unknown source folder(s) loyalty" in lines[1]
+    assert lines[2] == "not loaded: no _SUCCESS marker yet (still being written): crm/2026-11-07"

@@ -104,10 +104,14 @@ class LoadPlan:
 
     def describe(self) -> list[str]:
         """Lines for a person: what will be loaded and what is there but will not be."""
+        pending = self.pending_dates
+        if len(pending) > 5:
+            where = f" from {len(pending)} export dates ({pending[0]} to {pending[-1]})"
+        else:
+            where = f" from {', '.join(pending)}" if pending else ""
         lines = [
             f"export dates: {len(self.dates)} ({self.dates[0]} to {self.dates[-1]}), "
-            f"{len(self.new_dates)} new; {len(self.pending)} file(s) to load"
-            + (f" from {', '.join(self.pending_dates)}" if self.pending else "")
+            f"{len(self.new_dates)} new; {len(self.pending)} file(s) to load{where}"
         ]
         if self.unknown_sources:
             lines.append(

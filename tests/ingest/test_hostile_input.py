@@ -198,3 +198,27 @@ def test_reconciliation_names_complete_folders_never_loaded_and_failed_files(con
     message = reconciliation.failure_message()
     assert "crm/2026-10-30/contacts.csv" in message and "crm/2026-11-02/contacts.csv" in message
     assert "raw.crm__contacts (newest export loaded: 2026-11-01)" in message
+
+
+def test_a_source_with_an_unreadable_file_is_red_on_the_quality_site(con, landing, tmp_path):
+    """The pipeline builds on the source's last good data; its raw suite says it is stale."""
+    from datetime import UTC, datetime
+
+    from cdp.quality.run import QualityRun
+
+    write_export(landing, "crm", "2026-11-01", "contacts.csv", crm_file(crm_row("C-1")))
+    write_export(landing, "crm", "2026-11-02", "contacts.csv", b"contact_id\nJos\xe9\n")
+    load_file_type(con, landing, CRM, log=quiet)
+    con.close()
+    run = QualityRun(
+        warehouse=tmp_path / "warehouse.duckdb",
+        quality_dir=tmp_path / "quality",
+        docs_dir=tmp_path / "docs",
+        now=datetime(2026, 11, 2, 12, tzinfo=UTC),
+        manifest=tmp_path / "no-dbt-manifest.json",
+    )
+    suite = next(s for s in run.suites().values() if s.name == "raw.crm__contacts")
+    (result,) = run.validate([suite], run_id="test", log=quiet)
+    (failed,) = result.failed("error")
+    assert failed.description.startswith("every delivered file could be read")
+    assert failed.unexpected_count == 1

@@ -44,6 +44,13 @@ def _run_planned(instance, job, landing, warehouse):
     return plan, result
 
 
+def _in_range(instance, start: str, end: str) -> list[str]:
+    """The partitions Dagster takes for the range ``start...end`` (as ``make run`` used to
+    ask, by first and last date)."""
+    with dg.partition_loading_context(dynamic_partitions_store=instance):
+        return export_dates.get_partition_keys_in_range(dg.PartitionKeyRange(start, end))
+
+
 def _loaded(warehouse) -> list[tuple[str, str]]:
     con = duckdb.connect(str(warehouse))
     try:
@@ -69,12 +76,14 @@ def test_a_late_folder_and_one_older_than_all_are_loaded(landing, tmp_path):
         plan, result = _run_planned(instance, job, landing, warehouse)
         order = instance.get_dynamic_partitions(export_dates.name)
         assert order == ["2026-11-20", "2026-11-22", "2026-11-21"]
+        assert _in_range(instance, "2026-11-20", "2026-11-22") == ["2026-11-20", "2026-11-22"]
         assert plan.pending == ["crm/2026-11-21/contacts.csv"]
         assert result.success
 
         # And a folder dated before the oldest one (it used to fail every load step).
         write_export(landing, "crm", "2026-11-19", "contacts.csv", CRM.format(id="early"))
         plan, result = _run_planned(instance, job, landing, warehouse)
+        assert _in_range(instance, "2026-11-19", "2026-11-22") == [], "the range it was given"
         assert plan.pending == ["crm/2026-11-19/contacts.csv"] and result.success
 
         # Nothing new: nothing pending, the run loads nothing and still succeeds.

@@ -306,6 +306,19 @@ def raw_suite(spec: SourceFile, sla: Sla | None, now: datetime) -> Suite:
             "completeness",
             "every record of each loaded file is loaded or rejected",
         ),
+        # A file that could not be read is set aside and the pipeline builds on this source's
+        # last good data: the source is stale until the file is fixed or delivered again.
+        no_rows_from(
+            f"""
+            select manifest.source_file
+            from {manifest} as manifest
+            where manifest.source = '{spec.source}' and manifest.entity = '{spec.entity}'
+                and manifest.status = 'failed'
+            """,
+            "completeness",
+            "every delivered file could be read (else the source is stale: the platform runs "
+            "on its last good data)",
+        ),
         no_rows_from(
             f"""
             with loaded as (select count(*) as row_count from {{batch}}),

@@ -44,12 +44,25 @@ def test_the_marts_build_after_the_staging_gate_in_a_step_of_their_own():
 
 
 def _break_phone(warehouse) -> None:
+    """Every contact's phone is not a number: far more than the share a flagged value may
+    have, so the error-level check fails."""
+    con = duckdb.connect(str(warehouse))
+    replace_with_table(
+        con, "staging.stg_crm__contacts", "select * replace ('333 123' as phone) from {relation}"
+    )
+    con.close()
+
+
+def _break_one_email(warehouse) -> None:
+    """One contact's email is not an email: staging keeps it, flagged."""
     con = duckdb.connect(str(warehouse))
     replace_with_table(
         con,
         "staging.stg_crm__contacts",
         "select * replace (case when row_number() over (order by contact_id) = 1 "
-        "then '333 123' else phone end as phone) from {relation}",
+        "then 'mario.rossi@@example' else email end as email, "
+        "case when row_number() over (order by contact_id) = 1 then false "
+        "else is_email_valid end as is_email_valid) from {relation}",
     )
     con.close()
 
@@ -113,6 +126,19 @@ def test_a_failed_error_check_on_staging_blocks_the_marts(warehouse_copy, tmp_pa
     # The site was rebuilt and shows the failure.
     overview = (tmp_path / "docs" / "quality" / "index.html").read_text(encoding="utf-8")
     assert 'data-layer="staging" data-source="crm" data-status="error"' in overview
+
+
+def test_one_invalid_email_warns_and_blocks_nothing(warehouse_copy, tmp_path):
+    """One flagged value in one row used to fail the blocking check and stop the marts and
+    the exports for everyone."""
+    _break_one_email(warehouse_copy)
+    result, built, evaluations = _pipeline(warehouse_copy, tmp_path)
+    assert result.success
+    assert built == ["staging", "marts"]
+    (evaluation,) = evaluations
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert evaluation.metadata["checks_failed_error"].value == 0
+    assert evaluation.metadata["rows_failing"].value == 1
 
 
 def test_a_failed_warning_does_not_block(warehouse_copy, tmp_path):

@@ -26,6 +26,8 @@ SUBSCRIPTIONS = '[{{"id": "{id}"}}]'
 
 
 def _job(warehouse, landing, *keys: tuple[str, ...]) -> dg.JobDefinition:
+    """The loads of ``keys`` and the reconciliation, as one job. Resolve it under a live
+    instance: Dagster reads its definitions state from the current instance."""
     assets = [a for a in raw_load_assets if a.key.path in [list(k) for k in keys]]
     return dg.Definitions(
         assets=[*assets, landing_reconciled],
@@ -63,8 +65,8 @@ def _loaded(warehouse) -> list[tuple[str, str]]:
 
 def test_a_late_folder_and_one_older_than_all_are_loaded(landing, tmp_path):
     warehouse = tmp_path / "wh.duckdb"
-    job = _job(warehouse, landing, ("crm", "contacts"))
     with dg.instance_for_test() as instance:
+        job = _job(warehouse, landing, ("crm", "contacts"))
         for day in ("2026-11-20", "2026-11-22"):
             write_export(landing, "crm", day, "contacts.csv", CRM.format(id=day))
         plan, result = _run_planned(instance, job, landing, warehouse)
@@ -98,10 +100,10 @@ def test_a_late_folder_and_one_older_than_all_are_loaded(landing, tmp_path):
 def test_a_complete_folder_never_loaded_fails_the_run_loudly(landing, tmp_path):
     """The reconciliation at the end of the run: a complete folder without a manifest row."""
     warehouse = tmp_path / "wh.duckdb"
-    job = _job(warehouse, landing, ("crm", "contacts"))
     write_export(landing, "crm", "2026-11-20", "contacts.csv", CRM.format(id="a"))
     write_export(landing, "crm", "2026-11-21", "contacts.csv", CRM.format(id="b"))
     with dg.instance_for_test() as instance:
+        job = _job(warehouse, landing, ("crm", "contacts"))
         instance.add_dynamic_partitions(export_dates.name, ["2026-11-20", "2026-11-21"])
         result = job.execute_in_process(
             instance=instance, partition_key="2026-11-20", raise_on_error=False
@@ -115,7 +117,6 @@ def test_a_complete_folder_never_loaded_fails_the_run_loudly(landing, tmp_path):
 
 def test_an_unreadable_file_fails_its_source_only_and_the_run_at_the_end(landing, tmp_path):
     warehouse = tmp_path / "wh.duckdb"
-    job = _job(warehouse, landing, ("crm", "contacts"), ("subscriptions", "subscriptions"))
     write_export(landing, "crm", "2026-11-20", "contacts.csv", CRM.format(id="a"))
     write_export(landing, "subscriptions", "2026-11-20", "subscriptions.json", '[{"id": "s1"}]')
     write_export(landing, "crm", "2026-11-21", "contacts.csv", CRM.format(id="b"))
@@ -129,6 +130,7 @@ def test_an_unreadable_file_fails_its_source_only_and_the_run_at_the_end(landing
     )
     write_export(landing, "subscriptions", "2026-11-21", "subscriptions.json", '[{"id": "s2"')
     with dg.instance_for_test() as instance:
+        job = _job(warehouse, landing, ("crm", "contacts"), ("subscriptions", "subscriptions"))
         _, result = _run_planned(instance, job, landing, warehouse)
     assert not result.success
     failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
@@ -149,9 +151,9 @@ def test_a_warehouse_that_cannot_be_written_is_not_retried(landing, tmp_path, mo
         raise duckdb.IOException('IO Error: Cannot open file "wh.duckdb": Read-only file system')
 
     monkeypatch.setattr("orchestration.resources.duckdb.connect", read_only)
-    job = _job(tmp_path / "wh.duckdb", landing, ("crm", "contacts"))
     write_export(landing, "crm", "2026-11-20", "contacts.csv", CRM.format(id="a"))
     with dg.instance_for_test() as instance:
+        job = _job(tmp_path / "wh.duckdb", landing, ("crm", "contacts"))
         instance.add_dynamic_partitions(export_dates.name, ["2026-11-20"])
         started = time.monotonic()
         result = job.execute_in_process(

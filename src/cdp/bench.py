@@ -6,6 +6,7 @@ Python phone function on every raw phone; the identity step runs identity resolu
 profile marts. Both print their slowest models.
 
     cdp-bench --persons 100000 --days 30
+    cdp-bench components --records 1000000   # identity's connected components alone
 """
 
 from __future__ import annotations
@@ -142,6 +143,50 @@ def _step_dbt(ns: argparse.Namespace) -> None:
     )
 
 
+def _step_components(ns: argparse.Namespace) -> None:
+    """Connected components on a graph shaped like identity's: record keys joined to email
+    keys and, for a third of the edges, to other records (a fuzzy match), with one giant
+    component and long chains."""
+    import duckdb
+
+    from cdp.identity.components import connected_components
+
+    con = duckdb.connect()
+    records, edges = ns.records, ns.records * 3 // 2
+    con.execute(
+        f"""create table edges as
+        select 'crm:C-' || lpad(cast(i % {records} as varchar), 7, '0') as left_node,
+            case when i % 3 = 0
+                then 'crm:C-' || lpad(cast(hash(i) % {records} as varchar), 7, '0')
+                else 'email:x' || cast(hash(i * 7) % {records // 2} as varchar) || '@mail.com'
+            end as right_node
+        from range({edges}) as t(i)"""
+    )
+    started = time.perf_counter()
+    table, rounds = connected_components(con, "select left_node, right_node from edges")
+    seconds = time.perf_counter() - started
+    nodes, components = con.execute(
+        f"select count(*), count(distinct component) from {table}"
+    ).fetchall()[0]
+    print(
+        json.dumps(
+            {"seconds": seconds, "rounds": rounds, "nodes": nodes, "edges": edges,
+             "components": components}
+        )
+    )  # fmt: skip
+
+
+def _components_benchmark(records: int) -> int:
+    seconds, peak_mb, figures = _run_step(["components", f"--records={records}", "--in-process"])
+    print(
+        f"connected components: {figures['nodes']:,} nodes, {figures['edges']:,} edges, "
+        f"{figures['components']:,} components in {figures['seconds']:.1f} s "
+        f"({figures['rounds']} round(s)); the step {seconds:.1f} s with building the graph, "
+        f"peak RSS {peak_mb:,.0f} MiB"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cdp-bench", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="step")
@@ -159,6 +204,11 @@ def main(argv: list[str] | None = None) -> int:
     stage.add_argument("--select", nargs="+", required=True)
     stage.add_argument("--seed-first", action="store_true", help="dbt seed before the run")
     stage.add_argument("--phones", action="store_true", help="then time the phone function")
+    components = sub.add_parser(
+        "components", help="time identity's connected components on a synthetic graph"
+    )
+    components.add_argument("--records", type=int, default=1_000_000)
+    components.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--persons", type=int, default=5000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=42)
@@ -174,6 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     if ns.step == "dbt":
         _step_dbt(ns)
         return 0
+    if ns.step == "components":
+        if ns.in_process:
+            _step_components(ns)
+            return 0
+        return _components_benchmark(ns.records)
 
     work = Path(ns.dir).absolute() / f"p{ns.persons}_d{ns.days}_s{ns.seed}"
     shutil.rmtree(work, ignore_errors=True)

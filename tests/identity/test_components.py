@@ -1,8 +1,11 @@
-"""Connected components by label propagation: chains, stars and singletons."""
+"""Connected components: chains, stars, separate graphs, and agreement with a plain union-find."""
 
 from __future__ import annotations
 
+import random
+
 import duckdb
+import pytest
 
 from cdp.identity.components import connected_components
 
@@ -10,7 +13,8 @@ from cdp.identity.components import connected_components
 def _components(edges: list[tuple[str, str]]) -> dict[str, str]:
     con = duckdb.connect()
     con.execute("create table edges (left_node varchar, right_node varchar)")
-    con.executemany("insert into edges values (?, ?)", edges)
+    if edges:
+        con.executemany("insert into edges values (?, ?)", edges)
     table, _passes = connected_components(con, "select * from edges")
     return dict(con.execute(f"select node, component from {table}").fetchall())
 
@@ -28,9 +32,44 @@ def test_separate_graphs_stay_separate():
     assert labels["c"] == labels["d"] == labels["y"] == labels["z"] == "c"
 
 
-def test_pointer_jumping_converges_in_few_passes():
+def _union_find(edges: list[tuple[str, str]]) -> dict[str, str]:
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for left, right in edges:
+        a, b = find(left), find(right)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    members: dict[str, list[str]] = {}
+    for node in list(parent):
+        members.setdefault(find(node), []).append(node)
+    return {node: min(group) for group in members.values() for node in group}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_graphs_agree_with_a_union_find(seed):
+    rng = random.Random(seed)
+    nodes = [f"k{i:04d}" for i in range(600)]
+    edges = [(rng.choice(nodes), rng.choice(nodes)) for _ in range(450)]
+    edges += [(f"k{i:04d}", f"k{i + 1:04d}") for i in range(100, 400, 2)]  # long chains
+    assert _components(edges) == _union_find(edges)
+
+
+def test_a_long_chain_takes_one_graph_search():
     con = duckdb.connect()
     chain = ", ".join(f"('n{i:05d}', 'n{i + 1:05d}')" for i in range(5000))
     con.execute(f"create table edges as select * from (values {chain}) as t(left_node, right_node)")
-    _table, passes = connected_components(con, "select * from edges")
-    assert passes <= 20  # a 5,000-node chain: plain propagation would need 5,000 passes
+    table, searches = connected_components(con, "select * from edges")
+    # Label propagation needed a pass per halving of the chain; the graph search needs one.
+    assert searches == 1
+    assert con.execute(f"select count(distinct component) from {table}").fetchall() == [(1,)]
+
+
+def test_no_edges_gives_no_nodes():
+    assert _components([]) == {}

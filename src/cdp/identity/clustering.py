@@ -65,7 +65,7 @@ def cluster_records(
         select left_record_key, right_record_key from {fuzzy}
     """
     for round_number in range(1, max_rounds + 1):
-        components, passes = connected_components(con, edges)
+        components, _searches = connected_components(con, edges)
         con.execute(
             f"""
             create or replace temp table _cl_clusters as
@@ -87,7 +87,7 @@ def cluster_records(
             select count(*) from _cl_breaches
             """
         ).fetchall()[0][0]
-        log(f"clustering round {round_number}: {passes} passes, {breaches:,} limits breached")
+        log(f"clustering round {round_number}: {breaches:,} limits breached")
         if breaches == 0 or round_number == max_rounds:
             break
         # In each breaching cluster, the joining identifiers (of another type) whose own

@@ -93,3 +93,31 @@ def test_identity_resolution_against_the_truth(built_warehouse, generated):
     assert figures["recall_of_joinable"] >= 0.93, figures
     for attribute in ("email", "phone", "country", "birth_date"):
         assert figures[f"golden_{attribute}_equal"] >= 0.95, (attribute, figures)
+
+
+def test_the_plain_splink_baseline_is_measured_beside_the_pipeline(built_warehouse, generated):
+    """cdp-eval prints every figure beside a plain Splink model's on the same records, and on
+    our own sample the pipeline is not below it."""
+    from cdp.evaluation.baseline import plain_splink
+    from cdp.evaluation.identity import measure_beside_baseline
+
+    warehouse, _ = built_warehouse
+    con = duckdb.connect(str(warehouse))
+    pipeline = identity_measure(con, generated / "truth")
+    clusters = plain_splink(con)
+    records = con.execute(
+        f"select count(*), count(distinct record_key) from {clusters}"
+    ).fetchall()[0]
+    staged = con.execute("select count(*) from intermediate.int_identity__records").fetchall()
+    baseline = identity_measure(
+        con,
+        generated / "truth",
+        resolved=f"select record_key, cluster_id as customer_id from {clusters}",
+    )
+    text = measure_beside_baseline(con, generated / "truth")
+    con.close()
+    assert records == (staged[0][0], staged[0][0]), "one cluster per staged record"
+    assert baseline["evaluated_records"] == pipeline["evaluated_records"]
+    assert "golden_email_equal" not in baseline, "golden records are the pipeline's alone"
+    assert baseline["predicted_pairs"] > 0 and baseline["f1"] <= pipeline["f1"], baseline
+    assert "plain Splink" in text.splitlines()[3]

@@ -12,7 +12,9 @@ Reads the resolved ids (``marts.customer_source_records``, or before the marts e
   more than one profile);
 - with the golden profiles, for each person's main profile (the one holding most of its
   records): the share whose golden email, phone, country and birth date equal the truth, among
-  those whose profile has the attribute, and how many have it.
+  those whose profile has the attribute, and how many have it;
+- beside each figure, the same figure for a plain Splink model on the same staged records
+  (``cdp.evaluation.baseline``), computed in the same run.
 
 Records the truth names but the warehouse does not hold (rows rejected at load) are counted
 and left out. The pipeline never reads the truth: this command is for measurement only.
@@ -27,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from cdp.evaluation.baseline import BASELINE_THRESHOLD, plain_splink
 from cdp.evaluation.cli import run_measurement
 from cdp.identity.components import connected_components
 from cdp.warehouse import table_exists
@@ -38,20 +41,25 @@ def _pairs(column: str) -> str:
     return f"sum({column} * ({column} - 1) / 2)"
 
 
-def measure(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, float | int]:
-    """All the figures, on the warehouse open on ``con``."""
+def measure(
+    con: duckdb.DuckDBPyConnection, truth_dir: Path, resolved: str | None = None
+) -> dict[str, float | int]:
+    """All the figures, on the warehouse open on ``con``, for the platform's customer ids, or
+    for ``resolved`` (a query of ``record_key, customer_id``) when given; the golden records
+    are the platform's own and are measured for it alone."""
     con.execute(
         "create or replace temp table truth_records as "
         "select source || ':' || record_id as record_key, person_id "
         "from read_csv(?, all_varchar = true, header = true)",
         [str(truth_dir / "record_person.csv")],
     )
-    if table_exists(con, "marts", "customer_source_records"):
+    golden = resolved is None
+    if resolved is None and table_exists(con, "marts", "customer_source_records"):
         resolved = (
             "select source || ':' || record_id as record_key, customer_id "
             "from marts.customer_source_records"
         )
-    else:
+    elif resolved is None:
         resolved = "select record_key, customer_id from intermediate.int_identity__customer_ids"
     con.execute(
         f"""
@@ -146,7 +154,7 @@ def measure(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, float 
         figures["profiles"],
     ) = merges
 
-    if table_exists(con, "marts", "customer_profiles"):
+    if golden and table_exists(con, "marts", "customer_profiles"):
         figures.update(_golden(con, truth_dir))
     return figures
 
@@ -193,25 +201,46 @@ def _golden(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict[str, float 
     return out
 
 
-def report(figures: dict[str, float | int]) -> str:
-    f = figures
+def report(figures: dict[str, float | int], baseline: dict[str, float | int] | None = None) -> str:
+    """The figures; with ``baseline``, each beside the plain Splink model's."""
+    f, b = figures, baseline or {}
+
+    def row(label: str, key: str, spec: str, note: str = "") -> str:
+        text = f"{label:<30}{format(f[key], spec):>12}"
+        if baseline is not None:
+            text += f"{format(b[key], spec):>14}"
+        return text + note
+
+    header = f"{'':<30}{'pipeline':>12}" + (f"{'plain Splink':>14}" if baseline else "")
     lines = [
-        f"records in the truth          {f['truth_records']:>10,}",
-        f"  resolved in the warehouse   {f['evaluated_records']:>10,}",
-        f"persons / profiles            {f['persons']:>10,} / {f['profiles']:,}",
+        f"records in the truth          {f['truth_records']:>12,}",
+        f"  resolved in the warehouse   {f['evaluated_records']:>12,}",
         "",
-        f"pairwise precision            {f['precision']:>10.4f}",
-        f"pairwise recall               {f['recall']:>10.4f}",
-        f"pairwise F1                   {f['f1']:>10.4f}",
-        f"recall of joinable pairs      {f['recall_of_joinable']:>10.4f}"
-        f"   ({f['joinable_pairs']:,} of {f['true_pairs']:,} true pairs share an identifier chain)",
-        f"true pairs no identifier joins {f['unjoinable_pair_share']:>9.2%}",
-        f"B-cubed precision             {f['bcubed_precision']:>10.4f}",
-        f"B-cubed recall                {f['bcubed_recall']:>10.4f}",
-        f"over-merged profiles          {f['over_merged_profiles']:>10,}"
-        f"   ({f['persons_in_over_merged_profiles']:,} persons in them)",
-        f"under-merged persons          {f['under_merged_persons']:>10,}",
+        header,
+        row("persons", "persons", ","),
+        row("profiles", "profiles", ","),
+        row("pairwise precision", "precision", ".4f"),
+        row("pairwise recall", "recall", ".4f"),
+        row("pairwise F1", "f1", ".4f"),
+        row(
+            "recall of joinable pairs",
+            "recall_of_joinable",
+            ".4f",
+            f"   ({f['joinable_pairs']:,} of {f['true_pairs']:,} true pairs share an identifier"
+            " chain)",
+        ),
+        row("B-cubed precision", "bcubed_precision", ".4f"),
+        row("B-cubed recall", "bcubed_recall", ".4f"),
+        row("over-merged profiles", "over_merged_profiles", ","),
+        row("persons in them", "persons_in_over_merged_profiles", ","),
+        row("under-merged persons", "under_merged_persons", ","),
+        f"true pairs no identifier joins {f['unjoinable_pair_share']:>11.2%}",
     ]
+    if baseline is not None:
+        lines.append(
+            f"(plain Splink: the library's default comparisons, trained without labels, "
+            f"threshold {BASELINE_THRESHOLD}; cdp.evaluation.baseline)"
+        )
     if "golden_email_equal" in f:
         lines.append("")
         lines.append(
@@ -227,6 +256,16 @@ def report(figures: dict[str, float | int]) -> str:
     return "\n".join(lines)
 
 
+def measure_beside_baseline(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> str:
+    """The platform's figures and the plain Splink model's, computed in this run."""
+    figures = measure(con, truth_dir)
+    clusters = plain_splink(con)
+    baseline = measure(
+        con, truth_dir, resolved=f"select record_key, cluster_id as customer_id from {clusters}"
+    )
+    return report(figures, baseline)
+
+
 def main(argv: list[str] | None = None) -> int:
     return run_measurement(
         argv,
@@ -234,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Identity resolution and golden records against the ground truth",
         truth_files=("record_person.csv",),
         not_built="identity resolution has not run",
-        measure_and_report=lambda con, truth: report(measure(con, truth)),
+        measure_and_report=measure_beside_baseline,
     )
 
 

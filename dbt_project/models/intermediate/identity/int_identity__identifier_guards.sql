@@ -7,7 +7,8 @@
 --                      household or an office, not one person
 --   too_many_records   more records than the identifier type's limit
 --   different_people   records that name people who cannot be one: first names that differ
---                      (allowing typos, and first and last name typed the wrong way round),
+--                      (allowing typos, an initial for a name it begins, and first and last
+--                      name typed the wrong way round),
 --                      or two different birth dates (a family phone, a shared email)
 -- A model that calls phone_kind (a Python function) is a table.
 -- One row per guarded identifier, with the records it would have joined (the audit of
@@ -24,7 +25,13 @@ records as (
 
     select
         record_key,
-        nullif(lower(strip_accents(split_part(trim(first_name), ' ', 1))), '') as first_key,
+        -- the first word of the first name, letters only: `E.` is the initial `e`
+        nullif(
+            regexp_replace(
+                lower(strip_accents(split_part(trim(first_name), ' ', 1))), '[^a-z]', '', 'g'
+            ),
+            ''
+        ) as first_key,
         nullif(lower(strip_accents(split_part(trim(last_name), ' ', 1))), '') as last_key,
         birth_date
     from {{ ref('int_identity__records') }}
@@ -87,6 +94,11 @@ name_conflicts as (
         and right_record.first_key is not null
         and jaro_winkler_similarity(left_record.first_key, right_record.first_key)
         < {{ var('identity_name_similarity') }}
+        -- an initial and a name it begins (`e` and `eric`)
+        and not (
+            (length(left_record.first_key) = 1 or length(right_record.first_key) = 1)
+            and left(left_record.first_key, 1) = left(right_record.first_key, 1)
+        )
         and not (
             -- the same two names, swapped
             jaro_winkler_similarity(left_record.first_key, coalesce(right_record.last_key, ''))

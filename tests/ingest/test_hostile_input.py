@@ -180,7 +180,7 @@ def test_an_unknown_source_folder_is_reported(con, landing):
     load_file_type(con, landing, CRM, log=quiet)
     reconciliation = reconcile_landing_zone(con, landing)
     assert reconciliation.unknown_sources == ["loyalty"]
-    assert any("loyalty" in line for line in reconciliation.notices())
+    assert any("loyalty" in line for line in reconciliation.notices)
 
 
 def test_reconciliation_names_complete_folders_never_loaded_and_failed_files(con, landing):
@@ -202,23 +202,13 @@ def test_reconciliation_names_complete_folders_never_loaded_and_failed_files(con
 
 def test_a_source_with_an_unreadable_file_is_red_on_the_quality_site(con, landing, tmp_path):
     """The pipeline builds on the source's last good data; its raw suite says it is stale."""
-    from datetime import UTC, datetime
-
-    from cdp.quality.run import QualityRun
+    from tests.ingest.test_csv_records import _validate_crm
 
     write_export(landing, "crm", "2026-11-01", "contacts.csv", crm_file(crm_row("C-1")))
     write_export(landing, "crm", "2026-11-02", "contacts.csv", b"contact_id\nJos\xe9\n")
     load_file_type(con, landing, CRM, log=quiet)
     con.close()
-    run = QualityRun(
-        warehouse=tmp_path / "warehouse.duckdb",
-        quality_dir=tmp_path / "quality",
-        docs_dir=tmp_path / "docs",
-        now=datetime(2026, 11, 2, 12, tzinfo=UTC),
-        manifest=tmp_path / "no-dbt-manifest.json",
-    )
-    suite = next(s for s in run.suites().values() if s.name == "raw.crm__contacts")
-    (result,) = run.validate([suite], run_id="test", log=quiet)
+    result = _validate_crm(tmp_path / "warehouse.duckdb", tmp_path)
     (failed,) = result.failed("error")
     assert failed.description.startswith("every delivered file could be read")
     assert failed.unexpected_count == 1

@@ -130,7 +130,7 @@ def landing_reconciled(
     landing_dir = landing.require()
     with warehouse.connect() as con:
         reconciliation = reconcile_landing_zone(con, landing_dir)
-    for line in reconciliation.notices():
+    for line in reconciliation.notices:
         context.log.warning(line)
     metadata = {
         "files_in_landing_zone": dg.MetadataValue.int(reconciliation.files),

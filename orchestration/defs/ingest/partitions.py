@@ -19,8 +19,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from cdp.ingest.landing import discover, unknown_sources
-from cdp.sources import SOURCE_FILES
+from cdp.ingest.landing import survey
 
 export_dates = dg.DynamicPartitionsDefinition(name="export_date")
 
@@ -42,10 +41,10 @@ class CompleteFolder:
 def complete_folders(landing_dir: Path) -> list[CompleteFolder]:
     """Every complete export folder of a known source that the loads would take (see
     ``cdp.ingest.landing.discover``), oldest first."""
-    folders: dict[tuple[str, date], Path] = {}
-    for spec in SOURCE_FILES:
-        for delivery in discover(landing_dir, spec).deliveries:
-            folders[(spec.source, delivery.export_date)] = delivery.path.parent
+    folders = {
+        (delivery.spec.source, delivery.export_date): delivery.path.parent
+        for delivery in survey(landing_dir).deliveries
+    }
     return sorted(
         (
             CompleteFolder(source, day, _fingerprint(path))
@@ -88,8 +87,7 @@ class LoadPlan:
     pending: list[str] = field(default_factory=list)  # files to load, relative paths
     range_start: str | None = None
     range_end: str | None = None
-    unknown_sources: list[str] = field(default_factory=list)
-    refused: dict[str, list[str]] = field(default_factory=dict)
+    not_loaded: list[str] = field(default_factory=list)  # what is there but not loaded, and why
 
     @property
     def pending_dates(self) -> list[str]:
@@ -109,22 +107,11 @@ class LoadPlan:
             where = f" from {len(pending)} export dates ({pending[0]} to {pending[-1]})"
         else:
             where = f" from {', '.join(pending)}" if pending else ""
-        lines = [
+        return [
             f"export dates: {len(self.dates)} ({self.dates[0]} to {self.dates[-1]}), "
-            f"{len(self.new_dates)} new; {len(self.pending)} file(s) to load{where}"
+            f"{len(self.new_dates)} new; {len(self.pending)} file(s) to load{where}",
+            *self.not_loaded,
         ]
-        if self.unknown_sources:
-            lines.append(
-                "not loaded: unknown source folder(s) "
-                + ", ".join(self.unknown_sources)
-                + " (the sources are those of cdp.sources)"
-            )
-        for reason, folders in self.refused.items():
-            shown = ", ".join(folders[:5]) + (
-                f" and {len(folders) - 5} more" if len(folders) > 5 else ""
-            )
-            lines.append(f"not loaded: {reason}: {shown}")
-        return lines
 
 
 def loaded_files(warehouse: Path) -> dict[str, tuple[int, datetime]] | None:
@@ -157,17 +144,11 @@ def plan_loads(instance: dg.DagsterInstance, landing_dir: Path, warehouse: Path)
     size, or modified after their load) or failed before; the range covers their dates in the
     order Dagster keeps the partitions. With nothing to load, the range is the newest
     registered partition (its loads find nothing to do)."""
-    refused: dict[str, list[str]] = {}
-    deliveries = []
-    for spec in SOURCE_FILES:
-        discovery = discover(landing_dir, spec)
-        deliveries += discovery.deliveries
-        for reason, folders in discovery.refused().items():
-            refused.setdefault(reason, [])
-            refused[reason] += [f for f in folders if f not in refused[reason]]
+    found = survey(landing_dir)
+    deliveries = found.deliveries
     dates = sorted({d.export_date.isoformat() for d in deliveries})
     new_dates = register_export_dates(instance, dates) if dates else []
-    plan = LoadPlan(dates, new_dates, unknown_sources=unknown_sources(landing_dir), refused=refused)
+    plan = LoadPlan(dates, new_dates, not_loaded=found.notices())
     known = loaded_files(warehouse)
     for delivery in deliveries:
         seen = None if known is None else known.get(delivery.relative_path)

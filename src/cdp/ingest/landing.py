@@ -133,3 +133,49 @@ def file_checksum(path: Path, chunk_size: int = 1 << 20) -> str:
         while chunk := handle.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+@dataclass
+class Survey:
+    """One reading of the whole landing zone: every file type's discovery, and the folders of
+    no known source. The loads' plan, the sensor and the reconciliation all read it."""
+
+    discoveries: list[Discovery]  # in the order of cdp.sources.SOURCE_FILES
+    unknown_sources: list[str]
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        return [d for discovery in self.discoveries for d in discovery.deliveries]
+
+    def refused(self) -> dict[str, list[str]]:
+        """Folders that are there but are not loaded, by reason, each named once."""
+        merged: dict[str, list[str]] = {}
+        for discovery in self.discoveries:
+            for reason, folders in discovery.refused().items():
+                known = merged.setdefault(reason, [])
+                known += [f for f in folders if f not in known]
+        return merged
+
+    def notices(self, shown: int = 5) -> list[str]:
+        """A line per reason for what is not loaded, naming at most ``shown`` folders."""
+
+        def named(folders: list[str]) -> str:
+            more = len(folders) - shown
+            return ", ".join(folders[:shown]) + (f" and {more} more" if more > 0 else "")
+
+        lines = []
+        if self.unknown_sources:
+            lines.append(
+                f"not loaded: unknown source folder(s) {named(self.unknown_sources)} "
+                "(the sources are those of cdp.sources)"
+            )
+        lines += [
+            f"not loaded: {reason}: {named(folders)}" for reason, folders in self.refused().items()
+        ]
+        return lines
+
+
+def survey(landing_dir: Path) -> Survey:
+    return Survey(
+        [discover(landing_dir, spec) for spec in SOURCE_FILES], unknown_sources(landing_dir)
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from cdp.ingest.landing import discover, unknown_sources
+from cdp.ingest.landing import survey
 from cdp.ingest.loader import RAW_SCHEMA, ensure_tables
 from cdp.sources import SOURCE_FILES
 
@@ -27,18 +27,11 @@ class Reconciliation:
     last_good: dict[str, str | None] = field(default_factory=dict)  # source -> newest loaded day
     refused: dict[str, list[str]] = field(default_factory=dict)
     unknown_sources: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # what is there but not loaded, and why
 
     @property
     def problems(self) -> bool:
         return bool(self.not_loaded or self.failed)
-
-    def notices(self) -> list[str]:
-        lines = []
-        if self.unknown_sources:
-            lines.append(f"not loaded: unknown source folder(s) {', '.join(self.unknown_sources)}")
-        for reason, folders in self.refused.items():
-            lines.append(f"not loaded: {reason}: {', '.join(folders)}")
-        return lines
 
     def failure_message(self) -> str:
         parts = []
@@ -72,11 +65,11 @@ def reconcile_landing_zone(con: duckdb.DuckDBPyConnection, landing_dir: Path) ->
             f"select source_file, status, error from {RAW_SCHEMA}._load_manifest"
         ).fetchall()
     }
-    result = Reconciliation(unknown_sources=unknown_sources(landing_dir))
-    for spec in SOURCE_FILES:
-        discovery = discover(landing_dir, spec)
-        for reason, folders in discovery.refused().items():
-            result.refused.setdefault(reason, []).extend(folders)
+    found = survey(landing_dir)
+    result = Reconciliation(
+        refused=found.refused(), unknown_sources=found.unknown_sources, notices=found.notices()
+    )
+    for spec, discovery in zip(SOURCE_FILES, found.discoveries, strict=True):
         stale = False
         for delivery in discovery.deliveries:
             result.files += 1

@@ -235,6 +235,16 @@ STAGED: tuple[Staged, ...] = (
 )  # fmt: skip
 
 
+def manifest_files(spec: SourceFile, condition: str) -> str:
+    """The files of ``spec`` in the load manifest (as ``manifest``) that meet ``condition``."""
+    return f"""
+        select manifest.source_file
+        from raw._load_manifest as manifest
+        where manifest.source = '{spec.source}' and manifest.entity = '{spec.entity}'
+            and {condition}
+        """
+
+
 def raw_suite(spec: SourceFile, sla: Sla | None, now: datetime) -> Suite:
     """The raw table of one export file type."""
     checks: list[Check] = []
@@ -295,26 +305,18 @@ def raw_suite(spec: SourceFile, sla: Sla | None, now: datetime) -> Suite:
         # The loader counts each file's records apart from the parser (a broken quote once
         # swallowed the rest of a file unseen); files loaded before it did have no count.
         no_rows_from(
-            f"""
-            select manifest.source_file
-            from {manifest} as manifest
-            where manifest.source = '{spec.source}' and manifest.entity = '{spec.entity}'
-                and manifest.status = 'loaded'
-                and manifest.records_in_file is not null
-                and manifest.rows_loaded + manifest.rows_rejected <> manifest.records_in_file
-            """,
+            manifest_files(
+                spec,
+                "manifest.status = 'loaded' and manifest.records_in_file is not null "
+                "and manifest.rows_loaded + manifest.rows_rejected <> manifest.records_in_file",
+            ),
             "completeness",
             "every record of each loaded file is loaded or rejected",
         ),
         # A file that could not be read is set aside and the pipeline builds on this source's
         # last good data: the source is stale until the file is fixed or delivered again.
         no_rows_from(
-            f"""
-            select manifest.source_file
-            from {manifest} as manifest
-            where manifest.source = '{spec.source}' and manifest.entity = '{spec.entity}'
-                and manifest.status = 'failed'
-            """,
+            manifest_files(spec, "manifest.status = 'failed'"),
             "completeness",
             "every delivered file could be read (else the source is stale: the platform runs "
             "on its last good data)",

@@ -256,14 +256,103 @@ def report(figures: dict[str, float | int], baseline: dict[str, float | int] | N
     return "\n".join(lines)
 
 
-def measure_beside_baseline(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> str:
-    """The platform's figures and the plain Splink model's, computed in this run."""
+#: Thresholds of the fuzzy matcher at which ``threshold_curve`` measures.
+CURVE_THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
+
+
+def _profile_limits() -> dict[str, int]:
+    """``meta.max_values_per_profile`` of int_identity__clusters, as dbt reads it."""
+    import yaml
+
+    from cdp.config import DBT_PROJECT_DIR
+
+    path = DBT_PROJECT_DIR / "models" / "intermediate" / "identity" / "_identity__models.yml"
+    for model in yaml.safe_load(path.read_text())["models"]:
+        if model["name"] == "int_identity__clusters":
+            config = model.get("config", {})
+            meta = config.get("meta", model.get("meta", {}))
+            return dict(meta["max_values_per_profile"])
+    raise LookupError(f"int_identity__clusters has no max_values_per_profile in {path}")
+
+
+def threshold_curve(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> str:
+    """The fuzzy matcher scored once more on the warehouse's records (trained as the pipeline
+    trains it), keeping every pair from the lowest threshold on with the refusal that refused
+    it. Prints what each refusal refuses at the pipeline's threshold (true pairs among them),
+    and the figures of the clusters rebuilt as the pipeline builds them, with the fuzzy pairs
+    at each threshold of ``CURVE_THRESHOLDS``."""
+    from cdp.identity.clustering import cluster_records
+    from cdp.identity.fuzzy import REFUSALS, FuzzyConfig, fuzzy_matches
+
+    chosen = FuzzyConfig().threshold_match_probability
+    config = FuzzyConfig(threshold_match_probability=min(CURVE_THRESHOLDS), keep_refused=True)
+    pairs, _model = fuzzy_matches(con, "intermediate.int_identity__records", config)
+    con.execute(
+        f"""
+        create or replace temp table curve_pairs as
+        select pairs.*, coalesce(l.person_id = r.person_id, false) as is_true
+        from {pairs} as pairs
+        left join truth_records as l on pairs.left_record_key = l.record_key
+        left join truth_records as r on pairs.right_record_key = r.record_key
+        """
+    )
+    lines = ["", f"refusals of the fuzzy matcher at its threshold {chosen}:"]
+    for name in (*REFUSALS, "ambiguous"):
+        refused, true = con.execute(
+            "select count(*), count(*) filter (where is_true) from curve_pairs "
+            "where refused_by = ? and match_probability >= ?",
+            [name, chosen],
+        ).fetchall()[0]
+        lines.append(f"  {name:<26}{refused:>8,} pairs refused, {true:,} of them true")
+    lines += [
+        "",
+        "threshold of the fuzzy matcher (clusters rebuilt; ambiguity judged from 0.5 on):",
+        f"  {'threshold':>9}{'fuzzy pairs':>13}{'precision':>11}{'recall':>9}{'F1':>8}"
+        f"{'joinable':>10}",
+    ]
+    limits = _profile_limits()
+    for threshold in CURVE_THRESHOLDS:
+        con.execute(
+            "create or replace temp view curve_fuzzy as select * from curve_pairs "
+            f"where refused_by is null and match_probability >= {threshold}"
+        )
+        clusters, _split = cluster_records(
+            con,
+            records="intermediate.int_identity__records",
+            identifiers="intermediate.int_identity__identifiers",
+            guards="intermediate.int_identity__identifier_guards",
+            fuzzy="curve_fuzzy",
+            limits=limits,
+        )
+        count = con.execute("select count(*) from curve_fuzzy").fetchall()[0][0]
+        figures = measure(
+            con,
+            truth_dir,
+            resolved=f"select record_key, cluster_key as customer_id from {clusters}",
+        )
+        mark = "  <- the pipeline's" if threshold == chosen else ""
+        lines.append(
+            f"  {threshold:>9}{count:>13,}{figures['precision']:>11.4f}{figures['recall']:>9.4f}"
+            f"{figures['f1']:>8.4f}{figures['recall_of_joinable']:>10.4f}{mark}"
+        )
+    return "\n".join(lines)
+
+
+def measure_beside_baseline(
+    con: duckdb.DuckDBPyConnection, truth_dir: Path, *, curve: bool = True
+) -> str:
+    """The platform's figures and the plain Splink model's, computed in this run; with
+    ``curve``, what the refusals refuse and the figures at several thresholds."""
     figures = measure(con, truth_dir)
     clusters = plain_splink(con)
     baseline = measure(
         con, truth_dir, resolved=f"select record_key, cluster_id as customer_id from {clusters}"
     )
-    return report(figures, baseline)
+    text = report(figures, baseline)
+    if curve:
+        measure(con, truth_dir)  # the truth table again, for the curve
+        text += "\n" + threshold_curve(con, truth_dir)
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,6 +33,7 @@ streams, into a temporary table on the caller's connection.
 from __future__ import annotations
 
 import math
+import re
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -42,6 +43,7 @@ from typing import Any
 import duckdb
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
+from nicknames import with_names_csv_path
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 PAIRS_TABLE = "_fuzzy_matches"
@@ -156,6 +158,7 @@ def prepare_sql(records: str, max_block_records: int, *, infer_last_names: bool 
         )
         select
             *,
+            strftime(birth_date, '%Y%m%d') as birth_text,
             -- both names in either order, and their initials: keys robust to a swap
             case when first_name is not null and last_name is not null
                 then least(first_name, last_name) || '|' || greatest(first_name, last_name)
@@ -257,55 +260,117 @@ def _contained_sql(column: str, sides: tuple[str, str] = SPLINK_SIDES) -> str:
     )
 
 
-def first_names_conflict_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
-    """True when two records' first names cannot be one person's: both known, and neither
-    equal, nor one typing error apart (but not a name's male and female forms), nor one an
-    abbreviation of the other, nor first and last name typed the wrong way round. It is the
-    first-name comparison's ``else`` level."""
+def _two_edits_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
+    """Two typing errors in first names of five letters or more (``giusepe`` / ``guiseppe``)."""
     a, b = (side.format("first_name") for side in sides)
     return (
-        f"({a} is not null and {b} is not null and {a} <> {b} "
-        f"and not ({_typo_sql('first_name', sides)} and not ({_gender_variant_sql(sides)})) "
-        f"and not ({_abbreviated_sql(sides)}) "
-        f"and not ({_swapped_sql(sides)}))"
+        f"(least(length({a}), length({b})) >= 5 and abs(length({a}) - length({b})) <= 2 "
+        f"and damerau_levenshtein({a}, {b}) <= 2)"
     )
 
 
-def birth_dates_conflict_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
-    """True when two records of one source system carry different birth dates."""
-    (sa, da), (sb, db) = ((s.format("source"), s.format("birth_date")) for s in sides)
-    return f"({sa} = {sb} and {da} is not null and {db} is not null and {da} <> {db})"
+def _variant_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
+    """Two first names of one name family: a name and its short form or nickname
+    (``robert`` / ``bob``), from the name-variant list (``name_variants``)."""
+    a, b = (side.format("first_name_groups") for side in sides)
+    return f"list_has_any({a}, {b})"
 
 
-def household_typo_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
-    """True for two records of one household (the same last name, and the same street or
-    phone) whose first names are only one typing error apart (``mario`` / ``marco``) while no
-    personal attribute agrees: the birth date, or an e-mail that bears one of the first names
-    (a family mailbox does not). Surname, address and landline are the household's, so they
-    cannot tell a typo from a relative: the pair is no match."""
+def _household_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
+    """The two records share what a household shares: the address, a phone or an e-mail."""
     col = {name: tuple(side.format(name) for side in sides) for name in COMPARED_COLUMNS}
-    (fa, fb), (la, lb) = col["first_name"], col["last_name"]
-    (pa, pb), (sa, sb), (ta, tb) = col["postcode"], col["street"], col["phone"]
-    (da, db), (ea, eb) = col["birth_date"], col["email_local"]
-    local = f"regexp_replace({ea}, '[^a-z]', '', 'g')"
+    (pa, pb), (sa, sb) = col["postcode"], col["street"]
+    (ta, tb), (ea, eb) = col["phone"], col["email"]
     return (
-        f"({la} = {lb} "
-        f"and (({pa} = {pb} and jaro_winkler_similarity({sa}, {sb}) >= {STREET_SIMILARITY}) "
-        f"or {ta} = {tb}) "
-        f"and {fa} <> {fb} and {_typo_sql('first_name', sides)} "
-        f"and not ({_swapped_sql(sides)}) and not ({_abbreviated_sql(sides)}) "
-        f"and not coalesce({da} = {db}, false) "
-        f"and not coalesce({ea} = {eb} and (contains({local}, replace({fa}, ' ', '')) "
-        f"or contains({local}, replace({fb}, ' ', ''))), false))"
+        f"(({pa} = {pb} and jaro_winkler_similarity({sa}, {sb}) >= {STREET_SIMILARITY}) "
+        f"or {ta} = {tb} or {ea} = {eb})"
     )
 
 
-def no_match_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
-    """The hard rules: true when two records cannot be one person, whatever the model says."""
+def first_names_compatible_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
+    """True when two known first names can be one person's as typed: equal, swapped with the
+    last name, variants of one name, one or two typing errors apart (not a name's male and
+    female forms), or one an abbreviation of the other."""
+    a, b = (side.format("first_name") for side in sides)
     return (
-        f"coalesce({first_names_conflict_sql(sides)} or {birth_dates_conflict_sql(sides)} "
-        f"or {household_typo_sql(sides)}, false)"
+        f"({a} = {b} or ({_swapped_sql(sides)}) or ({_variant_sql(sides)}) "
+        f"or ({_abbreviated_sql(sides)}) "
+        f"or (({_typo_sql('first_name', sides)} or {_two_edits_sql(sides)}) "
+        f"and not ({_gender_variant_sql(sides)})))"
     )
+
+
+def birth_dates_compatible_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
+    """True when two known birth dates can be one person's as typed: equal, or one typing
+    error apart (a digit changed or two swapped, day and month swapped, a part missing)."""
+    return " or ".join(f"({level.sql_for(sides)})" for level in _birth_date_typos())
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A rule that refuses a pair whatever the model says: a name and a SQL condition on the
+    two sides, true when the records cannot be one person."""
+
+    name: str
+    sql: Callable[[tuple[str, str]], str]
+    description: str
+
+
+def _another_member_sql(sides: tuple[str, str]) -> str:
+    (fa, fb), (da, db) = (
+        tuple(side.format(name) for side in sides) for name in ("first_name", "birth_date")
+    )
+    same_name = (
+        f"{fa} = {fb} or ({_swapped_sql(sides)}) or ({_variant_sql(sides)}) "
+        f"or ({_abbreviated_sql(sides)})"
+    )
+    return (
+        f"({fa} is not null and {fb} is not null and {_household_sql(sides)} "
+        f"and (not {first_names_compatible_sql(sides)} "
+        f"or (not ({same_name}) and {da} is not null and {db} is not null "
+        f"and not ({birth_dates_compatible_sql(sides)}) and {da} <> {db})))"
+    )
+
+
+def _another_generation_sql(sides: tuple[str, str]) -> str:
+    a, b = (side.format("birth_date") for side in sides)
+    return (
+        f"({a} is not null and {b} is not null and abs(year({a}) - year({b})) > 10 "
+        f"and not ({birth_dates_compatible_sql(sides)}))"
+    )
+
+
+#: The refusals, by name. A model of conditionally independent fields cannot learn them,
+#: since the members of a household agree on surname, address, landline and family mailbox
+#: all at once. ``FuzzyConfig.refusals`` names the ones applied; ``cdp-eval`` reports what
+#: each one refuses, true pairs among them.
+REFUSALS: dict[str, Refusal] = {
+    refusal.name: refusal
+    for refusal in (
+        Refusal(
+            "another_household_member",
+            _another_member_sql,
+            "at one address, phone or e-mail: first names that no typing error, short form or "
+            "swap explains (twins), or first names typing errors apart with birth dates that no "
+            "typing error explains (mario and marco, siblings)",
+        ),
+        Refusal(
+            "another_generation",
+            _another_generation_sql,
+            "birth dates more than ten years apart that no typing error explains",
+        ),
+    )
+}
+
+
+def refused_by_sql(names: tuple[str, ...], sides: tuple[str, str] = SPLINK_SIDES) -> str:
+    """SQL naming the first of the refusals ``names`` that holds for a pair, else NULL."""
+    if not names:
+        return "cast(null as varchar)"
+    whens = " ".join(
+        f"when coalesce({REFUSALS[name].sql(sides)}, false) then '{name}'" for name in names
+    )
+    return f"case {whens} end"
 
 
 @dataclass(frozen=True)
@@ -319,6 +384,34 @@ class Level:
     tf_column: str | None = None
     tf_on_this_level: bool = False
 
+    def sql_for(self, sides: tuple[str, str]) -> str:
+        """The condition with other column references than ``_l``/``_r``."""
+        out = self.sql
+        for suffix, side in zip(("_l", "_r"), sides, strict=True):
+            out = re.sub(rf"\b([a-z_]+){suffix}\b", lambda match, s=side: s.format(match[1]), out)
+        return out
+
+
+def _birth_date_typos() -> list[Level]:
+    """Birth-date levels of one date typed wrongly, most to least telling."""
+    return [
+        Level(
+            "day_month_swapped",
+            "year(birth_date_l) = year(birth_date_r) and month(birth_date_l) = day(birth_date_r) "
+            "and day(birth_date_l) = month(birth_date_r)",
+        ),
+        Level("one_digit", "levenshtein(birth_text_l, birth_text_r) = 1"),
+        Level("transposed", "damerau_levenshtein(birth_text_l, birth_text_r) = 1"),
+        # a part left out and filled with a placeholder: the 1st of the month, or 1 January
+        Level(
+            "partial",
+            "year(birth_date_l) = year(birth_date_r) "
+            "and (month(birth_date_l) = month(birth_date_r) "
+            "or (month(birth_date_l) = 1 and day(birth_date_l) = 1) "
+            "or (month(birth_date_r) = 1 and day(birth_date_r) = 1))",
+        ),
+    ]
+
 
 def comparison_levels() -> dict[str, list[Level]]:
     """The model's comparisons, most to least similar, each ending in its ``else`` level.
@@ -327,15 +420,15 @@ def comparison_levels() -> dict[str, list[Level]]:
     its comparisons as if independent: the country (names and addresses are national), and an
     e-mail's local part that is merely similar (it is built from the names).
     """
-    ymd = "strftime(birth_date{side}, '%Y%m%d')"
     return {
         "first_name": [
             Level("null", "first_name_l is null or first_name_r is null", null=True),
             Level("exact", "first_name_l = first_name_r", tf_column="first_name"),
             Level("swapped", _swapped_sql()),
+            Level("variant", _variant_sql()),
             Level("typo", f"{_typo_sql('first_name')} and not ({_gender_variant_sql()})"),
             Level("abbreviated", _abbreviated_sql()),
-            # different first names: never a match (a hard rule, see first_names_conflict_sql)
+            Level("two_edits", f"{_two_edits_sql()} and not ({_gender_variant_sql()})"),
             Level("else", "else"),
         ],
         "last_name": [
@@ -350,12 +443,10 @@ def comparison_levels() -> dict[str, list[Level]]:
         "birth_date": [
             Level("null", "birth_date_l is null or birth_date_r is null", null=True),
             Level("exact", "birth_date_l = birth_date_r"),
+            *_birth_date_typos(),
             Level(
-                "typo",
-                f"damerau_levenshtein({ymd.format(side='_l')}, {ymd.format(side='_r')}) <= 1 "
-                "or (year(birth_date_l) = year(birth_date_r) "
-                "and month(birth_date_l) = day(birth_date_r) "
-                "and day(birth_date_l) = month(birth_date_r))",
+                "within_10_years",
+                "abs(datediff('day', birth_date_l, birth_date_r)) <= 3653",
             ),
             Level("else", "else"),
         ],
@@ -406,6 +497,11 @@ BLOCKING_RULES: list[tuple[str, ...]] = [
     ("first_name", "substr(last_name, 1, 3)"),
     ("postcode", "first_name"),
     ("postcode", "last_name"),
+    # names typed differently: the birth date and one more attribute
+    ("birth_date", "postcode"),
+    ("birth_date", "last_name"),
+    ("birth_date", "first_name"),
+    ("postcode", "street"),
     ("email_local_block",),
     ("phone_block",),
 ]
@@ -429,6 +525,10 @@ class FuzzyConfig:
 
     #: posterior match probability a pair needs (match weight log2(p / (1 - p)) = 6.6)
     threshold_match_probability: float = 0.99
+    #: keep the refused and ambiguous pairs, naming why in ``refused_by`` (for measurement)
+    keep_refused: bool = False
+    #: the refusals applied after the model (names in ``REFUSALS``)
+    refusals: tuple[str, ...] = ("another_household_member", "another_generation")
     #: recall assumed for ``PRIOR_RULES`` when estimating the prior
     prior_rules_recall: float = 0.6
     #: an e-mail local part or phone held by more records blocks nothing
@@ -455,7 +555,7 @@ class FuzzyModel:
     comparisons_estimated: int = 0
     comparisons_by_rule: list[tuple[str, int]] = field(default_factory=list)
     pairs_scored_over_threshold: int = 0
-    pairs_vetoed: int = 0
+    pairs_refused: dict[str, int] = field(default_factory=dict)
     pairs_ambiguous: int = 0
     pairs: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
@@ -472,6 +572,19 @@ class FuzzyModel:
                     levels[level["label_for_charts"]] = math.log2(m / u)
             out[comparison["output_column_name"]] = levels
         return out
+
+
+def preset_of(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The trained parameters of a Splink settings dict in the form of ``FuzzyConfig.preset``,
+    to score again with them without training."""
+    preset: dict[str, Any] = {"prior": settings["probability_two_random_records_match"]}
+    for comparison in settings["comparisons"]:
+        preset[comparison["output_column_name"]] = {
+            level["label_for_charts"]: (level["m_probability"], level["u_probability"])
+            for level in comparison["comparison_levels"]
+            if "m_probability" in level and "u_probability" in level
+        }
+    return preset
 
 
 def build_settings(config: FuzzyConfig) -> SettingsCreator:
@@ -520,7 +633,8 @@ PAIR_COLUMNS = """
     match_probability double,
     match_weight double,
     blocking_rule varchar,
-    {levels}
+    {levels},
+    refused_by varchar
 """
 
 
@@ -654,8 +768,7 @@ def _match(
     )
     model.seconds["predict"] = time.perf_counter() - started
 
-    # The hard rules (no_match_sql), and records matched to two records that cannot be one
-    # person.
+    # The refusals, and records matched to two records that cannot be one person.
     started = time.perf_counter()
     joined = ("l.{}", "r.{}")
     levels = comparison_levels()
@@ -677,35 +790,39 @@ def _match(
             predictions.match_weight,
             case {rules} end as blocking_rule,
             {level_names},
-            {no_match_sql(joined)} as is_vetoed
+            {refused_by_sql(config.refusals, joined)} as refused_by
         from {predictions.physical_name} as predictions
         inner join prepared as l on predictions.record_key_l = l.record_key
         inner join prepared as r on predictions.record_key_r = r.record_key
         """
     )
+    cannot_be_one = refused_by_sql(config.refusals, joined)
     work.execute(
         f"""
         create or replace table ambiguous as
         with edges as (
             select left_record_key as node, right_record_key as partner
-            from scored where not is_vetoed
+            from scored where refused_by is null
             union all
-            select right_record_key, left_record_key from scored where not is_vetoed
+            select right_record_key, left_record_key from scored where refused_by is null
         )
         select distinct one.node
         from edges as one
         inner join edges as other on one.node = other.node and one.partner < other.partner
         inner join prepared as l on one.partner = l.record_key
         inner join prepared as r on other.partner = r.record_key
-        where {no_match_sql(joined)}
+        where ({cannot_be_one}) is not null
         """
     )
-    model.pairs_scored_over_threshold, model.pairs_vetoed, model.pairs_ambiguous = work.execute(
+    refused = work.execute(
+        "select refused_by, count(*) from scored where refused_by is not null group by all"
+    ).fetchall()
+    model.pairs_refused = dict(sorted(refused))
+    model.pairs_scored_over_threshold, model.pairs_ambiguous = work.execute(
         """
         select
             count(*),
-            count(*) filter (where is_vetoed),
-            count(*) filter (where not is_vetoed and (
+            count(*) filter (where refused_by is null and (
                 left_record_key in (select node from ambiguous)
                 or right_record_key in (select node from ambiguous)))
         from scored
@@ -713,18 +830,43 @@ def _match(
     ).fetchall()[0]
     model.seconds["rules"] = time.perf_counter() - started
     log(
-        f"pairs over the threshold: {model.pairs_scored_over_threshold:,}, "
-        f"vetoed {model.pairs_vetoed:,}, ambiguous {model.pairs_ambiguous:,}"
+        f"pairs over the threshold: {model.pairs_scored_over_threshold:,}, refused "
+        f"{sum(model.pairs_refused.values()):,} {model.pairs_refused or ''}, "
+        f"ambiguous {model.pairs_ambiguous:,}"
     )
     return work.sql(
-        """
-        select * exclude (is_vetoed) from scored
-        where not is_vetoed
+        f"""
+        select * replace (
+            coalesce(refused_by, case
+                when left_record_key in (select node from ambiguous)
+                    or right_record_key in (select node from ambiguous)
+                then 'ambiguous' end) as refused_by)
+        from scored
+        where {str(config.keep_refused).lower()} or (refused_by is null
             and left_record_key not in (select node from ambiguous)
-            and right_record_key not in (select node from ambiguous)
+            and right_record_key not in (select node from ambiguous))
         order by left_record_key, right_record_key
         """
     )
+
+
+def _load_name_variants(work: duckdb.DuckDBPyConnection) -> None:
+    """Table ``name_variants`` on ``work``: every name of the name-variant list (the
+    ``nicknames`` package: English formal names and their nicknames and short forms) with the
+    formal names it belongs to."""
+    with with_names_csv_path() as path:
+        work.execute(
+            f"""
+            create table name_variants as
+            select name, list(distinct formal order by formal) as formal_names
+            from (
+                select name1 as formal, name1 as name from read_csv('{path}', header = true)
+                union all
+                select name1, name2 from read_csv('{path}', header = true)
+            )
+            group by name
+            """
+        )
 
 
 def fuzzy_matches(
@@ -754,12 +896,23 @@ def fuzzy_matches(
             config={"temp_directory": spill, "memory_limit": memory, "threads": threads}
         )
         try:
+            _load_name_variants(work)
             for table, infer in (("prepared", True), ("typed", False)):
                 if table == "typed" and config.preset is not None:
                     continue
                 sql = prepare_sql(records, config.max_block_records, infer_last_names=infer)
                 work.register("prepared_stream", con.sql(sql).to_arrow_reader())
-                work.execute(f"create table {table} as select * from prepared_stream")
+                # the first word of the first name's name families (none: an empty list)
+                work.execute(
+                    f"""
+                    create table {table} as
+                    select records.*, coalesce(variants.formal_names, [])
+                        as first_name_groups
+                    from prepared_stream as records
+                    left join name_variants as variants
+                        on variants.name = split_part(records.first_name, ' ', 1)
+                    """
+                )
                 work.unregister("prepared_stream")
             model.records = work.execute("select count(*) from prepared").fetchall()[0][0]
             model.seconds["prepare"] = time.perf_counter() - started

@@ -14,4 +14,4 @@ def model(dbt, session):
     dbt.config(materialized="table")
     dbt.ref("int_identity__records").create_view("_fuzzy_records")
     pairs, _model = fuzzy_matches(session, "_fuzzy_records")
-    return session.sql(f"select * from {pairs}")
+    return session.sql(f"select * exclude (refused_by) from {pairs}")

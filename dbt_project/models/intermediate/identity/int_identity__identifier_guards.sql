@@ -2,7 +2,8 @@
 -- (vars identity_*):
 --   junk_pattern       an email of a role, shop counter, placeholder or test account
 --                      (info@, test@test.com, nessuna@email.it, the stores' own mailboxes)
---   household_mailbox  an email named for a family (famiglia., familie., famille.)
+--   household_mailbox  an email named for a family (famiglia., familie., famille.) that
+--                      records of more than one first name carry
 --   fixed_line         a landline (by libphonenumber's numbering plans): it serves a
 --                      household or an office, not one person
 --   too_many_records   more records than the identifier type's limit
@@ -49,7 +50,8 @@ usage as (
             when identifiers.identifier_type = 'phone'
                 then phone_kind(identifiers.identifier_value)
         end as phone_kind,
-        count(distinct records.birth_date) as birth_date_count
+        count(distinct records.birth_date) as birth_date_count,
+        count(distinct records.first_key) as first_name_count
     from identifiers
     left join records
         on identifiers.record_key = records.record_key
@@ -94,17 +96,29 @@ name_conflicts as (
         and right_record.first_key is not null
         and jaro_winkler_similarity(left_record.first_key, right_record.first_key)
         < {{ var('identity_name_similarity') }}
+        -- one typing error (Jaro-Winkler sees none in a three-letter name: `eva` / `eav`)
+        and damerau_levenshtein(left_record.first_key, right_record.first_key) > 1
         -- an initial and a name it begins (`e` and `eric`)
         and not (
             (length(left_record.first_key) = 1 or length(right_record.first_key) = 1)
             and left(left_record.first_key, 1) = left(right_record.first_key, 1)
         )
         and not (
-            -- the same two names, swapped
-            jaro_winkler_similarity(left_record.first_key, coalesce(right_record.last_key, ''))
-            >= {{ var('identity_name_similarity') }}
-            and jaro_winkler_similarity(coalesce(left_record.last_key, ''), right_record.first_key)
-            >= {{ var('identity_name_similarity') }}
+            -- the same two names, swapped (one of the last names may be missing)
+            (
+                jaro_winkler_similarity(left_record.first_key, coalesce(right_record.last_key, ''))
+                >= {{ var('identity_name_similarity') }}
+                and (
+                    left_record.last_key is null
+                    or jaro_winkler_similarity(left_record.last_key, right_record.first_key)
+                    >= {{ var('identity_name_similarity') }}
+                )
+            )
+            or (
+                jaro_winkler_similarity(right_record.first_key, coalesce(left_record.last_key, ''))
+                >= {{ var('identity_name_similarity') }}
+                and right_record.last_key is null
+            )
         )
     group by left_side.identifier_key
 
@@ -131,6 +145,7 @@ guarded as (
                     limits.identifier_value,
                     '{{ var("identity_household_email_patterns") | join("|") }}'
                 )
+                and limits.first_name_count > 1
                 then 'household_mailbox'
             when limits.phone_kind = 'fixed_line' then 'fixed_line'
             when limits.record_count > limits.record_limit then 'too_many_records'

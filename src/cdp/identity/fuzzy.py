@@ -18,12 +18,16 @@ explains every choice.
    expectation maximisation on two blocking rules, then smoothing (``_smoothed``). Tests can
    pass preset parameters instead (``FuzzyConfig.preset``).
 4. **Predict**, keep the pairs whose posterior match probability reaches 0.99, and apply the
-   hard rules (``no_match_sql``) that a model of conditionally independent fields cannot learn,
-   since the members of a household agree on surname, address, landline and family mailbox all
-   at once: different first names never match; nor different birth dates within one source;
-   nor, within a household, first names one typing error apart without a personal attribute
-   agreeing. A record matched to two records that cannot be one person is ambiguous: all its
-   pairs are dropped.
+   refusals (``REFUSALS``) that a model of conditionally independent fields cannot learn, since
+   the members of a household agree on surname, address, landline and family mailbox all at
+   once: at one address, phone or e-mail, first names that no typing error, short form or swap
+   explains (twins), or first names a typing error apart with birth dates no typing error
+   explains (siblings); anywhere, birth dates more than ten years apart that no typing error
+   explains (a parent and a child of one name). Everything else is weighed by the comparison
+   levels: birth dates one digit off, transposed, day and month swapped or partly missing;
+   nicknames and short forms (the ``nicknames`` package), initials, one or two typing errors.
+   A record paired with two records that a refusal says cannot be one person is ambiguous: it
+   keeps only its one strongest pair (none when two are equally strong).
 
 Splink works on a private in-memory DuckDB connection, so that none of its working tables touch
 the caller's database; the prepared records go in and the accepted pairs come back as Arrow
@@ -814,20 +818,46 @@ def _match(
         where ({cannot_be_one}) is not null
         """
     )
+    # An ambiguous record keeps its one strongest pair (none when two are equally strong).
+    work.execute(
+        """
+        create or replace table ambiguous_pairs as
+        with ends as (
+            select left_record_key, right_record_key, match_weight, left_record_key as node
+            from scored where refused_by is null
+            union all
+            select left_record_key, right_record_key, match_weight, right_record_key
+            from scored where refused_by is null
+        ),
+        ranked as (
+            select
+                *,
+                rank() over (partition by node order by match_weight desc) as strength,
+                count(*) over (partition by node, match_weight) as equally_strong
+            from ends
+            where node in (select node from ambiguous)
+        )
+        select distinct left_record_key, right_record_key, true as is_ambiguous
+        from ranked
+        where not (strength = 1 and equally_strong = 1)
+        """
+    )
+    work.execute(
+        """
+        create or replace table judged as
+        select
+            scored.* replace (
+                coalesce(refused_by, case when is_ambiguous then 'ambiguous' end) as refused_by)
+        from scored
+        left join ambiguous_pairs using (left_record_key, right_record_key)
+        """
+    )
     refused = work.execute(
-        "select refused_by, count(*) from scored where refused_by is not null group by all"
+        "select refused_by, count(*) from judged where refused_by is not null group by all"
     ).fetchall()
     model.pairs_refused = dict(sorted(refused))
-    model.pairs_scored_over_threshold, model.pairs_ambiguous = work.execute(
-        """
-        select
-            count(*),
-            count(*) filter (where refused_by is null and (
-                left_record_key in (select node from ambiguous)
-                or right_record_key in (select node from ambiguous)))
-        from scored
-        """
-    ).fetchall()[0]
+    model.pairs_ambiguous = model.pairs_refused.pop("ambiguous", 0)
+    model.pairs_scored_over_threshold = work.execute("select count(*) from scored").fetchall()[0][0]
     model.seconds["rules"] = time.perf_counter() - started
     log(
         f"pairs over the threshold: {model.pairs_scored_over_threshold:,}, refused "
@@ -836,15 +866,8 @@ def _match(
     )
     return work.sql(
         f"""
-        select * replace (
-            coalesce(refused_by, case
-                when left_record_key in (select node from ambiguous)
-                    or right_record_key in (select node from ambiguous)
-                then 'ambiguous' end) as refused_by)
-        from scored
-        where {str(config.keep_refused).lower()} or (refused_by is null
-            and left_record_key not in (select node from ambiguous)
-            and right_record_key not in (select node from ambiguous))
+        select * from judged
+        where {str(config.keep_refused).lower()} or refused_by is null
         order by left_record_key, right_record_key
         """
     )

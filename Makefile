@@ -13,7 +13,7 @@ PERSONS ?= 5000
 DAYS ?= 30
 SEED ?= 42
 
-.PHONY: help install sample dbt-parse dagster-home run test lint ui ui-screenshot docs bench accuracy eval eval-outside clean
+.PHONY: help install sample dbt-parse dagster-home run test lint ui ui-screenshot docs bench accuracy eval eval-outside eval-scenarios clean
 
 help:
 	@echo "make run     set up, make the sample exports if missing, materialize every asset"
@@ -25,6 +25,7 @@ help:
 	@echo "make accuracy  standardized values against the sample's ground truth (after make run)"
 	@echo "make eval    identity resolution and golden records against the ground truth (after make run)"
 	@echo "make eval-outside  identity on outside labelled data (FEBRL; DATASET=febrl1|2|3) beside plain Splink"
+	@echo "make eval-scenarios  identity on generated look-alikes of outside data (ONLY=contact_free,...) beside plain Splink"
 
 install: $(STAMP)
 
@@ -104,6 +105,11 @@ eval: install
 # Splink model: a warehouse of its own under data/eval, never the sample's.
 eval-outside: install dbt-parse
 	$(BIN)/cdp-eval-outside --dataset $(or $(DATASET),febrl3) --out data/eval
+
+# Identity on generated exports made to look like outside data (no contact identifiers, typo'd
+# copies, movers; cdp-generate --scenario), each in a warehouse of its own under data/eval.
+eval-scenarios: install dbt-parse
+	$(BIN)/cdp-eval-scenarios --out data/eval $(if $(ONLY),--only $(ONLY))
 
 bench: install
 	$(BIN)/cdp-bench --persons $(PERSONS) --days $(DAYS) --seed $(SEED)

@@ -125,8 +125,14 @@ def land_febrl(rows: list[dict[str, str]], out: Path) -> Landed:
     return Landed(len(rows), len(persons), blank_dates)
 
 
-def build(landing: Path, warehouse: Path, target: Path) -> None:
-    """Load the landing zone and build staging and identity with dbt, as the pipeline does."""
+def build(
+    landing: Path,
+    warehouse: Path,
+    target: Path,
+    select: tuple[str, ...] = ("staging", "intermediate"),
+) -> None:
+    """Load the landing zone and build the ``select``ed dbt models (staging and intermediate,
+    identity among them, unless told otherwise) after the seeds, as the pipeline does."""
     from dbt.cli.main import dbtRunner
 
     from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
@@ -145,7 +151,7 @@ def build(landing: Path, warehouse: Path, target: Path) -> None:
         "--log-path", str(target),
         "--quiet",
     ]  # fmt: skip
-    for command in (["seed"], ["run", "--select", "staging", "intermediate"]):
+    for command in (["seed"], ["run", "--select", *select]):
         result = dbtRunner().invoke([*command, *common])
         if not result.success:
             raise SystemExit(f"dbt {command[0]} failed: {result.exception}")

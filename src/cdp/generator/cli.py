@@ -7,6 +7,7 @@ import sys
 from datetime import date
 
 from .engine import LandingNotEmptyError, generate
+from .scenarios import SCENARIOS
 
 
 def _date(s: str) -> date:
@@ -42,6 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--force", action="store_true", help="delete DIR/landing and DIR/truth first if they exist"
     )
+    ap.add_argument(
+        "--scenario",
+        choices=list(SCENARIOS),
+        default="default",
+        help="default (the sample), or data made to look like outside data: contact_free (no "
+        "e-mail, phone or handle), typo_copies (typo'd CRM copies of one person), movers "
+        "(moves and surname changes); see docs/generator.md",
+    )
     ap.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = ap.parse_args(argv)
     try:
@@ -53,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             end_date=args.end_date,
             progress=not args.quiet,
             force=args.force,
+            scenario=args.scenario,
         )
     except LandingNotEmptyError as e:
         print(f"cdp-generate: refusing to write: {e}", file=sys.stderr)
@@ -70,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(
         f"cdp-generate: wrote {s['files']:,} files ({s['landing_bytes'] / 1e6:,.1f} MB) "
-        f"for {s['persons']:,} persons x {s['days']} days to {args.out}; rows: {rows}; "
+        f"for {s['persons']:,} persons x {s['days']} days to {args.out}"
+        f"{'' if args.scenario == 'default' else f' (scenario {args.scenario})'}; rows: {rows}; "
         f"truth records={s['truth_records']:,}; {s['seconds']:.1f}s",
         file=sys.stderr,
     )

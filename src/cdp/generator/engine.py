@@ -14,6 +14,8 @@ from .campaigns import build_campaigns
 from .output import Landing, TruthWriter
 from .people import HH_SIZES, PeopleFactory, Pools
 from .phones import PhoneFactory
+from .scenarios import Scenario, scrub_contacts
+from .scenarios import scenario as get_scenario
 from .simulate import Sim
 from .util import DAY, Bloom
 
@@ -44,11 +46,14 @@ def generate(
     end_date: str | date | None = None,
     progress: bool = True,
     force: bool = False,
+    scenario: str | Scenario = "default",
 ) -> dict:
-    """Write ``out/landing`` and ``out/truth``; return summary statistics."""
+    """Write ``out/landing`` and ``out/truth``; return summary statistics. ``scenario`` names
+    one of :data:`cdp.generator.scenarios.SCENARIOS` (or is a :class:`Scenario`)."""
     started = time.perf_counter()
     if persons < 1 or days < 1:
         raise ValueError("persons and days must be positive")
+    sc = get_scenario(scenario)
     if end_date is None:
         end = datetime.now(UTC).date()
     elif isinstance(end_date, str):
@@ -73,15 +78,17 @@ def generate(
     w1 = w0 + days * DAY
 
     resends = choose_resends(seed, days)
-    landing = Landing(landing_dir, dates, extra, seed, resends)
+    landing = Landing(
+        landing_dir, dates, extra, seed, resends, scrub_contacts if sc.contact_free else None
+    )
     truth = TruthWriter(truth_dir)
     pools = Pools(seed)
     phones = PhoneFactory(seed)
     bloom = Bloom(27 if persons > 200_000 else 24)
-    people = PeopleFactory(seed, pools, phones, bloom, w0, w1)
+    people = PeopleFactory(seed, pools, phones, bloom, w0, w1, sc)
     people.width = max(7, len(str(persons)))
     campaigns = build_campaigns(seed, w0, w1)
-    sim = Sim(seed, dates, w0, landing, people, campaigns, persons)
+    sim = Sim(seed, dates, w0, landing, people, campaigns, persons, sc)
 
     for d in range(days):
         t_end = w0 + (d + 1) * DAY
@@ -96,11 +103,13 @@ def generate(
     hh_idx = 0
     while done < persons:
         rng = random.Random(f"{seed}/{hh_idx}")
+        # the scenario's own stream: the default scenario never draws from it
+        srng = random.Random(f"scenario:{seed}/{hh_idx}") if sc.active else None
         n = min(HH_SIZES.pick(rng), persons - done)
-        hh = people.household(hh_idx, n, rng)
+        hh = people.household(hh_idx, n, rng, srng)
         landing.rng = rng
         landing.truth = {}
-        sim.household(hh, rng)
+        sim.household(hh, rng, srng)
         for p in hh.members:
             truth.person(p.truth_row())
         truth.records_of(landing.truth)
@@ -125,6 +134,7 @@ def generate(
             files += 1
             size += os.path.getsize(os.path.join(root, f))
     summary = {
+        "scenario": sc.name,
         "persons": persons,
         "households": hh_idx,
         "days": days,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import date
 
 from . import refdata as R
 from .phones import Phone, render_phone
@@ -162,3 +163,102 @@ def postcode_messy(pc: str, rng: random.Random) -> str:
     if " " in pc and rng.random() < 0.1:
         return pc.replace(" ", "").lower()
     return pc
+
+
+# ---------------------------------------------------------------- careless copies
+# A copy of a person typed again by someone else from a form, a phone call or memory
+# (scenario typo_copies): each field can go wrong in its own way.
+COPY_FIRST = Weighted(
+    [("nickname", 30), ("initial", 15), ("typo", 20), ("two_typos", 8), ("as_is", 27)]
+)
+COPY_SWAP = 0.1  # first and last name in each other's field
+COPY_LAST_TYPO = 0.35
+COPY_BIRTH = Weighted(
+    [("as_is", 50), ("digit", 12), ("transpose", 10), ("day_month", 10), ("missing", 10),
+     ("blank", 8)]
+)  # fmt: skip
+COPY_STREET = Weighted([("as_is", 60), ("typo", 20), ("abbreviate", 15), ("blank", 5)])
+COPY_BLANK = 0.06  # postcode, city: each left empty
+
+
+def first_name_copy(first: str, rng: random.Random) -> str:
+    """The first name as a careless copy has it: a short form of the generator's own list
+    (``refdata.NICKNAMES``), the initial (``E.``), one or two typos, or as it is."""
+    kind = COPY_FIRST.pick(rng)
+    if kind == "nickname":
+        forms = R.NICKNAMES.get(first)
+        if forms:
+            return rng.choice(forms)
+        kind = "initial" if rng.random() < 0.5 else "typo"
+    if kind == "initial":
+        return first[0] + "."
+    if kind == "typo":
+        return typo(first, rng)
+    if kind == "two_typos":
+        return typo(typo(first, rng), rng)
+    return first
+
+
+def names_copy(first: str, last: str, rng: random.Random) -> tuple[str, str]:
+    first = first_name_copy(first, rng)
+    if rng.random() < COPY_LAST_TYPO:
+        last = typo(last, rng)
+    if rng.random() < COPY_SWAP:
+        first, last = last, first
+    return first, last
+
+
+def _is_date(d: str, m: str, y: str) -> bool:
+    try:
+        date(int(y), int(m), int(d))
+    except ValueError:
+        return False
+    return 1900 <= int(y) <= 2030
+
+
+def birth_copy(dmy: str, rng: random.Random) -> str:
+    """A ``dd/mm/yyyy`` birth date as a careless copy has it: one digit off, two neighbouring
+    digits swapped, day and month swapped, day and month missing (``01/01/yyyy``), blank, or
+    as it is. Always a calendar date (or empty), so the row still loads."""
+    kind = COPY_BIRTH.pick(rng)
+    d, m, y = dmy.split("/")
+    digits = d + m + y
+    for _ in range(8):
+        if kind == "as_is":
+            return dmy
+        if kind == "blank":
+            return ""
+        if kind == "missing":
+            return f"01/01/{y}"
+        if kind == "day_month":
+            if d != m and _is_date(m, d, y):
+                return f"{m}/{d}/{y}"
+            kind = "digit"
+            continue
+        chars = list(digits)
+        i = rng.randrange(len(chars) - 1)
+        if kind == "transpose":
+            if chars[i] == chars[i + 1]:
+                continue
+            chars[i], chars[i + 1] = chars[i + 1], chars[i]
+        else:  # one digit off by one
+            chars[i] = str((int(chars[i]) + rng.choice((1, 9))) % 10)
+        s = "".join(chars)
+        if _is_date(s[:2], s[2:4], s[4:]) and s != digits:
+            return f"{s[:2]}/{s[2:4]}/{s[4:]}"
+    return f"01/01/{y}"
+
+
+def street_copy(street: str, rng: random.Random) -> str:
+    """The street line as a careless copy has it: a typo, abbreviated, blank, or as it is."""
+    kind = COPY_STREET.pick(rng)
+    if kind == "abbreviate":
+        for a, b in ABBREV:
+            if a in street:
+                return street.replace(a, b, 1)
+        kind = "typo"
+    if kind == "typo":
+        return typo(street, rng)
+    if kind == "blank":
+        return ""
+    return street

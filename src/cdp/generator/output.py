@@ -9,7 +9,8 @@ file name, so output is byte-for-byte reproducible.
 ``Landing`` routes rows to sinks: delta rows older than the window go to the first export day,
 a re-sent (source, day) folder sends its rows to the next day, a few rows are repeated in the
 next day's delta (export window overlap), and landed rows that name a person are registered in
-the truth of the current household.
+the truth of the current household. A scenario's ``scrub`` (contact-free exports) sees every row
+first and may change it or keep it from being exported.
 """
 
 from __future__ import annotations
@@ -233,9 +234,16 @@ class Landing:
     """Routes rows to per-(file, day) sinks; collects the current household's truth."""
 
     def __init__(
-        self, root: str, dates: list[str], extra_date: str, seed: int, resend: list[tuple[str, int]]
+        self,
+        root: str,
+        dates: list[str],
+        extra_date: str,
+        seed: int,
+        resend: list[tuple[str, int]],
+        scrub=None,
     ):
         self.root = root
+        self.scrub = scrub  # (spec, row) -> row or None (not exported)
         self.dates = dates
         self.D = len(dates)
         self.extra_date = extra_date
@@ -271,6 +279,10 @@ class Landing:
         d = self.route(spec, day)
         if d < 0:
             return d
+        if self.scrub is not None:
+            row = self.scrub(spec, row)
+            if row is None:
+                return -1
         sink = self.sink(spec, d)
         if spec.fmt == "csv":
             sink.write_csv(row, broken)
@@ -289,6 +301,10 @@ class Landing:
         return d
 
     def snapshot(self, spec: FileSpec, day: int, row, truth=None, broken=None) -> None:
+        if self.scrub is not None:
+            row = self.scrub(spec, row)
+            if row is None:
+                return
         sink = self.sink(spec, day)
         if spec.fmt == "csv":
             sink.write_csv(row, broken)

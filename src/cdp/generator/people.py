@@ -9,6 +9,7 @@ from faker import Faker
 
 from . import refdata as R
 from .phones import Phone, PhoneFactory
+from .scenarios import SCENARIOS, Scenario
 from .util import DAY, Bloom, Weighted, fold
 
 
@@ -76,6 +77,8 @@ class Person:
         "gender",
         "first",
         "last",
+        "old_last",
+        "last_change_t",
         "birth",
         "birth_year",
         "email",
@@ -106,6 +109,12 @@ class Person:
         if hh.move_t is not None and t < hh.move_t:
             return hh.old_address
         return hh.address
+
+    def last_at(self, t: float) -> str:
+        """The last name the person went by at ``t`` (before taking a partner's surname)."""
+        if self.last_change_t is not None and t < self.last_change_t:
+            return self.old_last
+        return self.last
 
     def email_at(self, t: float) -> str | None:
         if self.email_change_t is not None and t < self.email_change_t:
@@ -141,6 +150,7 @@ class Person:
         ]
 
 
+MOVE_HISTORY = 2 * 365 * DAY  # scenario moves and surname changes: within two years of the end
 HH_SIZES = Weighted([(1, 28), (2, 34), (3, 17), (4, 15), (5, 6)])
 SHARED_SURNAME = {"IT": 0.35, "DE": 0.75, "FR": 0.6, "ES": 0.05, "CH": 0.65, "GB": 0.75, "US": 0.75}
 LANDLINE = {"IT": 0.4, "DE": 0.45, "FR": 0.35, "ES": 0.35, "CH": 0.5, "GB": 0.35, "US": 0.2}
@@ -200,8 +210,10 @@ class PeopleFactory:
         bloom: Bloom,
         window_start: float,
         window_end: float,
+        scenario: Scenario = SCENARIOS["default"],
     ):
         self.pools, self.phones, self.bloom = pools, phones, bloom
+        self.scenario = scenario
         self.w0, self.w1 = window_start, window_end
         self.countries = Weighted(list(zip(R.COUNTRIES, R.COUNTRY_WEIGHTS, strict=True)))
         self.cities = {c: Weighted([(row, row[2]) for row in rows]) for c, rows in R.CITIES.items()}
@@ -316,7 +328,26 @@ class PeopleFactory:
         return ph
 
     # ---- households ------------------------------------------------------------------
-    def household(self, hh_idx: int, n_members: int, rng: random.Random) -> Household:
+    def _move(self, hh: Household, street_loc: str, rng, t0: float, t1: float) -> None:
+        """The household moves at a time between ``t0`` and ``t1`` (60 % in the same city)."""
+        same_city = rng.random() < 0.6
+        new = self.make_address(hh.country, street_loc, hh.lang_region, rng)
+        if same_city:
+            new.city = hh.address.city
+            new.postcode = hh.address.postcode if rng.random() < 0.5 else new.postcode
+        hh.old_address = hh.address
+        hh.address = new
+        hh.move_t = t0 + rng.uniform(0.1, 0.9) * (t1 - t0)
+
+    def _birth_year(self, age: int) -> int:
+        return int(1970 + (self.w1 / DAY / 365.2425)) - age  # window year minus age
+
+    def household(
+        self, hh_idx: int, n_members: int, rng: random.Random, srng: random.Random | None = None
+    ) -> Household:
+        """A household of ``n_members`` persons drawn from ``rng``; the scenario's doses, if
+        any, draw from ``srng``."""
+        sc = self.scenario
         hh = Household()
         hh.idx = hh_idx
         country = self.countries.pick(rng)
@@ -329,14 +360,9 @@ class PeopleFactory:
         hh.old_address = None
         hh.move_t = None
         if rng.random() < 0.025:  # moves house during the window
-            same_city = rng.random() < 0.6
-            new = self.make_address(country, street_loc, lang, rng)
-            if same_city:
-                new.city = hh.address.city
-                new.postcode = hh.address.postcode if rng.random() < 0.5 else new.postcode
-            hh.old_address = hh.address
-            hh.address = new
-            hh.move_t = self.w0 + rng.uniform(0.1, 0.9) * (self.w1 - self.w0)
+            self._move(hh, street_loc, rng, self.w0, self.w1)
+        elif sc.movers and srng.random() < sc.movers:  # moved in the last two years
+            self._move(hh, street_loc, srng, self.w1 - MOVE_HISTORY, self.w1)
         if country == "US":
             tzname = next(r[3] for r in R.CITIES["US"] if r[0] == hh.address.city)
             hh.tz = ZoneInfo(tzname)
@@ -415,10 +441,13 @@ class PeopleFactory:
             pool = self.pools.first_m if p.gender == "m" else self.pools.first_f
             p.first = rng.choice(pool[name_loc])
             p.age = age
-            by = int(1970 + (self.w1 / DAY / 365.2425)) - age  # window year minus age
+            by = self._birth_year(age)
             p.birth_year = by
             p.birth = f"{by:04d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            p.old_last, p.last_change_t = None, None
             hh.members.append(p)
+        if sc.twins or sc.namesakes:
+            self._twins_and_namesakes(hh.members, [r for r, _ in roles], srng)
 
         kids = 0
         if n_members >= 2 and roles[1][0] == "spouse" and base_age < 50 and rng.random() < 0.45:
@@ -434,7 +463,41 @@ class PeopleFactory:
             )
         for i, p in enumerate(hh.members):
             self._identity(p, i, rng)
+        if sc.surname_change and len(roles) >= 2 and roles[1][0] == "spouse":
+            head, spouse = hh.members[0], hh.members[1]
+            if spouse.last != head.last and srng.random() < sc.surname_change:
+                # takes the partner's surname; earlier records (and e-mails) keep the old one
+                spouse.old_last, spouse.last = spouse.last, head.last
+                spouse.last_change_t = self.w1 - srng.uniform(DAY, MOVE_HISTORY)
         return hh
+
+    def _twins_and_namesakes(self, members: list[Person], roles: list[str], srng) -> None:
+        """Scenario hard cases, different persons who look alike: two adult children born the
+        same day (twins), and an adult child with the first and last name of a parent."""
+        sc = self.scenario
+        kids = [p for p, role in zip(members, roles, strict=True) if role == "child"]
+        twins = False
+        if sc.twins and len(kids) >= 2 and srng.random() < sc.twins:
+            a, b = kids[0], kids[1]
+            b.age, b.birth_year, b.birth = a.age, a.birth_year, a.birth
+            pool = (self.pools.first_m if b.gender == "m" else self.pools.first_f)[b.name_loc]
+            while b.first == a.first:
+                b.first = srng.choice(pool)
+            twins = True
+        if sc.namesakes and kids and srng.random() < sc.namesakes:
+            child = kids[-1]
+            parents = [
+                p
+                for p, role in zip(members, roles, strict=True)
+                if role in ("head", "spouse") and p.last == child.last
+            ]
+            if parents and not (twins and len(kids) == 2):
+                parent = parents[0]
+                child.gender, child.first = parent.gender, parent.first
+                if child.age > parent.age - 25:
+                    child.age = parent.age - 25
+                    child.birth_year = self._birth_year(child.age)
+                    child.birth = f"{child.birth_year:04d}{child.birth[4:]}"
 
     def _identity(self, p: Person, pos: int, rng) -> None:
         self.seq += 1

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from . import messy as M
 from . import refdata as R
 from . import specs as S
+from .scenarios import SCENARIOS, Scenario
 from .util import (
     B36,
     B52,
@@ -138,9 +139,18 @@ class Order:
 
 class Sim:
     def __init__(
-        self, seed: int, dates: list[str], w0: float, landing, people, campaigns, n_persons: int
+        self,
+        seed: int,
+        dates: list[str],
+        w0: float,
+        landing,
+        people,
+        campaigns,
+        n_persons: int,
+        scenario: Scenario = SCENARIOS["default"],
     ):
         self.seed = seed
+        self.scenario = scenario
         self.D = len(dates)
         self.w0 = w0
         self.w1 = w0 + self.D * DAY
@@ -216,12 +226,13 @@ class Sim:
                 first = False
 
     # ------------------------------------------------------------------ household
-    def household(self, hh, rng: random.Random) -> None:
+    def household(self, hh, rng: random.Random, srng: random.Random | None = None) -> None:
+        """Simulate a household with ``rng``; the scenario's doses, if any, draw from ``srng``."""
         for p in hh.members:
-            self.person(p, rng)
+            self.person(p, rng, srng)
         self.strangers(hh, rng)
 
-    def person(self, p, rng: random.Random) -> None:
+    def person(self, p, rng: random.Random, srng: random.Random | None = None) -> None:
         w0, w1 = self.w0, self.w1
         p.new_customer = rng.random() < 0.08
         if p.new_customer:
@@ -246,7 +257,7 @@ class Sim:
         for o in orders:
             self.emit_order(p, o)
         self.emit_newsletter(p, subs, rng)
-        self.crm(p, end, rng, consents)
+        self.crm(p, end, rng, consents, srng)
         self.subscription(p, end, rng)
         self.surveys(p, acct, end, rng)
         self.support(p, acct, end, rng)
@@ -285,7 +296,7 @@ class Sim:
             a.change_t = p.email_change_t + rng.uniform(0, 2 * DAY)
         a.id = self.account_ids.next()
         a.first = M.name_case(p.first, rng, upper=0.04, lower=0.08, spaces=0.02)
-        a.last = M.name_case(p.last, rng, upper=0.04, lower=0.08, spaces=0.02)
+        a.last = M.name_case(p.last_at(a.created), rng, upper=0.04, lower=0.08, spaces=0.02)
         a.phone = M.phone_web(p.mobile or p.phone, rng) if rng.random() < 0.55 else ""
         a.dob = p.birth if rng.random() < 0.3 else ""
         a.loyalty = ean13("29" + f"{self.loyalty_ids.next():010d}") if rng.random() < 0.55 else ""
@@ -891,7 +902,7 @@ class Sim:
                         L.delta(S.WEB, landed + (0 if rng.random() < 0.7 else 1), obj, truth)
 
     # ------------------------------------------------------------------ CRM
-    def crm(self, p, end, rng, consents) -> None:
+    def crm(self, p, end, rng, consents, srng=None) -> None:
         if rng.random() >= (0.6 if not p.new_customer else 0.4):
             return
         if p.new_customer:
@@ -914,18 +925,39 @@ class Sim:
                     "crm",
                 )
             )
-        if rng.random() < 0.04:
-            c2 = rng.uniform(c + DAY, max(c + 2 * DAY, self.w1))
-            c2 = math.floor(c2 / DAY) * DAY + rng.uniform(8, 18.5) * HOUR
+        # Entered again by another sales rep (4 %). The scenarios' doses are the same duplicate,
+        # drawn from the scenario's rng: 1..copies_max typo'd copies typed more carelessly, and
+        # a person of a household that moved entered again after the move (new address).
+        dups = [(rng, False, c)] if rng.random() < 0.04 else []
+        sc = self.scenario
+        if sc.crm_copies and srng.random() < sc.crm_copies:
+            dups += [(srng, True, c)] * srng.randint(1, sc.copies_max)
+        mv = p.hh.move_t
+        if (
+            sc.movers_reentered
+            and mv is not None
+            and mv > c
+            and srng.random() < sc.movers_reentered
+        ):
+            dups.append((srng, False, mv))
+        for r, careless, since in dups:
+            c2 = r.uniform(since + DAY, max(since + 2 * DAY, self.w1))
+            c2 = math.floor(c2 / DAY) * DAY + r.uniform(8, 18.5) * HOUR
             if c2 < end:
-                contacts.append(self._crm_contact(p, c2, rng, M.OPT_IN.pick(rng), dup=True))
+                contacts.append(
+                    self._crm_contact(p, c2, r, M.OPT_IN.pick(r), dup=True, careless=careless)
+                )
         for cid, versions in contacts:
             self.emit_versions(S.CRM, versions, (("crm", cid), p.pid))
 
-    def _crm_contact(self, p, c, rng, opt, dup: bool):
+    def _crm_contact(self, p, c, rng, opt, dup: bool, careless: bool = False):
+        """One CRM contact of ``p`` created at ``c``: ``dup`` when a rep enters the person
+        again, ``careless`` for a scenario's typo'd copy (errors in any field)."""
         cid = f"C-{self.contact_ids.next():07d}"
-        first, last = p.first, p.last
-        if dup:
+        first, last = p.first, p.last_at(c)
+        if careless:
+            first, last = M.names_copy(first, last, rng)
+        elif dup:
             r = rng.random()
             if r < 0.6:
                 if rng.random() < 0.5:
@@ -964,20 +996,26 @@ class Sim:
         if not email and not phone and not mobile and rng.random() < 0.5 and not dup:
             mobile = M.phone_hand(p.phone, rng)
         birth = ""
-        if rng.random() < 0.55:
+        if rng.random() < (0.8 if careless else 0.55):
             y, m, d = p.birth.split("-")
             birth = f"{d}/{m}/{y}"
+            if careless:
+                birth = M.birth_copy(birth, rng)
         insta = ""
         if p.handle and rng.random() < 0.55:
             insta = M.handle_render(p.handle, rng)
 
         def addr(t):
             a = p.address_at(t)
-            return [
+            line = [
                 M.street_messy(a.street, rng),
                 M.postcode_messy(a.postcode, rng),
                 M.name_case(a.city, rng, upper=0.15, lower=0.1, spaces=0.03),
             ]
+            if careless:
+                line[0] = M.street_copy(line[0], rng)
+                line[1:] = ["" if rng.random() < M.COPY_BLANK else v for v in line[1:]]
+            return line
 
         country = M.country_text(p.country, rng)
         fields = (
@@ -996,7 +1034,7 @@ class Sim:
             fields = f2
             versions.append((u, f2 + [rome_local(u), "0"]))
         mv = p.hh.move_t
-        if mv is not None and mv > c and rng.random() < 0.7:
+        if mv is not None and mv > c and rng.random() < self.scenario.crm_follows_move:
             u = mv + rng.uniform(0, 10) * DAY
             f2 = list(fields)
             f2[8:11] = addr(u)
@@ -1050,7 +1088,8 @@ class Sim:
         email = p.email_given(start, rng.random(), work_share=0.08, family_below=0.14)
         if email is None:
             return
-        name = f"{p.first} {p.last}" if rng.random() < 0.7 else f"{p.last.upper()} {p.first}"
+        last = p.last_at(start)
+        name = f"{p.first} {last}" if rng.random() < 0.7 else f"{last.upper()} {p.first}"
         r = rng.random()
         phone = (
             (p.phone.e164 if r < 0.55 else M.phone_hand(p.phone, rng) if r < 0.8 else None)
@@ -1218,7 +1257,8 @@ class Sim:
                 ch = "chat"
             own = acct.email_at(t) if acct and rng.random() < 0.6 else p.email_at(t)
             own = own or p.work_email or p.hh.family_email
-            full = f"{p.first} {p.last}"
+            last = p.last_at(t)
+            full = f"{p.first} {last}"
             if ch == "social":
                 cust = {
                     "email": own if rng.random() < 0.55 else None,
@@ -1238,7 +1278,7 @@ class Sim:
                     if r < 0.6
                     else p.first.lower()
                     if r < 0.75
-                    else f"{p.first[0]}. {p.last}"
+                    else f"{p.first[0]}. {last}"
                     if r < 0.85
                     else None
                 )

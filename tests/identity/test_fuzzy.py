@@ -530,3 +530,35 @@ def test_the_threshold_is_applied(threshold):
     pairs = _pairs(rows, FuzzyConfig(preset=PRESET, threshold_match_probability=threshold))
     assert all(pair["match_probability"] >= threshold for pair in pairs.values())
     assert (("crm:C-60", "crm:C-61") in pairs) == (threshold == 0.5)
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "conflict"),
+    [
+        (("Eric", "Gross", None), ("E.", "Gross", None), False),  # an initial
+        (("Arnaud", "Claudine", None), ("Claudine", None, None), False),  # swapped, one missing
+        (("Robert", "Tanner", None), ("Bob", "Tanner", None), False),  # a nickname
+        (("Eva", "Ottino", None), ("Eav", "Ottino", None), False),  # a typo in a short name
+        (("Mario", "Rossi", None), ("Anna", "Rossi", None), True),  # a family phone
+        (("Mario", "Rossi", None), ("Maria", "Rossi", None), True),  # male and female forms
+        (("Anna", "Rossi", date(1972, 3, 12)), ("Anna", "Rossi", date(1972, 12, 3)), False),
+        (("Anna", "Rossi", date(1972, 3, 12)), ("Anna", "Rossi", date(1927, 3, 12)), False),
+        (("Bruno", "Ferri", date(1950, 1, 1)), ("Bruno", "Ferri", date(1985, 6, 6)), True),
+    ],
+)
+def test_identifier_conflicts_use_the_matchers_notion_of_one_person(one, other, conflict):
+    from cdp.identity.fuzzy import identifier_conflicts
+
+    con = duckdb.connect()
+    rows = [
+        {"record_key": f"crm:C-{n}", "first_name": f, "last_name": ln, "birth_date": b}
+        for n, (f, ln, b) in enumerate((one, other))
+    ]
+    records = _table(con, rows)
+    con.execute(
+        "create table identifiers as select record_key, 'email' as identifier_type, "
+        "'email:shared@x.it' as identifier_key from records"
+    )
+    table = identifier_conflicts(con, records, "identifiers", max_records=50)
+    found = con.execute(f"select identifier_key from {table}").fetchall()
+    assert (found == [("email:shared@x.it",)]) == conflict

@@ -3,7 +3,8 @@
 Reads the resolved ids (``marts.customer_source_records``, or before the marts exist
 ``intermediate.int_identity__customer_ids``) and ``record_person.csv``, and prints:
 
-- pairwise precision, recall and F1 over pairs of records of one person;
+- pairwise precision, recall and F1 over pairs of records of one person, and the same among
+  the records that carry a name (all a model on names, birth dates and addresses can see);
 - recall over the pairs the data can join: pairs whose records are connected through
   identifiers they carry (email, phone, account, card, device, handle), directly or by a chain;
   the rest share no identifier, and only fuzzy matching can find them;
@@ -90,6 +91,27 @@ def measure(
     figures["recall"] = correct_pairs / true_pairs if true_pairs else 1.0
     p, r = figures["precision"], figures["recall"]
     figures["f1"] = 2 * p * r / (p + r) if p + r else 0.0
+
+    # The same among the records that carry a name: all that a record-linkage model on names,
+    # birth dates and addresses can see (the rest join by identifiers or not at all).
+    true_named, predicted_named, correct_named = con.execute(
+        f"""
+        with named as (
+            select evaluated.* from evaluated
+            inner join intermediate.int_identity__records as records using (record_key)
+            where records.first_name is not null or records.last_name is not null
+        )
+        select
+            (select {_pairs("n")} from (select count(*) n from named group by person_id)),
+            (select {_pairs("n")} from (select count(*) n from named group by customer_id)),
+            (select {_pairs("n")} from (
+                select count(*) n from named group by person_id, customer_id))
+        """
+    ).fetchall()[0]
+    figures["named_precision"] = correct_named / predicted_named if predicted_named else 1.0
+    figures["named_recall"] = correct_named / true_named if true_named else 1.0
+    p, r = figures["named_precision"], figures["named_recall"]
+    figures["named_f1"] = 2 * p * r / (p + r) if p + r else 0.0
 
     # Pairs the data can join: records of one person connected through identifiers they carry.
     components, _ = connected_components(
@@ -222,6 +244,9 @@ def report(figures: dict[str, float | int], baseline: dict[str, float | int] | N
         row("pairwise precision", "precision", ".4f"),
         row("pairwise recall", "recall", ".4f"),
         row("pairwise F1", "f1", ".4f"),
+        row("  among named records: P", "named_precision", ".4f"),
+        row("  R", "named_recall", ".4f"),
+        row("  F1", "named_f1", ".4f", "   (records with a first or last name)"),
         row(
             "recall of joinable pairs",
             "recall_of_joinable",
@@ -311,10 +336,11 @@ def threshold_curve(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> str:
         f"{'joinable':>10}",
     ]
     limits = _profile_limits()
-    for threshold in CURVE_THRESHOLDS:
+    # the last row: the pipeline's threshold with no refusal (and so no ambiguity)
+    for threshold, refusing in [*((t, True) for t in CURVE_THRESHOLDS), (chosen, False)]:
         con.execute(
             "create or replace temp view curve_fuzzy as select * from curve_pairs "
-            f"where refused_by is null and match_probability >= {threshold}"
+            f"where ({not refusing} or refused_by is null) and match_probability >= {threshold}"
         )
         clusters, _split = cluster_records(
             con,
@@ -331,6 +357,8 @@ def threshold_curve(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> str:
             resolved=f"select record_key, cluster_key as customer_id from {clusters}",
         )
         mark = "  <- the pipeline's" if threshold == chosen else ""
+        if not refusing:
+            mark = "  (no refusals)"
         lines.append(
             f"  {threshold:>9}{count:>13,}{figures['precision']:>11.4f}{figures['recall']:>9.4f}"
             f"{figures['f1']:>8.4f}{figures['recall_of_joinable']:>10.4f}{mark}"

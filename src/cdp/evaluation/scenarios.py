@@ -166,6 +166,7 @@ TABLE_FIGURES = (
     ("recall", "recall"),
     ("F1", "f1"),
     ("join.rec", "recall_of_joinable"),
+    ("named F1", "named_f1"),
 )
 
 
@@ -185,7 +186,7 @@ def table(results: list[tuple[str, dict, dict]]) -> str:
         lines.append(row)
     lines.append(
         "(pairwise precision, recall and F1; join.rec: recall of the true pairs that share a "
-        "chain of identifiers)"
+        "chain of identifiers; named F1: F1 among the records that carry a name)"
     )
     return "\n".join(lines)
 

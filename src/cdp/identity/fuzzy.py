@@ -296,11 +296,39 @@ def first_names_compatible_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
     last name, variants of one name, one or two typing errors apart (not a name's male and
     female forms), or one an abbreviation of the other."""
     a, b = (side.format("first_name") for side in sides)
+    la, lb = (side.format("last_name") for side in sides)
+    # swapped, the last name missing on the side that typed it first (`claudine` and
+    # `arnaud claudine`)
+    half_swapped = f"({la} is null and {_one_edit(a, lb)}) or ({lb} is null and {_one_edit(b, la)})"
     return (
-        f"({a} = {b} or ({_swapped_sql(sides)}) or ({_variant_sql(sides)}) "
+        f"({a} = {b} or ({_swapped_sql(sides)}) or {half_swapped} or ({_variant_sql(sides)}) "
         f"or ({_abbreviated_sql(sides)}) "
         f"or (({_typo_sql('first_name', sides)} or {_two_edits_sql(sides)}) "
         f"and not ({_gender_variant_sql(sides)})))"
+    )
+
+
+#: Jaro–Winkler similarity from which two first names may be one typed carelessly.
+NAME_SIMILARITY = 0.8
+
+
+def first_names_differ_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
+    """True when two known first names are another person's: not compatible as typed (see
+    ``first_names_compatible_sql``) and not alike either, neither to each other nor to the
+    other record's last name (Jaro–Winkler under ``NAME_SIMILARITY``). Careless copies of one
+    person (`gianfrancesoc` / `gianfarncesco`, a swap with typos in both names) stay
+    comparable, and the model weighs them; names that do not look alike and that the
+    name-variant list does not relate (`anna` / `diana`) differ, and so do a name's male and
+    female forms (`mario` / `maria`), alike as they look."""
+    a, b = (side.format("first_name") for side in sides)
+    la, lb = (side.format("last_name") for side in sides)
+    alike = " or ".join(
+        f"coalesce(jaro_winkler_similarity({x}, {y}), 0) >= {NAME_SIMILARITY}"
+        for x, y in ((a, b), (a, lb), (b, la))
+    )
+    return (
+        f"({a} is not null and {b} is not null and not {first_names_compatible_sql(sides)} "
+        f"and (({_gender_variant_sql(sides)}) or not ({alike})))"
     )
 
 
@@ -330,7 +358,7 @@ def _another_member_sql(sides: tuple[str, str]) -> str:
     )
     return (
         f"({fa} is not null and {fb} is not null and {_household_sql(sides)} "
-        f"and (not {first_names_compatible_sql(sides)} "
+        f"and ({first_names_differ_sql(sides)} "
         f"or (not ({same_name}) and {da} is not null and {db} is not null "
         f"and not ({birth_dates_compatible_sql(sides)}) and {da} <> {db})))"
     )
@@ -354,9 +382,9 @@ REFUSALS: dict[str, Refusal] = {
         Refusal(
             "another_household_member",
             _another_member_sql,
-            "at one address, phone or e-mail: first names that no typing error, short form or "
-            "swap explains (twins), or first names typing errors apart with birth dates that no "
-            "typing error explains (mario and marco, siblings)",
+            "at one address, phone or e-mail: first names that differ (twins: no typing error, "
+            "short form or swap explains them, and they do not look alike), or first names "
+            "typing errors apart with birth dates that no typing error explains (siblings)",
         ),
         Refusal(
             "another_generation",
@@ -538,7 +566,7 @@ class FuzzyConfig:
     #: an e-mail local part or phone held by more records blocks nothing
     max_block_records: int = 20
     #: random pairs sampled for the u-probabilities
-    u_max_pairs: float = 1e7
+    u_max_pairs: float = 2e6
     #: blocked pairs used per EM session at most
     em_max_pairs: float = 5e6
     #: refuse to predict when blocking would generate more comparisons than this
@@ -880,7 +908,7 @@ def _load_name_variants(work: duckdb.DuckDBPyConnection) -> None:
     with with_names_csv_path() as path:
         work.execute(
             f"""
-            create table name_variants as
+            create or replace temp table name_variants as
             select name, list(distinct formal order by formal) as formal_names
             from (
                 select name1 as formal, name1 as name from read_csv('{path}', header = true)
@@ -890,6 +918,64 @@ def _load_name_variants(work: duckdb.DuckDBPyConnection) -> None:
             group by name
             """
         )
+
+
+CONFLICTS_TABLE = "_identifier_conflicts"
+
+
+def identifier_conflicts(
+    con: duckdb.DuckDBPyConnection, records: str, identifiers: str, max_records: int
+) -> str:
+    """The identifiers that records of two people share, by the matcher's own notion of one
+    person: pairs of records carrying one identifier (held by at most ``max_records``
+    records) whose first names no typing error, short form or swap explains, or whose birth
+    dates no typing error explains. Returns a temporary table on ``con``:
+    ``identifier_key``, ``conflicting_pairs``."""
+    _load_name_variants(con)
+    sides = ("l.{}", "r.{}")
+    birth = tuple(side.format("birth_date") for side in sides)
+    con.execute(
+        f"""
+        create or replace temp table _identity_persons as
+        select
+            named.*,
+            strftime(birth_date, '%Y%m%d') as birth_text,
+            coalesce(variants.formal_names, []) as first_name_groups
+        from (
+            select
+                record_key,
+                {_clean_name("first_name")} as first_name,
+                {_clean_name("last_name")} as last_name,
+                birth_date
+            from {records}
+        ) as named
+        left join name_variants as variants
+            on variants.name = split_part(named.first_name, ' ', 1)
+        """
+    )
+    con.execute(
+        f"""
+        create or replace temp table {CONFLICTS_TABLE} as
+        with shared as (
+            select identifier_key from {identifiers}
+            group by identifier_key
+            having count(distinct record_key) between 2 and {int(max_records)}
+        )
+        select one.identifier_key, count(*) as conflicting_pairs
+        from {identifiers} as one
+        inner join shared using (identifier_key)
+        inner join {identifiers} as other
+            on one.identifier_key = other.identifier_key and one.record_key < other.record_key
+        inner join _identity_persons as l on one.record_key = l.record_key
+        inner join _identity_persons as r on other.record_key = r.record_key
+        where {first_names_differ_sql(sides)} or (
+            {birth[0]} is not null and {birth[1]} is not null and {birth[0]} <> {birth[1]}
+            and not ({birth_dates_compatible_sql(sides)})
+        )
+        group by one.identifier_key
+        """
+    )
+    return CONFLICTS_TABLE
 
 
 def fuzzy_matches(

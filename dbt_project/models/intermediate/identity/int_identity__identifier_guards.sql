@@ -7,10 +7,9 @@
 --   fixed_line         a landline (by libphonenumber's numbering plans): it serves a
 --                      household or an office, not one person
 --   too_many_records   more records than the identifier type's limit
---   different_people   records that name people who cannot be one: first names that differ
---                      (allowing typos, an initial for a name it begins, and first and last
---                      name typed the wrong way round),
---                      or two different birth dates (a family phone, a shared email)
+--   different_people   records that name people who cannot be one (a family phone, a
+--                      shared email): first names or birth dates that no typing error, short
+--                      form or swap explains (int_identity__identifier_conflicts)
 -- A model that calls phone_kind (a Python function) is a table.
 -- One row per guarded identifier, with the records it would have joined (the audit of
 -- skipped joins).
@@ -74,53 +73,7 @@ limits as (
 
 name_conflicts as (
 
-    -- Pairs of records sharing an identifier whose names cannot be one person's, allowing
-    -- for typos and for first and last name typed the wrong way round.
-    select
-        left_side.identifier_key,
-        count(*) as conflicting_pairs
-    from identifiers as left_side
-    inner join identifiers as right_side
-        on
-            left_side.identifier_key = right_side.identifier_key
-            and left_side.record_key < right_side.record_key
-    inner join records as left_record
-        on left_side.record_key = left_record.record_key
-    inner join records as right_record
-        on right_side.record_key = right_record.record_key
-    inner join limits
-        on left_side.identifier_key = limits.identifier_key
-    where
-        limits.record_count <= limits.record_limit
-        and left_record.first_key is not null
-        and right_record.first_key is not null
-        and jaro_winkler_similarity(left_record.first_key, right_record.first_key)
-        < {{ var('identity_name_similarity') }}
-        -- one typing error (Jaro-Winkler sees none in a three-letter name: `eva` / `eav`)
-        and damerau_levenshtein(left_record.first_key, right_record.first_key) > 1
-        -- an initial and a name it begins (`e` and `eric`)
-        and not (
-            (length(left_record.first_key) = 1 or length(right_record.first_key) = 1)
-            and left(left_record.first_key, 1) = left(right_record.first_key, 1)
-        )
-        and not (
-            -- the same two names, swapped (one of the last names may be missing)
-            (
-                jaro_winkler_similarity(left_record.first_key, coalesce(right_record.last_key, ''))
-                >= {{ var('identity_name_similarity') }}
-                and (
-                    left_record.last_key is null
-                    or jaro_winkler_similarity(left_record.last_key, right_record.first_key)
-                    >= {{ var('identity_name_similarity') }}
-                )
-            )
-            or (
-                jaro_winkler_similarity(right_record.first_key, coalesce(left_record.last_key, ''))
-                >= {{ var('identity_name_similarity') }}
-                and right_record.last_key is null
-            )
-        )
-    group by left_side.identifier_key
+    select * from {{ ref('int_identity__identifier_conflicts') }}
 
 ),
 
@@ -150,7 +103,6 @@ guarded as (
             when limits.phone_kind = 'fixed_line' then 'fixed_line'
             when limits.record_count > limits.record_limit then 'too_many_records'
             when coalesce(name_conflicts.conflicting_pairs, 0) > 0 then 'different_people'
-            when limits.birth_date_count > 1 then 'different_people'
         end as guard_reason,
         coalesce(name_conflicts.conflicting_pairs, 0) as conflicting_name_pairs,
         limits.birth_date_count

@@ -274,10 +274,18 @@ def _two_edits_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
 
 
 def _variant_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:
-    """Two first names of one name family: a name and its short form or nickname
-    (``robert`` / ``bob``), from the name-variant list (``name_variants``)."""
-    a, b = (side.format("first_name_groups") for side in sides)
-    return f"list_has_any({a}, {b})"
+    """Two first names of one name family: a name and its short form or nickname, from the
+    name-variant list (``robert`` / ``bob``), or a short form clipped from the name's start or
+    end, as most languages make them (``nick`` / ``nicholas``, ``rita`` / ``margherita``,
+    ``sandro`` / ``alessandro``): three letters or more, two fewer than the name at least."""
+    ga, gb = (side.format("first_name_groups") for side in sides)
+    a, b = (side.format("first_name") for side in sides)
+    clipped = " or ".join(
+        f"(length({x}) >= 3 and length({y}) >= length({x}) + 2 "
+        f"and (starts_with({y}, {x}) or ends_with({y}, {x})))"
+        for x, y in ((a, b), (b, a))
+    )
+    return f"(list_has_any({ga}, {gb}) or {clipped})"
 
 
 def _household_sql(sides: tuple[str, str] = SPLINK_SIDES) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import duckdb
 
-from cdp.identity.components import connected_components
+from cdp.identity.components import label_components
 
 
 def cluster_records(
@@ -56,23 +56,64 @@ def cluster_records(
         f"create or replace temp table _cl_limits as "
         f"select * from (values {limit_rows}) as limits(value_type, max_values)"
     )
-    edges = f"""
-        select identifiers.record_key as left_node, identifiers.identifier_key as right_node
+    # The graph is coded once: every record and identifier a dense integer id in key order (so
+    # that a component's smallest id is its smallest key), every edge a pair of ids with the
+    # identifier it goes through (none for a fuzzy match). A round drops the edges of the
+    # identifiers split off so far and searches again.
+    con.execute(
+        f"""
+        create or replace temp table _cl_edge_keys as
+        select identifiers.record_key as left_node, identifiers.identifier_key as right_node,
+            identifiers.identifier_key as via
         from {identifiers} as identifiers
         anti join {guards} as guards using (identifier_key)
-        anti join _cl_split as split using (identifier_key)
         union all
-        select left_record_key, right_record_key from {fuzzy}
-    """
+        select left_record_key, right_record_key, null from {fuzzy}
+        """
+    )
+    con.execute(
+        f"""
+        create or replace temp table _cl_nodes as
+        select node, (row_number() over (order by node) - 1)::integer as node_id
+        from (
+            select record_key as node from {records}
+            union select left_node from _cl_edge_keys
+            union select right_node from _cl_edge_keys
+        )
+        """
+    )
+    con.execute(
+        """
+        create or replace temp table _cl_edges as
+        select distinct lefts.node_id as left_id, rights.node_id as right_id, keys.via
+        from _cl_edge_keys as keys
+        inner join _cl_nodes as lefts on keys.left_node = lefts.node
+        inner join _cl_nodes as rights on keys.right_node = rights.node
+        """
+    )
+    con.execute("drop table _cl_edge_keys")
+    nodes = con.execute("select count(*) from _cl_nodes").fetchall()[0][0]
     for round_number in range(1, max_rounds + 1):
-        components, _searches = connected_components(con, edges)
+        label_components(
+            con,
+            "select left_id, right_id from _cl_edges "
+            "anti join _cl_split as split on _cl_edges.via = split.identifier_key",
+            nodes,
+            "_cl_labels",
+            log=log,
+        )
         con.execute(
             f"""
             create or replace temp table _cl_clusters as
-            select records.record_key, coalesce(components.component, records.record_key)
-                as cluster_key
+            with roots as (
+                select node_id, min(node_id) over (partition by label) as root_id
+                from _cl_labels
+            )
+            select records.record_key, root.node as cluster_key
             from {records} as records
-            left join {components} as components on records.record_key = components.node
+            inner join _cl_nodes as node on records.record_key = node.node
+            inner join roots using (node_id)
+            inner join _cl_nodes as root on roots.root_id = root.node_id
             """
         )
         breaches = con.execute(
@@ -90,6 +131,7 @@ def cluster_records(
         log(f"clustering round {round_number}: {breaches:,} limits breached")
         if breaches == 0 or round_number == max_rounds:
             break
+        already_split = con.execute("select count(*) from _cl_split").fetchall()[0][0]
         # In each breaching cluster, the joining identifiers (of another type) whose own
         # records carry different values of the breached attribute stop joining. Where no
         # single identifier does (the values meet only through a chain), the shared contact
@@ -132,4 +174,7 @@ def cluster_records(
                 )
             """
         )
+        if con.execute("select count(*) from _cl_split").fetchall()[0][0] == already_split:
+            log(f"clustering round {round_number}: nothing more to split")
+            break
     return "_cl_clusters", "_cl_split"

@@ -50,26 +50,19 @@ def connected_components(
         from (select left_node as node from _cc_pairs union select right_node from _cc_pairs)
         """
     )
-    edges = con.execute(
+    con.execute(
         """
+        create or replace temp table _cc_edges as
         select lefts.node_id as left_id, rights.node_id as right_id
         from _cc_pairs as pairs
         inner join _cc_nodes as lefts on pairs.left_node = lefts.node
         inner join _cc_nodes as rights on pairs.right_node = rights.node
         """
-    ).fetchnumpy()
+    )
     con.execute("drop table _cc_pairs")
     nodes = con.execute("select count(*) from _cc_nodes").fetchall()[0][0]
-    left, right = np.asarray(edges["left_id"]), np.asarray(edges["right_id"])
-    graph = coo_matrix(
-        (np.ones(len(left), dtype=np.int8), (left, right)), shape=(nodes, nodes)
-    ).tocsr()
-    count, labels = sparse_components(graph, directed=False)
-    log(f"connected components: {nodes:,} nodes, {len(left):,} edges, {count:,} components")
-    con.register(
-        "_cc_labels",
-        pa.table({"node_id": np.arange(nodes, dtype=np.int32), "label": labels.astype(np.int32)}),
-    )
+    label_components(con, "select left_id, right_id from _cc_edges", nodes, "_cc_labels", log=log)
+    con.execute("drop table _cc_edges")
     con.execute(
         """
         create or replace temp table _cc_components as
@@ -78,6 +71,35 @@ def connected_components(
         inner join _cc_labels as labels on nodes.node_id = labels.node_id
         """
     )
-    con.unregister("_cc_labels")
+    con.execute("drop table _cc_labels")
     con.execute("drop table _cc_nodes")
     return "_cc_components", 1
+
+
+def label_components(
+    con: duckdb.DuckDBPyConnection,
+    edges_sql: str,
+    nodes: int,
+    labels_table: str,
+    *,
+    log: Callable[[str], None] = lambda _message: None,
+) -> int:
+    """Label the nodes ``0 .. nodes - 1`` of the integer edges ``edges_sql`` selects
+    (``left_id``, ``right_id``) with their component; writes the temporary table
+    ``labels_table`` (``node_id``, ``label``) on ``con`` and returns the number of components.
+    Only the two integer arrays cross into Python: callers that search one graph several
+    times, with edges taken away, code its nodes once."""
+    edges = con.execute(edges_sql).fetchnumpy()
+    left, right = np.asarray(edges["left_id"]), np.asarray(edges["right_id"])
+    graph = coo_matrix(
+        (np.ones(len(left), dtype=np.int8), (left, right)), shape=(nodes, nodes)
+    ).tocsr()
+    count, labels = sparse_components(graph, directed=False)
+    log(f"connected components: {nodes:,} nodes, {len(left):,} edges, {count:,} components")
+    con.register(
+        "_labels_arrow",
+        pa.table({"node_id": np.arange(nodes, dtype=np.int32), "label": labels.astype(np.int32)}),
+    )
+    con.execute(f"create or replace temp table {labels_table} as select * from _labels_arrow")
+    con.unregister("_labels_arrow")
+    return int(count)

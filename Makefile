@@ -23,7 +23,7 @@ help:
 	@echo "make docs    after make run: add the dbt docs to the site and serve it on http://127.0.0.1:8080"
 	@echo "make bench   generator and raw-load time and peak memory (PERSONS=...)"
 	@echo "make accuracy  standardized values against the sample's ground truth (after make run)"
-	@echo "make eval    identity resolution and golden records against the ground truth (after make run)"
+	@echo "make eval    identity and golden records against the truth (after make run), then each scenario"
 	@echo "make eval-outside  identity on outside labelled data (FEBRL; DATASET=febrl1|2|3) beside plain Splink"
 	@echo "make eval-scenarios  identity on generated look-alikes of outside data (ONLY=contact_free,...) beside plain Splink"
 
@@ -98,8 +98,11 @@ docs: dbt-parse
 accuracy: install
 	$(BIN)/cdp-accuracy --warehouse $(CDP_WAREHOUSE) --truth data/truth
 
-eval: install
+# The sample's figures (beside plain Splink, with the refusals and the threshold curve), then
+# every scenario's.
+eval: install dbt-parse
 	$(BIN)/cdp-eval --warehouse $(CDP_WAREHOUSE) --truth data/truth
+	$(BIN)/cdp-eval-scenarios --out data/eval
 
 # Identity on labelled data nobody here wrote (FEBRL, landed as CRM exports), beside a plain
 # Splink model: a warehouse of its own under data/eval, never the sample's.

@@ -55,3 +55,22 @@ def test_registered_as_a_duckdb_function():
         "('0039 333 1234567', null)) as t(p, r)"
     ).fetchall()
     assert rows == [("+393331234567",), (None,), ("+393331234567",)]
+
+
+@pytest.mark.parametrize(
+    ("e164", "kind"),
+    [
+        ("+393471234567", "mobile"),  # an Italian mobile
+        ("+390212345678", "fixed_line"),  # a Milan landline
+        ("+4915112345678", "mobile"),
+        ("+493012345678", "fixed_line"),
+        ("+39123", None),  # too short: no valid number
+        ("+999123456789", None),  # no such country code
+        ("not a phone", None),
+        (None, None),
+    ],
+)
+def test_phone_kind_tells_a_mobile_from_a_landline_and_refuses_invalid_numbers(e164, kind):
+    from cdp.standardize.phones import phone_kind
+
+    assert phone_kind(e164) == kind

@@ -63,6 +63,10 @@ def phone_kind(e164: str | None) -> str | None:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
+    # number_type matches the number against its region's patterns, as is_valid_number does:
+    # UNKNOWN is an invalid number, and one pass instead of two halves the cost (the guards
+    # classify every phone of a million customers)
+    kind = phonenumbers.number_type(number)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
         return None
-    return _KINDS.get(phonenumbers.number_type(number), "other")
+    return _KINDS.get(kind, "other")

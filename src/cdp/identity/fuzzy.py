@@ -573,8 +573,6 @@ class FuzzyConfig:
     prior_rules_recall: float = 0.6
     #: an e-mail local part or phone held by more records blocks nothing
     max_block_records: int = 20
-    #: records the model is trained on at most (a uniform sample of them beyond)
-    training_records: int = 300_000
     #: random pairs sampled for the u-probabilities
     u_max_pairs: float = 2e6
     #: blocked pairs used per EM session at most
@@ -776,9 +774,7 @@ def _match(
     started = time.perf_counter()
     if config.preset is None:
         trainer = Linker(db_api.register("typed"), settings, log_level=None)
-        trained_on = work.execute("select count(*) from typed").fetchall()[0][0]
-        log(f"training on {trained_on:,} of {model.records:,} named records")
-        settings = _train(trainer, config, trained_on, log)
+        settings = _train(trainer, config, model.records, log)
     linker = Linker(db_api.register("prepared"), settings, log_level=None)
     model.seconds["train"] = time.perf_counter() - started
     model.settings = linker.misc.save_model_to_json()
@@ -1021,18 +1017,7 @@ def fuzzy_matches(
             for table, infer in (("prepared", True), ("typed", False)):
                 if table == "typed" and config.preset is not None:
                     continue
-                source = records
-                if table == "typed":
-                    # Training needs a sample, not every record: a uniform one keeps the share
-                    # of matching pairs (the prior) and the levels' frequencies. It is drawn by
-                    # the hash of the record key, so that the same records give the same model.
-                    total = con.execute(f"select count(*) from {records}").fetchall()[0][0]
-                    per_million = math.ceil(1e6 * config.training_records / max(total, 1))
-                    source = (
-                        f"(select * from {records} "
-                        f"where hash(record_key) % 1000000 < {per_million})"
-                    )
-                sql = prepare_sql(source, config.max_block_records, infer_last_names=infer)
+                sql = prepare_sql(records, config.max_block_records, infer_last_names=infer)
                 work.register("prepared_stream", con.sql(sql).to_arrow_reader())
                 # the first word of the first name's name families (none: an empty list)
                 work.execute(

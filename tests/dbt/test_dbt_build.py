@@ -121,3 +121,15 @@ def test_the_plain_splink_baseline_is_measured_beside_the_pipeline(built_warehou
     assert "golden_email_equal" not in baseline, "golden records are the pipeline's alone"
     assert baseline["predicted_pairs"] > 0 and baseline["f1"] <= pipeline["f1"], baseline
     assert "plain Splink" in text.splitlines()[3]
+    # then what each refusal refused and the figures at each threshold, the pipeline's marked
+    from cdp.evaluation.identity import CURVE_THRESHOLDS
+    from cdp.identity.fuzzy import REFUSALS
+
+    for name in REFUSALS:
+        assert f"  {name} " in text, name
+    curve = [line.split() for line in text.splitlines() if line.strip().endswith("pipeline's")]
+    assert len(curve) == 1 and float(curve[0][0]) == 0.99, curve
+    rows = [line.split() for line in text.splitlines() if line[:11].strip() in
+            {str(t) for t in CURVE_THRESHOLDS}]  # fmt: skip
+    assert len(rows) == len(CURVE_THRESHOLDS) + 1, rows  # and 0.99 without the refusals
+    assert all(0 < float(row[2]) <= 1 for row in rows), rows

@@ -21,40 +21,54 @@ identifiers as (
 
 ),
 
-records as (
-
-    select
-        record_key,
-        -- the first word of the first name, letters only: `E.` is the initial `e`
-        nullif(
-            regexp_replace(
-                lower(strip_accents(split_part(trim(first_name), ' ', 1))), '[^a-z]', '', 'g'
-            ),
-            ''
-        ) as first_key,
-        nullif(lower(strip_accents(split_part(trim(last_name), ' ', 1))), '') as last_key,
-        birth_date
-    from {{ ref('int_identity__records') }}
-
-),
-
 usage as (
 
     select
-        identifiers.identifier_key,
-        identifiers.identifier_type,
-        identifiers.identifier_value,
-        count(distinct identifiers.record_key) as record_count,
-        case
-            when identifiers.identifier_type = 'phone'
-                then phone_kind(identifiers.identifier_value)
-        end as phone_kind,
-        count(distinct records.birth_date) as birth_date_count,
-        count(distinct records.first_key) as first_name_count
+        identifier_key,
+        identifier_type,
+        identifier_value,
+        count(distinct record_key) as record_count
     from identifiers
-    left join records
-        on identifiers.record_key = records.record_key
     group by all
+
+),
+
+household_mailboxes as (
+
+    -- The emails named for a family, and how many first names their records carry (the first
+    -- word, letters only: `E.` is the initial `e`).
+    select
+        identifiers.identifier_key,
+        count(distinct nullif(
+            regexp_replace(
+                lower(strip_accents(split_part(trim(records.first_name), ' ', 1))),
+                '[^a-z]',
+                '',
+                'g'
+            ),
+            ''
+        )) as first_name_count
+    from identifiers
+    inner join {{ ref('int_identity__records') }} as records
+        on identifiers.record_key = records.record_key
+    where
+        identifiers.identifier_type = 'email'
+        and regexp_matches(
+            identifiers.identifier_value,
+            '{{ var("identity_household_email_patterns") | join("|") }}'
+        )
+    group by identifiers.identifier_key
+
+),
+
+phones as (
+
+    -- What line each phone is: only phones, each once.
+    select
+        identifier_key,
+        phone_kind(identifier_value) as phone_kind
+    from usage
+    where identifier_type = 'phone'
 
 ),
 
@@ -92,23 +106,19 @@ guarded as (
                     '{{ var("identity_junk_email_patterns") | join("|") }}'
                 )
                 then 'junk_pattern'
-            when
-                limits.identifier_type = 'email'
-                and regexp_matches(
-                    limits.identifier_value,
-                    '{{ var("identity_household_email_patterns") | join("|") }}'
-                )
-                and limits.first_name_count > 1
-                then 'household_mailbox'
-            when limits.phone_kind = 'fixed_line' then 'fixed_line'
+            when household_mailboxes.first_name_count > 1 then 'household_mailbox'
+            when phones.phone_kind = 'fixed_line' then 'fixed_line'
             when limits.record_count > limits.record_limit then 'too_many_records'
             when coalesce(name_conflicts.conflicting_pairs, 0) > 0 then 'different_people'
         end as guard_reason,
-        coalesce(name_conflicts.conflicting_pairs, 0) as conflicting_name_pairs,
-        limits.birth_date_count
+        coalesce(name_conflicts.conflicting_pairs, 0) as conflicting_name_pairs
     from limits
     left join name_conflicts
         on limits.identifier_key = name_conflicts.identifier_key
+    left join household_mailboxes
+        on limits.identifier_key = household_mailboxes.identifier_key
+    left join phones
+        on limits.identifier_key = phones.identifier_key
 
 )
 

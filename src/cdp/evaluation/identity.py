@@ -42,6 +42,29 @@ def _pairs(column: str) -> str:
     return f"sum({column} * ({column} - 1) / 2)"
 
 
+def _pair_counts(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, int, int]:
+    """Pairs of records of one person, pairs in one profile, and pairs in both, among the
+    rows (``person_id``, ``customer_id``) of ``relation``."""
+    counts = con.execute(
+        f"""
+        select
+            (select {_pairs("n")} from (select count(*) n from {relation} group by person_id)),
+            (select {_pairs("n")} from (select count(*) n from {relation} group by customer_id)),
+            (select {_pairs("n")} from (
+                select count(*) n from {relation} group by person_id, customer_id))
+        """
+    ).fetchall()[0]
+    return tuple(int(count or 0) for count in counts)
+
+
+def _pairwise(true_pairs: int, predicted_pairs: int, correct_pairs: int) -> dict[str, float]:
+    precision = correct_pairs / predicted_pairs if predicted_pairs else 1.0
+    recall = correct_pairs / true_pairs if true_pairs else 1.0
+    total = precision + recall
+    f1 = 2 * precision * recall / total if total else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
 def measure(
     con: duckdb.DuckDBPyConnection, truth_dir: Path, resolved: str | None = None
 ) -> dict[str, float | int]:
@@ -75,43 +98,22 @@ def measure(
         "select (select count(*) from truth_records), (select count(*) from evaluated)"
     ).fetchall()[0]
 
-    true_pairs, predicted_pairs, correct_pairs = con.execute(
-        f"""
-        select
-            (select {_pairs("n")} from (select count(*) n from evaluated group by person_id)),
-            (select {_pairs("n")} from (select count(*) n from evaluated group by customer_id)),
-            (select {_pairs("n")} from (
-                select count(*) n from evaluated group by person_id, customer_id))
-        """
-    ).fetchall()[0]
-    figures["true_pairs"] = int(true_pairs or 0)
-    figures["predicted_pairs"] = int(predicted_pairs or 0)
-    figures["correct_pairs"] = int(correct_pairs or 0)
-    figures["precision"] = correct_pairs / predicted_pairs if predicted_pairs else 1.0
-    figures["recall"] = correct_pairs / true_pairs if true_pairs else 1.0
-    p, r = figures["precision"], figures["recall"]
-    figures["f1"] = 2 * p * r / (p + r) if p + r else 0.0
-
+    true_pairs, predicted_pairs, correct_pairs = _pair_counts(con, "evaluated")
+    figures["true_pairs"] = true_pairs
+    figures["predicted_pairs"] = predicted_pairs
+    figures["correct_pairs"] = correct_pairs
+    figures.update(_pairwise(true_pairs, predicted_pairs, correct_pairs))
     # The same among the records that carry a name: all that a record-linkage model on names,
     # birth dates and addresses can see (the rest join by identifiers or not at all).
-    true_named, predicted_named, correct_named = con.execute(
-        f"""
-        with named as (
+    named = _pair_counts(
+        con,
+        """(
             select evaluated.* from evaluated
             inner join intermediate.int_identity__records as records using (record_key)
             where records.first_name is not null or records.last_name is not null
-        )
-        select
-            (select {_pairs("n")} from (select count(*) n from named group by person_id)),
-            (select {_pairs("n")} from (select count(*) n from named group by customer_id)),
-            (select {_pairs("n")} from (
-                select count(*) n from named group by person_id, customer_id))
-        """
-    ).fetchall()[0]
-    figures["named_precision"] = correct_named / predicted_named if predicted_named else 1.0
-    figures["named_recall"] = correct_named / true_named if true_named else 1.0
-    p, r = figures["named_precision"], figures["named_recall"]
-    figures["named_f1"] = 2 * p * r / (p + r) if p + r else 0.0
+        )""",
+    )
+    figures.update({f"named_{key}": value for key, value in _pairwise(*named).items()})
 
     # Pairs the data can join: records of one person connected through identifiers they carry.
     components, _ = connected_components(

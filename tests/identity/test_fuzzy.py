@@ -1,7 +1,7 @@
 """Probabilistic matching (cdp.identity.fuzzy) on small hand-built record tables.
 
 Most tests use preset parameters (close to what training learns on the sample data), so that
-they test the comparisons, the threshold and the hard rules, not the luck of training on a
+they test the comparisons, the threshold and the refusals, not the luck of training on a
 few records. The records sit among a few thousand filler records with distinct names, so that
 term frequencies are realistic. One test trains the model on a synthetic frame.
 """

@@ -765,7 +765,7 @@ def _match(
     model: FuzzyModel,
     log: Callable[[str], None],
 ) -> duckdb.DuckDBPyRelation:
-    """Train (unless preset), predict and apply the hard rules on the private connection
+    """Train (unless preset), predict and apply the refusals on the private connection
     ``work`` holding tables ``prepared`` and ``typed`` (the same records with the last names
     as typed, none inferred: the parameters are estimated on those); returns the accepted
     pairs."""

@@ -380,7 +380,6 @@ def measure_beside_baseline(
     )
     text = report(figures, baseline)
     if curve:
-        measure(con, truth_dir)  # the truth table again, for the curve
         text += "\n" + threshold_curve(con, truth_dir)
     return text
 

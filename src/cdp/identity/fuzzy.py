@@ -928,6 +928,18 @@ def _load_name_variants(work: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+def _with_name_groups(records_sql: str) -> str:
+    """SQL adding to the rows of the query ``records_sql`` the name
+    families of the first word of their first name, ``first_name_groups`` (none: an empty
+    list), from the table ``name_variants`` (``_load_name_variants``)."""
+    return f"""
+        select records.*, coalesce(variants.formal_names, []) as first_name_groups
+        from ({records_sql}) as records
+        left join name_variants as variants
+            on variants.name = split_part(records.first_name, ' ', 1)
+    """
+
+
 CONFLICTS_TABLE = "_identifier_conflicts"
 
 
@@ -942,23 +954,19 @@ def identifier_conflicts(
     _load_name_variants(con)
     sides = ("l.{}", "r.{}")
     birth = tuple(side.format("birth_date") for side in sides)
+    named = f"""
+        select
+            record_key,
+            {_clean_name("first_name")} as first_name,
+            {_clean_name("last_name")} as last_name,
+            birth_date
+        from {records}
+    """
     con.execute(
         f"""
         create or replace temp table _identity_persons as
-        select
-            named.*,
-            strftime(birth_date, '%Y%m%d') as birth_text,
-            coalesce(variants.formal_names, []) as first_name_groups
-        from (
-            select
-                record_key,
-                {_clean_name("first_name")} as first_name,
-                {_clean_name("last_name")} as last_name,
-                birth_date
-            from {records}
-        ) as named
-        left join name_variants as variants
-            on variants.name = split_part(named.first_name, ' ', 1)
+        select *, strftime(birth_date, '%Y%m%d') as birth_text
+        from ({_with_name_groups(named)})
         """
     )
     con.execute(
@@ -1019,16 +1027,8 @@ def fuzzy_matches(
                     continue
                 sql = prepare_sql(records, config.max_block_records, infer_last_names=infer)
                 work.register("prepared_stream", con.sql(sql).to_arrow_reader())
-                # the first word of the first name's name families (none: an empty list)
                 work.execute(
-                    f"""
-                    create table {table} as
-                    select records.*, coalesce(variants.formal_names, [])
-                        as first_name_groups
-                    from prepared_stream as records
-                    left join name_variants as variants
-                        on variants.name = split_part(records.first_name, ' ', 1)
-                    """
+                    f"create table {table} as {_with_name_groups('select * from prepared_stream')}"
                 )
                 work.unregister("prepared_stream")
             model.records = work.execute("select count(*) from prepared").fetchall()[0][0]

@@ -79,8 +79,10 @@ def _word(rng: random.Random, length: int) -> str:
     return "".join(rng.choice(string.ascii_lowercase) for _ in range(length)).title()
 
 
-def _filler(count: int, seed: int = 1) -> list[dict]:
-    """Unrelated people with made-up, distinct names and no shared identifiers."""
+def _filler(count: int, seed: int = 1, *, couples: bool = True) -> list[dict]:
+    """Unrelated people with made-up, distinct names and no shared identifiers; with
+    ``couples``, every tenth pair of them shares an address (the data holds households, and
+    the refusals apply)."""
     rng = random.Random(seed)
     rows = []
     for index in range(count):
@@ -94,6 +96,9 @@ def _filler(count: int, seed: int = 1) -> list[dict]:
                 "birth_date": date(1940, 1, 1) + timedelta(days=rng.randrange(25_000)),
             }
         )
+        if couples and index % 20 in (0, 1):
+            home = {"street": f"Via Filler {index // 20}", "postcode": f"9{index // 20:04d}"}
+            rows[-1].update(home)
     return rows
 
 
@@ -111,9 +116,11 @@ def _table(con: duckdb.DuckDBPyConnection, rows: list[dict], name: str = "record
     return name
 
 
-def _pairs(rows: list[dict], config: FuzzyConfig | None = None) -> dict[tuple[str, str], dict]:
+def _pairs(
+    rows: list[dict], config: FuzzyConfig | None = None, *, households: bool = True
+) -> dict[tuple[str, str], dict]:
     con = duckdb.connect()
-    records = _table(con, rows + _filler(3000))
+    records = _table(con, rows + _filler(3000, couples=households))
     table, _model = fuzzy_matches(con, records, config or FuzzyConfig(preset=PRESET))
     result = con.execute(f"select * from {table}")
     names = [column[0] for column in result.description]
@@ -266,6 +273,83 @@ def test_twins_at_one_address_are_two_people():
     assert ("crm:C-12", "crm:C-13") not in _pairs([anna, diana])
     pairs = _pairs([anna, diana], FuzzyConfig(preset=PRESET, refusals=()))
     assert pairs[("crm:C-12", "crm:C-13")]["first_name_level"] == "else"
+    # Diana's shop account: a postcode (where her orders go) and no street
+    account = {**diana, "record_key": "shop_account:13", "street": None, "city": None}
+    assert ("crm:C-12", "shop_account:13") not in _pairs([anna, account])
+    # the postcode and the surname stand for the address: the household refusal holds
+    scored = FuzzyConfig(preset=PRESET, keep_refused=True, threshold_match_probability=0.01)
+    pair = _pairs([anna, account], scored)[("crm:C-12", "shop_account:13")]
+    assert (pair["address_level"], pair["refused_by"]) == (
+        "same_postcode",
+        "another_household_member",
+    )
+
+
+def test_data_of_one_person_per_address_takes_no_household_refusal():
+    # A register or a list of one person per address (FEBRL's) has no households: no address
+    # holds two people that no typing error makes one. There, a record sharing an address,
+    # a surname and a birth date under another first name is a copy with the first name
+    # replaced, and the model weighs it; in household data it is a twin (test above).
+    anna = {
+        "record_key": "crm:C-12",
+        "first_name": "Anna",
+        "last_name": "Ferrandi",
+        "birth_date": date(1990, 4, 4),
+        **ROSSI_HOME,
+    }
+    diana = {**anna, "record_key": "crm:C-13", "first_name": "Diana"}
+    assert ("crm:C-12", "crm:C-13") in _pairs([anna, diana], households=False)
+    # one couple among the shared addresses is enough household evidence here (1 of 2)
+    couple = [
+        {
+            **anna,
+            "record_key": "crm:C-20",
+            "first_name": "Pietro",
+            "last_name": "Gallo",
+            "birth_date": date(1950, 2, 2),
+            "street": "Via Po 1",
+            "postcode": "10100",
+        },
+        {
+            **anna,
+            "record_key": "crm:C-21",
+            "first_name": "Ines",
+            "last_name": "Moro",
+            "birth_date": date(1953, 8, 9),
+            "street": "Via Po 1",
+            "postcode": "10100",
+        },
+    ]
+    assert ("crm:C-12", "crm:C-13") not in _pairs([anna, diana, *couple], households=False)
+
+
+def test_household_evidence_counts_addresses_of_two_people():
+    from cdp.identity.fuzzy import HouseholdEvidence, household_evidence
+
+    con = duckdb.connect()
+    con.execute(
+        """
+        create table prepared as select * from (values
+            ('a', 'marco', 'rossi', date '1960-01-01', '20121', 'via roma 12', ['marco']),
+            ('b', 'lucia', 'rossi', date '1963-05-05', '20121', 'via roma 12', []),
+            ('c', 'anna', 'verdi', date '1990-04-04', '20122', 'via po 1', ['anna']),
+            ('d', 'diana', 'verdi', date '1990-04-04', '20122', 'via po 1', ['diana']),
+            ('e', 'ugo', 'neri', date '1970-01-01', '20123', 'via dante 3', []),
+            ('f', 'ugo', 'neri', date '1970-01-10', '20123', 'via dante 3', [])
+        ) as t(record_key, first_name, last_name, birth_date, postcode, street,
+               first_name_groups)
+        """
+    )
+    con.execute(
+        "create or replace table prepared as "
+        "select *, strftime(birth_date, '%Y%m%d') as birth_text from prepared"
+    )
+    # a couple (first names and birth dates differ) counts; twins (one birth date) and a
+    # copy with a mistyped date do not
+    evidence = household_evidence(con, "prepared")
+    assert evidence == HouseholdEvidence(shared_addresses=3, addresses_of_two_people=1)
+    assert evidence.holds_households(0.05) and not evidence.holds_households(0.5)
+    assert not HouseholdEvidence(813, 10).holds_households(0.05)
 
 
 TYPED_TWICE = {

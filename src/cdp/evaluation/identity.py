@@ -313,7 +313,7 @@ def threshold_curve(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> str:
 
     chosen = FuzzyConfig().threshold_match_probability
     config = FuzzyConfig(threshold_match_probability=min(CURVE_THRESHOLDS), keep_refused=True)
-    pairs, _model = fuzzy_matches(con, "intermediate.int_identity__records", config)
+    pairs, model = fuzzy_matches(con, "intermediate.int_identity__records", config)
     con.execute(
         f"""
         create or replace temp table curve_pairs as
@@ -323,7 +323,12 @@ def threshold_curve(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> str:
         left join truth_records as r on pairs.right_record_key = r.record_key
         """
     )
-    lines = ["", f"refusals of the fuzzy matcher at its threshold {chosen}:"]
+    households = model.households.describe() if model.households else "no records"
+    lines = [
+        "",
+        f"households: {households}; refusals applied: {', '.join(model.refusals) or 'none'}",
+        f"refusals of the fuzzy matcher at its threshold {chosen}:",
+    ]
     for name in (*REFUSALS, "ambiguous"):
         refused, true = con.execute(
             "select count(*), count(*) filter (where is_true) from curve_pairs "

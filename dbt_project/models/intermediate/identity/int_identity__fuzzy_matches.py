@@ -2,10 +2,10 @@
 
 A Splink (Fellegi–Sunter) model on the named records of int_identity__records, trained
 without labels on every run, keeps pairs whose match probability reaches 0.99 and that pass
-the refusals (twins, siblings, a parent and child of one name: cdp.identity.fuzzy.REFUSALS;
-docs/identity_fuzzy.md). Columns: left_record_key <
-right_record_key, match_probability, match_weight, the blocking rule that found the pair, and
-the level each comparison reached (first_name_level, …) for audit.
+the refusals (twins, siblings, a parent and child of one name: cdp.identity.fuzzy.REFUSALS,
+applied when the records show households; docs/identity_fuzzy.md#refusals). Columns:
+left_record_key < right_record_key, match_probability, match_weight, the blocking rule that
+found the pair, and the level each comparison reached (first_name_level, …) for audit.
 """
 
 from cdp.identity.fuzzy import fuzzy_matches

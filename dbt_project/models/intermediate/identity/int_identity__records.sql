@@ -25,24 +25,42 @@ crm as (
 
 ),
 
+-- The account export has no address; the postcode its latest order shipped to in the
+-- account's country stands for it (evidence for fuzzy matching when no contact is shared).
+account_postcodes as (
+
+    select
+        orders.account_id,
+        arg_max(orders.ship_postcode, orders.ordered_at) as postcode
+    from {{ ref('stg_shop__orders') }} as orders
+    inner join {{ ref('stg_shop__accounts') }} as stg_accounts
+        on
+            orders.account_id = stg_accounts.account_id
+            and orders.ship_country_code = stg_accounts.country_code
+    where orders.ship_postcode is not null
+    group by orders.account_id
+
+),
+
 shop_accounts as (
 
     select
         'shop_account' as source,  -- noqa: RF04
-        cast(account_id as varchar) as record_id,
-        first_name,
-        last_name,
-        case when is_email_valid then email end as email,
-        phone,
-        birth_date,
+        cast(stg_accounts.account_id as varchar) as record_id,
+        stg_accounts.first_name,
+        stg_accounts.last_name,
+        case when stg_accounts.is_email_valid then stg_accounts.email end as email,
+        stg_accounts.phone,
+        stg_accounts.birth_date,
         cast(null as varchar) as street,
-        cast(null as varchar) as postcode,
+        account_postcodes.postcode,
         cast(null as varchar) as city,
-        country_code,
+        stg_accounts.country_code,
         cast(null as varchar) as language_code,
-        updated_at as observed_at,
+        stg_accounts.updated_at as observed_at,
         false as is_deleted
-    from {{ ref('stg_shop__accounts') }}
+    from {{ ref('stg_shop__accounts') }} as stg_accounts
+    left join account_postcodes on stg_accounts.account_id = account_postcodes.account_id
 
 ),
 

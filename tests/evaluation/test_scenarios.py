@@ -69,20 +69,20 @@ def test_exports_are_generated_once_and_again_when_the_arguments_change(tmp_path
 def test_the_closing_table_has_one_line_per_scenario():
     figures = {
         "evaluated_records": 12345, "precision": 0.99, "recall": 0.5, "f1": 0.6644,
-        "recall_of_joinable": 0.97, "named_f1": 0.95,
+        "recall_of_joinable": 0.97, "named_f1": 0.95, "evidenced_f1": 0.96,
     }  # fmt: skip
     baseline = {
         **figures, "precision": 0.7, "recall": 0.1, "f1": 0.175, "recall_of_joinable": 0.2,
-        "named_f1": 0.5,
+        "named_f1": 0.5, "evidenced_f1": 0.55,
     }  # fmt: skip
     text = table([("default", figures, baseline), ("movers", figures, baseline)])
     lines = text.splitlines()
     assert "pipeline" in lines[0] and "plain Splink" in lines[0]
-    figure_names = ["precision", "recall", "F1", "join.rec", "named", "F1"]
+    figure_names = ["precision", "recall", "F1", "join.rec", "named", "F1", "evid.", "F1"]
     assert lines[1].split() == ["scenario", "records", *figure_names * 2]
     assert lines[2].split() == [
-        "default", "12,345", "0.9900", "0.5000", "0.6644", "0.9700", "0.9500", "0.7000",
-        "0.1000", "0.1750", "0.2000", "0.5000",
+        "default", "12,345", "0.9900", "0.5000", "0.6644", "0.9700", "0.9500", "0.9600",
+        "0.7000", "0.1000", "0.1750", "0.2000", "0.5000", "0.5500",
     ]  # fmt: skip
     assert lines[3].startswith("movers")
 

@@ -105,15 +105,23 @@ def measure(
     figures.update(_pairwise(true_pairs, predicted_pairs, correct_pairs))
     # The same among the records that carry a name: all that a record-linkage model on names,
     # birth dates and addresses can see (the rest join by identifiers or not at all).
-    named = _pair_counts(
-        con,
-        """(
-            select evaluated.* from evaluated
-            inner join intermediate.int_identity__records as records using (record_key)
-            where records.first_name is not null or records.last_name is not null
-        )""",
-    )
-    figures.update({f"named_{key}": value for key, value in _pairwise(*named).items()})
+    # And among those that carry a name and a birth date or an address besides: what the
+    # outside data sets (FEBRL, a register) carry; a name alone is not enough to tell people
+    # apart, whatever the model.
+    for prefix, condition in (
+        ("named", "true"),
+        ("evidenced", "records.birth_date is not null or records.postcode is not null"),
+    ):
+        counts = _pair_counts(
+            con,
+            f"""(
+                select evaluated.* from evaluated
+                inner join intermediate.int_identity__records as records using (record_key)
+                where (records.first_name is not null or records.last_name is not null)
+                    and ({condition})
+            )""",
+        )
+        figures.update({f"{prefix}_{key}": value for key, value in _pairwise(*counts).items()})
 
     # Pairs the data can join: records of one person connected through identifiers they carry.
     components, _ = connected_components(
@@ -249,6 +257,9 @@ def report(figures: dict[str, float | int], baseline: dict[str, float | int] | N
         row("  among named records: P", "named_precision", ".4f"),
         row("  R", "named_recall", ".4f"),
         row("  F1", "named_f1", ".4f", "   (records with a first or last name)"),
+        row("  with birth date/address: P", "evidenced_precision", ".4f"),
+        row("  R", "evidenced_recall", ".4f"),
+        row("  F1", "evidenced_f1", ".4f", "   (named, and a birth date or a postcode)"),
         row(
             "recall of joinable pairs",
             "recall_of_joinable",

@@ -167,6 +167,7 @@ TABLE_FIGURES = (
     ("F1", "f1"),
     ("join.rec", "recall_of_joinable"),
     ("named F1", "named_f1"),
+    ("evid. F1", "evidenced_f1"),
 )
 
 
@@ -186,7 +187,8 @@ def table(results: list[tuple[str, dict, dict]]) -> str:
         lines.append(row)
     lines.append(
         "(pairwise precision, recall and F1; join.rec: recall of the true pairs that share a "
-        "chain of identifiers; named F1: F1 among the records that carry a name)"
+        "chain of identifiers; named F1: F1 among the records that carry a name; evid. F1: "
+        "among those that carry a birth date or a postcode besides)"
     )
     return "\n".join(lines)
 

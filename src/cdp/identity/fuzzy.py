@@ -898,6 +898,20 @@ def _match(
         f"when match_key = '{index}' then '{'+'.join(rule)}'"
         for index, rule in enumerate(BLOCKING_RULES)
     )
+    # A pair whose first names are equal and whose birth dates are not apart (equal, a typing
+    # error apart, or one missing) is refused by no refusal: the refusals are only worked out
+    # for the others (CASE evaluates a branch only for the rows that reach it).
+    graded = {name: [lvl.name for lvl in levels[name] if not lvl.null] for name in levels}
+
+    def gamma(name: str, level: str) -> int:
+        return len(graded[name]) - 1 - graded[name].index(level)
+
+    refusable = (
+        f"case when gamma_first_name = {gamma('first_name', 'exact')} "
+        f"and gamma_birth_date <> {gamma('birth_date', 'else')} "
+        f"and gamma_birth_date <> {gamma('birth_date', 'within_10_years')} then null "
+        f"else {refused_by_sql(model.refusals, joined)} end"
+    )
     level_names = ",\n".join(
         f"{_level_name_sql(name, comparison)} as {name}_level"
         for name, comparison in levels.items()
@@ -912,7 +926,7 @@ def _match(
             predictions.match_weight,
             case {rules} end as blocking_rule,
             {level_names},
-            {refused_by_sql(model.refusals, joined)} as refused_by
+            {refusable} as refused_by
         from {predictions.physical_name} as predictions
         inner join prepared as l on predictions.record_key_l = l.record_key
         inner join prepared as r on predictions.record_key_r = r.record_key

@@ -98,10 +98,9 @@ def _strip_names(column: str) -> str:
 FIVE_DIGIT_POSTCODES = ("IT", "DE", "FR", "ES", "US")
 
 
-def prepare_sql(records: str, max_block_records: int, *, infer_last_names: bool = True) -> str:
-    """SQL selecting the comparison columns of the named records of table ``records``; with
-    ``infer_last_names``, a last name missing is read from an e-mail made of the first name
-    and a last name (``knut.margraf@…``)."""
+def named_records_sql(records: str) -> str:
+    """SQL selecting the named records of table ``records`` with their columns cleaned for
+    comparison (the costly part of preparing, done once for ``prepare_sql``)."""
     five_digits = ", ".join(f"'{code}'" for code in FIVE_DIGIT_POSTCODES)
     return f"""
         with cleaned as (
@@ -119,23 +118,29 @@ def prepare_sql(records: str, max_block_records: int, *, infer_last_names: bool 
                 nullif(lower(trim(email)), '') as email,
                 nullif(regexp_replace(phone, '[^0-9]', '', 'g'), '') as phone
             from {records}
-        ),
-        named as (
-            select
-                * exclude (postcode_raw),
-                case
-                    when country_code in ({five_digits})
-                        and regexp_full_match(postcode_raw, '[0-9]{{4}}')
-                        then '0' || postcode_raw
-                    else postcode_raw
-                end as postcode,
-                nullif(split_part(email, '@', 1), '') as email_local,
-                regexp_replace(split_part(email, '@', 1), '[^a-z]', '', 'g') as local_letters,
-                replace(first_name, ' ', '') as first_letters
-            from cleaned
-            where first_name is not null or last_name is not null
-        ),
-        inferred as (
+        )
+        select
+            * exclude (postcode_raw),
+            case
+                when country_code in ({five_digits})
+                    and regexp_full_match(postcode_raw, '[0-9]{{4}}')
+                    then '0' || postcode_raw
+                else postcode_raw
+            end as postcode,
+            nullif(split_part(email, '@', 1), '') as email_local,
+            regexp_replace(split_part(email, '@', 1), '[^a-z]', '', 'g') as local_letters,
+            replace(first_name, ' ', '') as first_letters
+        from cleaned
+        where first_name is not null or last_name is not null
+    """
+
+
+def prepare_sql(named: str, max_block_records: int, *, infer_last_names: bool = True) -> str:
+    """SQL selecting the comparison columns of the records of table ``named`` (as
+    ``named_records_sql`` selects them); with ``infer_last_names``, a last name missing is
+    read from an e-mail made of the first name and a last name (``knut.margraf@…``)."""
+    return f"""
+        with inferred as (
             -- A record with a first name but no last name whose e-mail is the first name and
             -- a last name (knut.margraf@…, margraf.knut77@…): that last name.
             select
@@ -148,7 +153,7 @@ def prepare_sql(records: str, max_block_records: int, *, infer_last_names: bool 
                     when ends_with(local_letters, first_letters)
                         then left(local_letters, length(local_letters) - length(first_letters))
                 end) as last_name
-            from named
+            from {named}
         ),
         handles as (
             -- The e-mail's local part when it says more than the names: namesakes have the
@@ -645,11 +650,11 @@ class FuzzyConfig:
     #: random pairs sampled for the u-probabilities
     u_max_pairs: float = 2e6
     #: blocked pairs used per EM session at most
-    em_max_pairs: float = 5e6
+    em_max_pairs: float = 2e6
     #: refuse to predict when blocking would generate more comparisons than this
     max_comparisons: float = 5e8
     #: records per prediction chunk (each side): bounds memory on large inputs
-    chunk_records: int = 1_000_000
+    chunk_records: int = 2_000_000
     seed: int = 42
     #: preset parameters instead of training: ``{"prior": p, comparison: {level: (m, u)}}``
     preset: Mapping[str, Any] | None = None
@@ -1118,15 +1123,17 @@ def fuzzy_matches(
         )
         try:
             _load_name_variants(work)
+            # the named records cleaned once, then prepared with and without inferred last
+            # names (the parameters are estimated on the records as typed)
+            work.register("named_stream", con.sql(named_records_sql(records)).to_arrow_reader())
+            work.execute("create table named as select * from named_stream")
+            work.unregister("named_stream")
             for table, infer in (("prepared", True), ("typed", False)):
                 if table == "typed" and config.preset is not None:
                     continue
-                sql = prepare_sql(records, config.max_block_records, infer_last_names=infer)
-                work.register("prepared_stream", con.sql(sql).to_arrow_reader())
-                work.execute(
-                    f"create table {table} as {_with_name_groups('select * from prepared_stream')}"
-                )
-                work.unregister("prepared_stream")
+                sql = prepare_sql("named", config.max_block_records, infer_last_names=infer)
+                work.execute(f"create table {table} as {_with_name_groups(sql)}")
+            work.execute("drop table named")
             model.records = work.execute("select count(*) from prepared").fetchall()[0][0]
             model.seconds["prepare"] = time.perf_counter() - started
             log(f"fuzzy matching: {model.records:,} named records")

@@ -56,10 +56,10 @@ def cluster_records(
         f"create or replace temp table _cl_limits as "
         f"select * from (values {limit_rows}) as limits(value_type, max_values)"
     )
-    # The graph is coded once: every record and identifier a dense integer id in key order (so
-    # that a component's smallest id is its smallest key), every edge a pair of ids with the
-    # identifier it goes through (none for a fuzzy match). A round drops the edges of the
-    # identifiers split off so far and searches again.
+    # The graph is coded once: every record and identifier a dense integer id (in no order:
+    # a cluster is named by its smallest node key, record or identifier), every edge a pair
+    # of ids with the identifier it goes through (none for a fuzzy match). A round drops the
+    # edges of the identifiers split off so far and searches again.
     con.execute(
         f"""
         create or replace temp table _cl_edge_keys as
@@ -74,7 +74,7 @@ def cluster_records(
     con.execute(
         f"""
         create or replace temp table _cl_nodes as
-        select node, (row_number() over (order by node) - 1)::integer as node_id
+        select node, (row_number() over () - 1)::integer as node_id
         from (
             select record_key as node from {records}
             union select left_node from _cl_edge_keys
@@ -105,15 +105,20 @@ def cluster_records(
         con.execute(
             f"""
             create or replace temp table _cl_clusters as
-            with roots as (
-                select node_id, min(node_id) over (partition by label) as root_id
-                from _cl_labels
+            with labelled as (
+                select records.record_key, labels.label
+                from {records} as records
+                inner join _cl_nodes as nodes on records.record_key = nodes.node
+                inner join _cl_labels as labels using (node_id)
+            ),
+            names as (
+                select labels.label, min(nodes.node) as cluster_key
+                from _cl_labels as labels
+                inner join _cl_nodes as nodes using (node_id)
+                group by labels.label
             )
-            select records.record_key, root.node as cluster_key
-            from {records} as records
-            inner join _cl_nodes as node on records.record_key = node.node
-            inner join roots using (node_id)
-            inner join _cl_nodes as root on roots.root_id = root.node_id
+            select labelled.record_key, names.cluster_key
+            from labelled inner join names using (label)
             """
         )
         breaches = con.execute(

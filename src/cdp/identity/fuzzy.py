@@ -598,12 +598,13 @@ def comparison_levels() -> dict[str, list[Level]]:
 
 
 #: Candidate pairs: a pair is scored when any rule holds. Each rule's blocks stay small on
-#: millions of records (a birth date and two initials; a full name; a surname and two letters of
-#: the first name; …); the identifier rules skip values shared by many records.
+#: millions of records (a birth date and two initials; a full name; a surname, two letters of
+#: the first name and the postal area; …); the identifier rules skip values shared by many
+#: records.
 BLOCKING_RULES: list[tuple[str, ...]] = [
     ("birth_date", "name_initials"),
     ("name_key",),
-    ("last_name", "substr(first_name, 1, 2)"),
+    ("last_name", "substr(first_name, 1, 2)", "substr(postcode, 1, 2)"),
     ("first_name", "substr(last_name, 1, 3)"),
     ("postcode", "first_name"),
     ("postcode", "last_name"),
@@ -1095,6 +1096,12 @@ def identifier_conflicts(
     return CONFLICTS_TABLE
 
 
+def _half(memory_limit: str) -> str:
+    """Half of a DuckDB memory limit as ``current_setting`` writes it (``2.7 GiB``)."""
+    amount, unit = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]*)\s*", memory_limit).groups()
+    return f"{float(amount) / 2:.3f} {unit or 'B'}"
+
+
 def fuzzy_matches(
     con: duckdb.DuckDBPyConnection,
     records: str,
@@ -1114,12 +1121,13 @@ def fuzzy_matches(
     started = time.perf_counter()
     con.execute(f"create or replace temp table {PAIRS_TABLE} ({_pairs_schema()})")
     with tempfile.TemporaryDirectory(prefix="cdp_fuzzy_") as spill:
-        # the caller's memory limit and threads; it spills to the temporary directory
+        # half the caller's memory limit (the caller's database keeps its own buffers in the
+        # same process) and its threads; it spills to the temporary directory
         memory, threads = con.execute(
             "select current_setting('memory_limit'), current_setting('threads')"
         ).fetchall()[0]
         work = duckdb.connect(
-            config={"temp_directory": spill, "memory_limit": memory, "threads": threads}
+            config={"temp_directory": spill, "memory_limit": _half(memory), "threads": threads}
         )
         try:
             _load_name_variants(work)

@@ -261,15 +261,19 @@ def test_a_parent_and_child_of_one_name_at_one_address_are_two_people():
     assert ("crm:C-10", "shop_account:11") not in _pairs([father, other_source])
 
 
+# Twins: one surname, birth date and address, first names no typing error relates.
+ANNA = {
+    "record_key": "crm:C-12",
+    "first_name": "Anna",
+    "last_name": "Ferrandi",
+    "birth_date": date(1990, 4, 4),
+    **ROSSI_HOME,
+}
+DIANA = {**ANNA, "record_key": "crm:C-13", "first_name": "Diana"}
+
+
 def test_twins_at_one_address_are_two_people():
-    anna = {
-        "record_key": "crm:C-12",
-        "first_name": "Anna",
-        "last_name": "Ferrandi",
-        "birth_date": date(1990, 4, 4),
-        **ROSSI_HOME,
-    }
-    diana = {**anna, "record_key": "crm:C-13", "first_name": "Diana"}
+    anna, diana = ANNA, DIANA
     assert ("crm:C-12", "crm:C-13") not in _pairs([anna, diana])
     pairs = _pairs([anna, diana], FuzzyConfig(preset=PRESET, refusals=()))
     assert pairs[("crm:C-12", "crm:C-13")]["first_name_level"] == "else"
@@ -290,14 +294,7 @@ def test_data_of_one_person_per_address_takes_no_household_refusal():
     # holds two people that no typing error makes one. There, a record sharing an address,
     # a surname and a birth date under another first name is a copy with the first name
     # replaced, and the model weighs it; in household data it is a twin (test above).
-    anna = {
-        "record_key": "crm:C-12",
-        "first_name": "Anna",
-        "last_name": "Ferrandi",
-        "birth_date": date(1990, 4, 4),
-        **ROSSI_HOME,
-    }
-    diana = {**anna, "record_key": "crm:C-13", "first_name": "Diana"}
+    anna, diana = ANNA, DIANA
     assert ("crm:C-12", "crm:C-13") in _pairs([anna, diana], households=False)
     # one couple among the shared addresses is enough household evidence here (1 of 2)
     couple = [

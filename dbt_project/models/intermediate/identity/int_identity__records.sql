@@ -31,14 +31,17 @@ account_postcodes as (
 
     select
         orders.account_id,
-        arg_max(orders.ship_postcode, orders.ordered_at) as postcode
+        orders.ship_postcode as postcode
     from {{ ref('stg_shop__orders') }} as orders
     inner join {{ ref('stg_shop__accounts') }} as stg_accounts
         on
             orders.account_id = stg_accounts.account_id
             and orders.ship_country_code = stg_accounts.country_code
     where orders.ship_postcode is not null
-    group by orders.account_id
+    -- the latest order; of two at one moment, the larger order id (the same on every run)
+    qualify row_number() over (
+        partition by orders.account_id order by orders.ordered_at desc, orders.order_id desc
+    ) = 1
 
 ),
 

@@ -435,7 +435,8 @@ class HouseholdEvidence:
         return self.addresses_of_two_people / self.shared_addresses if self.shared_addresses else 0
 
     def holds_households(self, min_share: float) -> bool:
-        return self.addresses_of_two_people > 0 and self.share >= min_share
+        """Whether the share reaches ``min_share``; any data does when ``min_share`` is 0."""
+        return min_share <= 0 or (self.addresses_of_two_people > 0 and self.share >= min_share)
 
     def describe(self) -> str:
         return (
@@ -760,14 +761,18 @@ def _pairs_schema() -> str:
     return PAIR_COLUMNS.format(levels=levels)
 
 
-def _level_name_sql(name: str, levels: list[Level]) -> str:
-    """SQL naming the level of comparison ``name`` from its gamma value. Splink numbers the
-    levels that are not null levels from the top, n-1 down to 0 (the ``else`` level); null
-    levels are -1 (no evidence either way), shown as ``-``."""
+def _gammas(levels: list[Level]) -> dict[str, int]:
+    """The gamma value of each level of a comparison, by level name. Splink numbers the levels
+    that are not null levels from the top, n-1 down to 0 (the ``else`` level); null levels are
+    -1 (no evidence either way)."""
     graded = [level for level in levels if not level.null]
-    whens = " ".join(
-        f"when {len(graded) - 1 - index} then '{level.name}'" for index, level in enumerate(graded)
-    )
+    return {level.name: len(graded) - 1 - index for index, level in enumerate(graded)}
+
+
+def _level_name_sql(name: str, levels: list[Level]) -> str:
+    """SQL naming the level of comparison ``name`` from its gamma value (``-`` for a null
+    level)."""
+    whens = " ".join(f"when {gamma} then '{level}'" for level, gamma in _gammas(levels).items())
     return f"case gamma_{name} {whens} else '-' end"
 
 
@@ -889,9 +894,7 @@ def _match(
     # cannot be one person.
     started = time.perf_counter()
     model.households = household_evidence(work, "prepared")
-    applies = config.min_household_share <= 0 or model.households.holds_households(
-        config.min_household_share
-    )
+    applies = model.households.holds_households(config.min_household_share)
     model.refusals = config.refusals if applies else ()
     log(
         f"households: {model.households.describe()}; refusals "
@@ -907,15 +910,10 @@ def _match(
     # A pair whose first names are equal and whose birth dates are not apart (equal, a typing
     # error apart, or one missing) is refused by no refusal: the refusals are only worked out
     # for the others (CASE evaluates a branch only for the rows that reach it).
-    graded = {name: [lvl.name for lvl in levels[name] if not lvl.null] for name in levels}
-
-    def gamma(name: str, level: str) -> int:
-        return len(graded[name]) - 1 - graded[name].index(level)
-
+    first, birth = _gammas(levels["first_name"]), _gammas(levels["birth_date"])
     refusable = (
-        f"case when gamma_first_name = {gamma('first_name', 'exact')} "
-        f"and gamma_birth_date <> {gamma('birth_date', 'else')} "
-        f"and gamma_birth_date <> {gamma('birth_date', 'within_10_years')} then null "
+        f"case when gamma_first_name = {first['exact']} "
+        f"and gamma_birth_date not in ({birth['else']}, {birth['within_10_years']}) then null "
         f"else {refused_by_sql(model.refusals, joined)} end"
     )
     level_names = ",\n".join(

@@ -74,3 +74,31 @@ def test_phone_kind_tells_a_mobile_from_a_landline_and_refuses_invalid_numbers(e
     from cdp.standardize.phones import phone_kind
 
     assert phone_kind(e164) == kind
+
+
+def test_phone_kind_reads_e164_as_libphonenumber_parses_it():
+    """The E.164 reading (country code, national number with its leading zeros) gives every
+    region's example number of every type the line type parsing it gives."""
+    import phonenumbers
+
+    from cdp.standardize.phones import phone_kind
+
+    names = {
+        phonenumbers.PhoneNumberType.MOBILE: "mobile",
+        phonenumbers.PhoneNumberType.FIXED_LINE: "fixed_line",
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile",
+        phonenumbers.PhoneNumberType.UNKNOWN: None,
+    }
+    checked = 0
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for number_type in phonenumbers.PhoneNumberType.values():
+            example = phonenumbers.example_number_for_type(region, number_type)
+            if example is None:
+                continue
+            e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+            parsed = phonenumbers.number_type(phonenumbers.parse(e164, None))
+            kind = phone_kind(e164)
+            assert kind == names.get(parsed, kind or "any other kind"), e164
+            assert (kind is None) == (parsed == phonenumbers.PhoneNumberType.UNKNOWN), e164
+            checked += 1
+    assert checked > 1000

@@ -56,29 +56,37 @@ def cluster_records(
         f"create or replace temp table _cl_limits as "
         f"select * from (values {limit_rows}) as limits(value_type, max_values)"
     )
-    # The graph is coded once: every record and identifier a dense integer id (in no order:
-    # a cluster is named by its smallest node key, record or identifier), every edge a pair
-    # of ids with the identifier it goes through (none for a fuzzy match). A round drops the
-    # edges of the identifiers split off so far and searches again.
+    # The graph is coded once: every identifier that two or more records share, and every
+    # record that holds one or a fuzzy match, a dense integer id (in no order: a cluster is
+    # named by its smallest record key), every edge a pair of ids with the identifier it goes
+    # through (none for a fuzzy match). An identifier of one record joins nothing, and a
+    # record joined to nothing is a cluster of its own: neither enters the graph. A round
+    # drops the edges of the identifiers split off so far and searches again.
     con.execute(
         f"""
         create or replace temp table _cl_edge_keys as
+        with shared as (
+            select identifier_key
+            from {identifiers}
+            anti join {guards} as guards using (identifier_key)
+            group by identifier_key
+            having count(distinct record_key) > 1
+        )
         select identifiers.record_key as left_node, identifiers.identifier_key as right_node,
             identifiers.identifier_key as via
         from {identifiers} as identifiers
-        anti join {guards} as guards using (identifier_key)
+        semi join shared using (identifier_key)
         union all
         select left_record_key, right_record_key, null from {fuzzy}
         """
     )
     con.execute(
-        f"""
+        """
         create or replace temp table _cl_nodes as
-        select node, (row_number() over () - 1)::integer as node_id
+        select node, is_record, (row_number() over () - 1)::integer as node_id
         from (
-            select record_key as node from {records}
-            union select left_node from _cl_edge_keys
-            union select right_node from _cl_edge_keys
+            select left_node as node, true as is_record from _cl_edge_keys
+            union select right_node, via is null from _cl_edge_keys
         )
         """
     )
@@ -106,19 +114,19 @@ def cluster_records(
             f"""
             create or replace temp table _cl_clusters as
             with labelled as (
-                select records.record_key, labels.label
-                from {records} as records
-                inner join _cl_nodes as nodes on records.record_key = nodes.node
+                select nodes.node as record_key, labels.label
+                from _cl_nodes as nodes
                 inner join _cl_labels as labels using (node_id)
+                where nodes.is_record
             ),
             names as (
-                select labels.label, min(nodes.node) as cluster_key
-                from _cl_labels as labels
-                inner join _cl_nodes as nodes using (node_id)
-                group by labels.label
+                select label, min(record_key) as cluster_key from labelled group by label
             )
-            select labelled.record_key, names.cluster_key
-            from labelled inner join names using (label)
+            select records.record_key, coalesce(names.cluster_key, records.record_key)
+                as cluster_key
+            from {records} as records
+            left join labelled using (record_key)
+            left join names using (label)
             """
         )
         breaches = con.execute(

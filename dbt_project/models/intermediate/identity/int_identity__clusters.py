@@ -5,7 +5,7 @@ int_identity__identifier_guards) or when the fuzzy matcher paired them
 (int_identity__fuzzy_matches). Components come from one sparse-graph search (SciPy); a
 cluster that holds more distinct values of an attribute than one person has
 (meta max_values_per_profile in _identity__models.yml) is split (cdp.identity.clustering).
-The cluster key is the smallest node key in the component.
+The cluster key is the smallest record key in the component.
 """
 
 from cdp.identity.clustering import cluster_records

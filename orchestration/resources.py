@@ -14,6 +14,7 @@ import dagster as dg
 import duckdb
 
 from cdp.config import LandingZoneMissing, Settings, require_landing_dir
+from cdp.duckdb_budget import connect
 from cdp.quality.run import QualityRun
 
 
@@ -29,7 +30,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         system, no permission) fails the step at once: retrying cannot heal it."""
         try:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(self.path)
+            con = connect(self.path)
         except (duckdb.Error, OSError) as err:
             if not cannot_heal(err):
                 raise

@@ -7,11 +7,11 @@ import os
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
+from cdp.duckdb_budget import connect
 from cdp.ingest.loader import load_landing_zone
 from cdp.sources import SOURCE_FILES
 
@@ -45,7 +45,7 @@ def landing(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def con(tmp_path: Path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    connection = connect(str(tmp_path / "warehouse.duckdb"))
     yield connection
     connection.close()
 
@@ -64,7 +64,7 @@ def generated(tmp_path_factory) -> Path:
 def built_warehouse(generated, tmp_path_factory):
     """The generated sample loaded and built by `dbt build`: (warehouse path, dbt result)."""
     warehouse = tmp_path_factory.mktemp("dbt") / "warehouse.duckdb"
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     load_landing_zone(con, generated / "landing", SOURCE_FILES, log=lambda _m: None)
     con.close()
     mp = pytest.MonkeyPatch()
@@ -88,7 +88,7 @@ def warehouse_copy(built_warehouse, tmp_path) -> Path:
     import shutil
 
     warehouse, _ = built_warehouse
-    con = duckdb.connect(str(warehouse))  # dbt-duckdb still holds it open in this process
+    con = connect(str(warehouse))  # dbt-duckdb still holds it open in this process
     con.execute("checkpoint")
     con.close()
     copy = tmp_path / "copy.duckdb"

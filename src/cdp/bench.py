@@ -1,12 +1,15 @@
-"""``cdp-bench``: time and peak memory of generating, loading and staging a data set.
+"""``cdp-bench``: the whole pipeline timed per stage, beside DuckDB's floor (``make bench``).
 
-Each step runs in a child process so that its peak resident memory is its own (``wait4``).
-The staging step (``dbt seed``, ``dbt run`` of staging) also prints the throughput of the
-Python phone function on every raw phone; the identity step runs identity resolution and the
-profile marts. Both print their slowest models.
+It generates N persons (default 100,000), holds back the last export day, runs the pipeline
+through the docs site (load, staging, identity, marts, checks, docs), then delivers the held-back
+day and runs again. Each stage runs in child processes, so that its peak resident memory is its
+own (``wait4``). The floor is DuckDB alone reading every landing file into a table. The figures
+go to ``bench/results/<persons>-<timestamp>.json`` with a PNG chart of the stages beside them.
+DuckDB's budget (``CDP_MEMORY_LIMIT``, ``CDP_THREADS``) applies to every stage.
 
-    cdp-bench --persons 100000 --days 30
+    cdp-bench --persons 100000
     cdp-bench components --records 1000000   # identity's connected components alone
+    python -m cdp.bench dbt --warehouse W --target T --select path:models/intermediate/identity
 """
 
 from __future__ import annotations
@@ -51,12 +54,11 @@ def _step_generate(ns: argparse.Namespace) -> None:
 
 
 def _step_load(ns: argparse.Namespace) -> None:
-    import duckdb
-
+    from cdp.duckdb_budget import connect
     from cdp.ingest.loader import load_landing_zone
     from cdp.sources import SOURCE_FILES
 
-    con = duckdb.connect(ns.warehouse)
+    con = connect(ns.warehouse)
     reports = load_landing_zone(con, Path(ns.landing), SOURCE_FILES, log=lambda m: None)
     con.close()
     print(
@@ -79,45 +81,147 @@ PHONE_INPUTS = """
 """
 
 
-STAGING = ["staging", "standardization_report"]
-IDENTITY = ["intermediate", "marts", "identity_quality", "identity_skipped_joins"]
+# The pipeline's dbt layers as the benchmark times them: staging (with the reference seeds),
+# identity resolution, and everything after it (the other intermediate models, the marts,
+# the pseudonymized copies and the audit tables).
+STAGING = ["path:models/staging", "standardization_report"]
+IDENTITY = ["path:models/intermediate/identity"]
+MARTS_EXCLUDE = [*STAGING, *IDENTITY]
+STAGES = ("load", "staging", "identity", "marts", "checks", "docs")
 
 
-def _step_dbt(ns: argparse.Namespace) -> None:
-    import duckdb
+def _table_rows(warehouse: str, relations: list[tuple[str, str]]) -> int:
+    """Rows of the tables among ``relations`` (DuckDB's own count; views count nothing)."""
+    from cdp.duckdb_budget import connect
+
+    if not relations:
+        return 0
+    con = connect(warehouse)
+    try:
+        return int(
+            con.execute(
+                "select coalesce(sum(estimated_size), 0) from duckdb_tables() "
+                "where list_contains(?, schema_name || '.' || table_name)",
+                [sorted({f"{schema}.{name}" for schema, name in relations})],
+            ).fetchall()[0][0]
+        )
+    finally:
+        con.close()
+
+
+def _data_files(landing: Path) -> dict[str, list[Path]]:
+    """The export files of the landing zone by source and file name (every day's)."""
+    files: dict[str, list[Path]] = {}
+    for path in sorted(landing.glob("*/*/*")):
+        if path.is_file() and not path.name.startswith(("_", ".")):
+            files.setdefault(f"{path.parts[-3]}/{path.name}", []).append(path)
+    return files
+
+
+def _step_floor(ns: argparse.Namespace) -> None:
+    """DuckDB alone: every landing file read into a table with its own readers, nothing else
+    (no contract, lineage or rejects). The pipeline's time is read against it."""
+    from cdp.duckdb_budget import connect
+
+    database = Path(ns.warehouse)
+    database.unlink(missing_ok=True)
+    con = connect(database)
+    rows = 0
+    for index, paths in enumerate(_data_files(Path(ns.landing)).values()):
+        names = [str(path) for path in paths]
+        json_like = any(".json" in path.name for path in paths)
+        reader = (
+            "read_json(?, format = 'auto', union_by_name = true)"
+            if json_like
+            else "read_csv(?, union_by_name = true, all_varchar = true)"
+        )
+        con.execute(f"create table t{index} as select * from {reader}", [names])
+        rows += con.execute(f"select count(*) from t{index}").fetchall()[0][0]
+    con.close()
+    database.unlink(missing_ok=True)
+    print(json.dumps({"rows": rows}))
+
+
+def _step_checks(ns: argparse.Namespace) -> None:
+    """The Great Expectations suites of every layer (dbt's tests run in a step of their own:
+    DuckDB opens a file once per process, with one configuration). Rows are those of the
+    tables the suites validate."""
+    from cdp.quality.run import QualityRun
+
+    run = QualityRun(Path(ns.warehouse), Path(ns.quality), Path(ns.docs))
+    suites = list(run.suites().values())
+    results = run.validate(
+        suites, run_id=f"bench-{time.time_ns()}", log=lambda _m: None, publish=False
+    )
+    rows = _table_rows(ns.warehouse, [(suite.schema, suite.table) for suite in suites])
+    failed = [f"{r.suite.name}: {r.status}" for r in results if r.status != "pass"]
+    print(json.dumps({"rows": rows, "suites": len(results), "suites_not_passed": failed}))
+
+
+def _step_docs(ns: argparse.Namespace) -> None:
+    """The data-quality site: Data Docs, overview and portal, from the recorded results."""
+    from cdp.quality.run import QualityRun
+
+    run = QualityRun(Path(ns.warehouse), Path(ns.quality), Path(ns.docs))
+    run.publish()
+    print(json.dumps({"rows": run.last_published_checks}))
+
+
+def _dbt(warehouse: str, target: str, commands: list[list[str]]) -> dict:
+    """Run dbt commands in this process; their time, nodes, the rows of the tables they
+    built, and the tests that failed or warned (a failing test does not stop the run)."""
     from dbt.cli.main import dbtRunner
 
     from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
-    from cdp.standardize.duckdb_udfs import register
-    from cdp.standardize.phones import to_e164
 
-    os.environ["CDP_WAREHOUSE"] = ns.warehouse
+    os.environ["CDP_WAREHOUSE"] = warehouse
     common = [
         "--project-dir", str(DBT_PROJECT_DIR),
         "--profiles-dir", str(PROJECT_ROOT),
-        "--target-path", ns.target,
-        "--log-path", ns.target,
+        "--target-path", target,
+        "--log-path", target,
         "--quiet",
     ]  # fmt: skip
     runner = dbtRunner()
-    models = []
+    models, built, not_passed = [], [], []
     started = time.perf_counter()
-    commands = [["run", "--select", *ns.select]]
-    if ns.seed_first:
-        commands.insert(0, ["seed"])
     for command in commands:
         result = runner.invoke([*command, *common])
-        if not result.success:
+        if result.exception is not None or result.result is None:
             raise SystemExit(f"dbt {command[0]} failed: {result.exception}")
-        models += [(r.node.name, r.execution_time) for r in result.result]
-    dbt_seconds = time.perf_counter() - started
-    figures = {"dbt_seconds": dbt_seconds, "models": sorted(models, key=lambda m: -m[1])}
+        for r in result.result:
+            models.append((r.node.name, r.execution_time))
+            if r.node.resource_type in ("model", "seed", "snapshot"):
+                built.append((r.node.schema, r.node.alias))
+            if str(r.status) in ("error", "fail", "warn"):
+                not_passed.append(f"{r.node.name}: {r.status}")
+        if command[0] != "test" and not result.success:
+            raise SystemExit(f"dbt {command[0]} failed: {not_passed}")
+    return {
+        "dbt_seconds": time.perf_counter() - started,
+        "models": sorted(models, key=lambda m: -m[1]),
+        "rows": _table_rows(warehouse, built),
+        "not_passed": not_passed,
+    }
+
+
+def _step_dbt(ns: argparse.Namespace) -> None:
+    from cdp.duckdb_budget import connect
+    from cdp.standardize.duckdb_udfs import register
+    from cdp.standardize.phones import to_e164
+
+    selection = ["--select", *ns.select] if ns.select else []
+    selection += ["--exclude", *ns.exclude] if ns.exclude else []
+    commands = [[ns.command, *selection]]
+    if ns.seed_first:
+        commands.insert(0, ["seed"])
+    figures = _dbt(ns.warehouse, ns.target, commands)
     if not ns.phones:
         print(json.dumps(figures))
         return
 
     # The phone function alone, on every raw phone, with an empty cache.
-    con = duckdb.connect(ns.warehouse)
+    con = connect(ns.warehouse)
     register(con)
     inputs = con.execute(
         f"select count(*), count(distinct (phone, country)) from ({PHONE_INPUTS}) "
@@ -147,11 +251,10 @@ def _step_components(ns: argparse.Namespace) -> None:
     """Connected components on a graph shaped like identity's: record keys joined to email
     keys and, for a third of the edges, to other records (a fuzzy match), with one giant
     component and long chains."""
-    import duckdb
-
+    from cdp.duckdb_budget import connect
     from cdp.identity.components import connected_components
 
-    con = duckdb.connect()
+    con = connect()
     records, edges = ns.records, ns.records * 3 // 2
     con.execute(
         f"""create table edges as
@@ -170,10 +273,15 @@ def _step_components(ns: argparse.Namespace) -> None:
     ).fetchall()[0]
     print(
         json.dumps(
-            {"seconds": seconds, "rounds": rounds, "nodes": nodes, "edges": edges,
-             "components": components}
+            {
+                "seconds": seconds,
+                "rounds": rounds,
+                "nodes": nodes,
+                "edges": edges,
+                "components": components,
+            }
         )
-    )  # fmt: skip
+    )
 
 
 def _components_benchmark(records: int) -> int:
@@ -201,85 +309,252 @@ def main(argv: list[str] | None = None) -> int:
     stage = sub.add_parser("dbt")
     stage.add_argument("--warehouse", required=True)
     stage.add_argument("--target", required=True)
-    stage.add_argument("--select", nargs="+", required=True)
+    stage.add_argument("--command", choices=("run", "test"), default="run")
+    stage.add_argument("--select", nargs="+")
+    stage.add_argument("--exclude", nargs="+")
     stage.add_argument("--seed-first", action="store_true", help="dbt seed before the run")
     stage.add_argument("--phones", action="store_true", help="then time the phone function")
+    floor = sub.add_parser("floor", help="DuckDB alone reading every landing file")
+    floor.add_argument("--landing", required=True)
+    floor.add_argument("--warehouse", required=True)
+    for name in ("checks", "docs"):
+        site = sub.add_parser(name)
+        site.add_argument("--warehouse", required=True)
+        site.add_argument("--quality", required=True)
+        site.add_argument("--docs", required=True)
+        site.add_argument("--target")
     components = sub.add_parser(
         "components", help="time identity's connected components on a synthetic graph"
     )
     components.add_argument("--records", type=int, default=1_000_000)
     components.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--persons", type=int, default=5000)
+    parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--dir", default="data/bench", help="work folder (emptied first)")
+    parser.add_argument(
+        "--results", default="bench/results", help="where the figures (JSON) and chart go"
+    )
+    parser.add_argument(
+        "--landing", help="time these exports instead of generating (their last day is held back)"
+    )
     ns = parser.parse_args(argv)
 
-    if ns.step == "generate":
-        _step_generate(ns)
-        return 0
-    if ns.step == "load":
-        _step_load(ns)
-        return 0
-    if ns.step == "dbt":
-        _step_dbt(ns)
-        return 0
+    steps = {
+        "generate": _step_generate,
+        "load": _step_load,
+        "dbt": _step_dbt,
+        "floor": _step_floor,
+        "checks": _step_checks,
+        "docs": _step_docs,
+    }
+    if ns.step in steps:
+        steps[ns.step](ns)
+        # A child step ends here: its figures are printed, and tearing down dbt's and GX's
+        # connections would only print binding warnings.
+        sys.stdout.flush()
+        os._exit(0)
     if ns.step == "components":
         if ns.in_process:
             _step_components(ns)
             return 0
         return _components_benchmark(ns.records)
 
+    return _pipeline_benchmark(ns)
+
+
+def _hold_back_last_day(landing: Path, held: Path) -> str:
+    """Move the last complete export day of every source out of the landing zone (a later
+    folder still being written stays); returns the day."""
+    last = max(marker.parent.name for marker in landing.glob("*/*/_SUCCESS"))
+    for folder in landing.glob(f"*/{last}"):
+        target = held / folder.parent.name / last
+        target.parent.mkdir(parents=True, exist_ok=True)
+        folder.rename(target)
+    return last
+
+
+def _deliver(held: Path, landing: Path) -> None:
+    for folder in held.glob("*/*"):
+        folder.rename(landing / folder.parent.name / folder.name)
+
+
+def _pipeline_benchmark(ns: argparse.Namespace) -> int:
+    """Generate, run the whole pipeline through the docs site, deliver one more day and run
+    again; print and keep the figures per stage beside DuckDB's floor."""
+    from cdp.duckdb_budget import Budget
+
     work = Path(ns.dir).absolute() / f"p{ns.persons}_d{ns.days}_s{ns.seed}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    landing, held = work / "landing", work / "next_day"
     warehouse = work / "warehouse.duckdb"
-    print(f"benchmark: {ns.persons} persons, {ns.days} days, seed {ns.seed}, in {work}")
-    print(f"{'step':<22}{'seconds':>10}{'peak RSS MiB':>14}")
+    budget = Budget.from_env()
+    print(
+        f"benchmark: {ns.persons:,} persons, {ns.days} days, seed {ns.seed}, in {work}\n"
+        f"DuckDB budget: memory_limit {budget.memory_limit}, threads {budget.threads}, "
+        f"spill to {budget.temp_directory}"
+    )
+    print(f"{'stage':<26}{'seconds':>9}{'rows':>14}{'rows/s':>12}{'peak MiB':>10}")
+    stages: list[dict] = []
 
-    def step(label: str, args: list[str]) -> dict:
-        seconds, peak_mb, output = _run_step(args)
-        print(f"{label:<22}{seconds:>10.1f}{peak_mb:>14.0f}", flush=True)
+    def step(label: str, *steps: list[str], rows_key: str = "rows", kind: str = "full") -> dict:
+        """One stage: its child steps one after the other (time summed, peak the largest)."""
+        seconds, peak_mb, output = 0.0, 0.0, {}
+        for args in steps:
+            more_seconds, more_peak, more = _run_step(args)
+            seconds, peak_mb = seconds + more_seconds, max(peak_mb, more_peak)
+            output |= {key: value for key, value in more.items() if key != "rows"}
+            output["rows"] = max(output.get("rows", 0), more.get("rows", 0))
+        rows = int(output.get(rows_key, 0) or 0)
+        rate = rows / seconds if seconds else 0.0
+        print(f"{label:<26}{seconds:>9.1f}{rows:>14,}{rate:>12,.0f}{peak_mb:>10,.0f}", flush=True)
+        stages.append(
+            {
+                "stage": label,
+                "run": kind,
+                "seconds": round(seconds, 2),
+                "rows": rows,
+                "rows_per_second": round(rate, 1),
+                "peak_memory_mb": round(peak_mb, 1),
+            }
+        )
         return output
 
-    step(
-        "generate",
-        [
+    if ns.landing:
+        # exports generated before (say by `cdp-generate`), linked rather than copied: the
+        # benchmark moves folders, never changes a file
+        subprocess.run(["cp", "-al", str(Path(ns.landing).absolute()), str(landing)], check=True)
+        print(f"exports from {ns.landing} (not generated)")
+    else:
+        step(
             "generate",
-            f"--persons={ns.persons}",
-            f"--days={ns.days}",
-            f"--seed={ns.seed}",
-            f"--out={work}",
-        ],
+            [
+                "generate",
+                f"--persons={ns.persons}",
+                f"--days={ns.days}",
+                f"--seed={ns.seed}",
+                f"--out={work}",
+            ],
+            kind="setup",
+        )
+    next_day = _hold_back_last_day(landing, held)
+    landing_mb = _folder_size(landing) / 2**20
+    floor = step(
+        "floor (DuckDB reads all)",
+        ["floor", f"--landing={landing}", f"--warehouse={work / 'floor.duckdb'}"],
+        kind="floor",
     )
-    landing_mb = _folder_size(work / "landing") / 2**20
-    load_args = ["load", f"--landing={work / 'landing'}", f"--warehouse={warehouse}"]
-    loaded = step("raw load", load_args)
-    step("reload (no change)", load_args)
-    dbt_args = ["dbt", f"--warehouse={warehouse}", f"--target={work / 'dbt_target'}"]
-    staged = step("staging (dbt)", [*dbt_args, "--seed-first", "--phones", "--select", *STAGING])
-    resolved = step("identity (dbt)", [*dbt_args, "--select", *IDENTITY])
-    warehouse_mb = warehouse.stat().st_size / 2**20
+    del floor
+
+    def pipeline(kind: str, suffix: str = "") -> None:
+        dbt = ["dbt", f"--warehouse={warehouse}", f"--target={work / 'dbt_target'}"]
+        site = [
+            f"--warehouse={warehouse}",
+            f"--quality={work / 'quality'}",
+            f"--docs={work / 'docs'}",
+        ]
+        step(
+            f"load{suffix}",
+            ["load", f"--landing={landing}", f"--warehouse={warehouse}"],
+            rows_key="rows_loaded",
+            kind=kind,
+        )
+        step(f"staging{suffix}", [*dbt, "--seed-first", "--select", *STAGING], kind=kind)
+        step(f"identity{suffix}", [*dbt, "--select", *IDENTITY], kind=kind)
+        step(f"marts{suffix}", [*dbt, "--exclude", *MARTS_EXCLUDE], kind=kind)
+        step(f"checks{suffix}", [*dbt, "--command=test"], ["checks", *site], kind=kind)
+        step(f"docs{suffix}", ["docs", *site], kind=kind)
+
+    pipeline("full")
+    _deliver(held, landing)
+    print(f"-- one more day delivered: {next_day}")
+    pipeline("incremental", " (one more day)")
+
+    full = [stage for stage in stages if stage["run"] == "full"]
+    day = [stage for stage in stages if stage["run"] == "incremental"]
+    floor_seconds = next(stage["seconds"] for stage in stages if stage["run"] == "floor")
+    total = sum(stage["seconds"] for stage in full)
+    incremental = sum(stage["seconds"] for stage in day)
+    peak = max(stage["peak_memory_mb"] for stage in full + day)
+    identity = next(stage["seconds"] for stage in full if stage["stage"] == "identity")
     print()
-    print(f"landing zone   {landing_mb:,.0f} MiB")
-    print(f"warehouse      {warehouse_mb:,.0f} MiB")
     print(
-        f"rows loaded    {loaded.get('rows_loaded', 0):,} "
-        f"(rejected {loaded.get('rows_rejected', 0):,}; files {loaded.get('files', 0)}, "
-        f"failed {loaded.get('failed', 0)})"
+        f"landing zone {landing_mb:,.0f} MiB; warehouse {warehouse.stat().st_size / 2**20:,.0f} MiB"
     )
-    print()
-    for label, figures in (("staging", staged), ("identity", resolved)):
-        print(f"dbt {label}: {figures['dbt_seconds']:.1f} s; slowest models:")
-        for name, seconds in figures["models"][:6]:
-            print(f"  {name:<40}{seconds:>8.1f} s")
-    phones, seconds = staged["phones"], staged["phone_seconds"]
     print(
-        f"phone_to_e164 on every raw phone: {phones:,} phones "
-        f"({staged['distinct_phones']:,} distinct, {staged['valid_phones']:,} valid) "
-        f"in {seconds:.1f} s, {phones / seconds if seconds else 0:,.0f} phones/s"
+        f"full run       {total:8.1f} s  ({total / floor_seconds if floor_seconds else 0:.1f}x "
+        f"the floor of {floor_seconds:.1f} s), peak {peak:,.0f} MiB"
     )
+    print(f"identity       {identity:8.1f} s")
+    share = incremental / total if total else 0
+    print(f"one more day   {incremental:8.1f} s  ({share:.0%} of the full run)")
+    results = {
+        "persons": ns.persons,
+        "days": ns.days,
+        "seed": ns.seed,
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "budget": {"memory_limit": budget.memory_limit, "threads": budget.threads},
+        "total_seconds": round(total, 2),
+        "floor_seconds": round(floor_seconds, 2),
+        "ratio_to_floor": round(total / floor_seconds, 2) if floor_seconds else None,
+        "peak_memory_mb": round(peak, 1),
+        "identity_seconds": round(identity, 2),
+        "incremental_seconds": round(incremental, 2),
+        "landing_mb": round(landing_mb, 1),
+        "stages": stages,
+    }
+    out = Path(ns.results)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"{ns.persons}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
+    (out / f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n")
+    _chart(results, out / f"{stem}.png")
+    print(f"figures: {out / (stem + '.json')}; chart: {out / (stem + '.png')}")
     return 0
+
+
+def _chart(results: dict, path: Path) -> None:
+    """Stages of the full run and of the one-day run side by side, the floor as a line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = list(STAGES)
+    seconds = {
+        run: {s["stage"].split(" (")[0]: s["seconds"] for s in results["stages"] if s["run"] == run}
+        for run in ("full", "incremental")
+    }
+    figure, axes = plt.subplots(figsize=(8, 4.5))
+    positions = range(len(labels))
+    axes.barh(
+        [p + 0.2 for p in positions],
+        [seconds["full"].get(x, 0) for x in labels],
+        height=0.4,
+        label=f"full run ({results['total_seconds']:.0f} s)",
+    )
+    axes.barh(
+        [p - 0.2 for p in positions],
+        [seconds["incremental"].get(x, 0) for x in labels],
+        height=0.4,
+        label=f"one more day ({results['incremental_seconds']:.0f} s)",
+    )
+    axes.axvline(
+        results["floor_seconds"],
+        color="black",
+        linestyle="--",
+        label=f"floor: DuckDB reads every file ({results['floor_seconds']:.0f} s)",
+    )
+    axes.set_yticks(list(positions), labels)
+    axes.invert_yaxis()
+    axes.set_xlabel("seconds")
+    axes.set_title(
+        f"{results['persons']:,} persons: stage times, peak {results['peak_memory_mb']:,.0f} MiB"
+    )
+    axes.legend(loc="lower right", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
 
 
 if __name__ == "__main__":

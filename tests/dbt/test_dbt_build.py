@@ -6,8 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-import duckdb
-
+from cdp.duckdb_budget import connect
 from cdp.evaluation.identity import measure as identity_measure
 from cdp.evaluation.standardization import measure, totals
 
@@ -30,7 +29,7 @@ def test_dbt_build_passes_every_model_and_test(built_warehouse):
 
 def test_staging_lands_in_its_layer_schema(built_warehouse):
     warehouse, _ = built_warehouse
-    con = duckdb.connect(str(warehouse))  # dbt-duckdb still holds it open in this process
+    con = connect(str(warehouse))  # dbt-duckdb still holds it open in this process
     rows = con.execute(
         "select count(*), count(*) filter (where is_deleted) from staging.stg_marketing__campaigns"
     ).fetchall()
@@ -69,7 +68,7 @@ def test_standardized_values_equal_the_truth(built_warehouse, generated):
     """cdp-accuracy on the built sample: standardization recovers the true country, birth date
     and mobile of nearly every record, and never does worse than the values as delivered."""
     warehouse, _ = built_warehouse
-    con = duckdb.connect(str(warehouse))  # dbt-duckdb still holds it open in this process
+    con = connect(str(warehouse))  # dbt-duckdb still holds it open in this process
     results = measure(con, generated / "truth")
     con.close()
     by_column = {(r.source, r.column): r for r in results}
@@ -85,7 +84,7 @@ def test_identity_resolution_against_the_truth(built_warehouse, generated):
     """cdp-eval on the built sample: profiles rarely mix two people, records of one person that
     share identifiers end up together, and golden values are the true ones."""
     warehouse, _ = built_warehouse
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     figures = identity_measure(con, generated / "truth")
     con.close()
     assert figures["evaluated_records"] >= 0.95 * figures["truth_records"]
@@ -102,7 +101,7 @@ def test_the_plain_splink_baseline_is_measured_beside_the_pipeline(built_warehou
     from cdp.evaluation.identity import measure_beside_baseline
 
     warehouse, _ = built_warehouse
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     pipeline = identity_measure(con, generated / "truth")
     clusters = plain_splink(con)
     records = con.execute(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-import duckdb
 import pytest
 import yaml
 
 from cdp.activation.exports import export_audiences
 from cdp.activation.segments import load_audiences
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
+from cdp.duckdb_budget import connect
 
 MARTS = {
     "customer_profiles",
@@ -56,7 +56,7 @@ def test_every_mart_is_documented_keyed_and_contracted(built_warehouse):
 
 def test_marts_hold_rows_and_revenue_reconciles(built_warehouse):
     warehouse, _ = built_warehouse
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     counts = {
         name: con.execute(f"select count(*) from marts.{name}").fetchall()[0][0] for name in MARTS
     }
@@ -98,7 +98,7 @@ def test_audience_exports_never_hold_a_customer_without_consent(warehouse_copy, 
     """Export every declared audience, then withdraw the consent of one exported customer and
     deny it to one who had none: the next export leaves both out."""
     audiences = load_audiences()
-    con = duckdb.connect(str(warehouse_copy))
+    con = connect(str(warehouse_copy))
     results = export_audiences(
         con, tmp_path / "exports", audiences.segments, audiences.channels, log=lambda _m: None
     )
@@ -149,7 +149,7 @@ def test_audience_exports_never_hold_a_customer_without_consent(warehouse_copy, 
 def test_segment_rules_reach_data_usage(built_warehouse):
     """Every attribute a segment's rules name is listed as used by that segment."""
     warehouse, _ = built_warehouse
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     rows = con.execute(
         "select attribute_name, used_by_segments, is_unused from marts.data_usage "
         "where source = 'customer_profiles'"
@@ -188,7 +188,7 @@ def test_analyst_guide_has_five_questions():
 def test_analyst_guide_queries_answer_on_the_sample(built_warehouse, index):
     warehouse, _ = built_warehouse
     query = _guide_queries()[index]
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     rows = con.execute(query).fetchall()
     con.close()
     assert rows, query

@@ -13,10 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
+from cdp.duckdb_budget import connect
 
 # The one list of column names that hold personal data (full matches on the column name; a
 # flag such as `is_email_valid` or `has_email` is not personal data). `direct` identifies a
@@ -225,7 +225,7 @@ def test_built_columns_with_personal_data_are_declared_and_marked(built_warehous
         for r in result.result
         if r.node.resource_type == "model"
     }
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     columns = con.execute(
         "select table_schema, table_name, column_name from information_schema.columns "
         "where table_schema in (select unnest($schemas))",

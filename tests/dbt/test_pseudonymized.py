@@ -12,11 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
+from cdp.duckdb_budget import connect
 from cdp.privacy.keys import PSEUDONYM, derive, keyed_hash, load_key
 
 PSEUDONYMIZED = ("customer_profiles", "customer_activity_daily", "segment_members")
@@ -35,7 +35,7 @@ def _excluded_statuses() -> list[str]:
 
 
 def _pseudonyms(warehouse: Path) -> set[str]:
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     rows = con.execute("select customer_pseudonym from pseudonymized.customer_profiles").fetchall()
     con.close()
     return {row[0] for row in rows}
@@ -46,7 +46,7 @@ def test_no_direct_personal_value_reaches_the_pseudonymized_schema(built_warehou
     compared with every customer id, email, phone, name, street and full birth date of the
     profiles: none is equal."""
     warehouse, _ = built_warehouse
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     con.execute(
         "create temp table personal_values as "
         + " union ".join(
@@ -87,7 +87,7 @@ def test_profiles_are_keyed_by_pseudonym_and_generalized(built_warehouse):
     warehouse, _ = built_warehouse
     key = load_key()
     assert key is not None
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     marts = {
         row[0]: row[1:]
         for row in con.execute(
@@ -135,7 +135,7 @@ def test_activity_and_segments_carry_the_same_pseudonyms(built_warehouse):
     customer under their profile's pseudonym."""
     warehouse, _ = built_warehouse
     key = load_key()
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     activity = con.execute(
         "select customer_id, activity_date, net_revenue_eur, web_event_count "
         "from marts.customer_activity_daily"
@@ -182,7 +182,7 @@ def test_pseudonyms_are_stable_under_one_key_and_change_with_the_key(warehouse_c
     """Rebuilt under another key, every pseudonym changes (to that key's hashes); rebuilt
     again under the first key, every customer gets their first pseudonym back."""
     first = _pseudonyms(warehouse_copy)
-    con = duckdb.connect(str(warehouse_copy))
+    con = connect(str(warehouse_copy))
     customer_ids = [
         row[0] for row in con.execute("select customer_id from marts.customer_profiles").fetchall()
     ]
@@ -208,7 +208,7 @@ def activity_by_consent(built_warehouse):
     """(customers who refused analytics, rows of the mart by customer, activity of every
     customer by day (int view), totals mart by day, profiles' revenue)."""
     warehouse, _ = built_warehouse
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     refusers = {
         row[0]
         for row in con.execute(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import csv
 
-import duckdb
-
+from cdp.duckdb_budget import connect
 from cdp.evaluation.outside import land_febrl
 from cdp.ingest.loader import load_file_type
 from cdp.sources import source_file
@@ -28,7 +27,7 @@ def test_febrl_rows_land_as_crm_exports_with_their_truth_apart(tmp_path):
     ]
     landed = land_febrl(rows, tmp_path)
     assert (landed.records, landed.persons, landed.blank_birth_dates) == (4, 3, 1)
-    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    con = connect(str(tmp_path / "wh.duckdb"))
     report = load_file_type(con, tmp_path / "landing", source_file("crm.contacts"), log=print)
     assert (report.rows_loaded, report.rows_rejected) == (4, 0)
     loaded = con.execute(

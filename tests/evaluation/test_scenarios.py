@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from cdp.duckdb_budget import connect
 from cdp.evaluation.scenarios import (
     BASELINE_CLUSTERS,
     END_DATE,
@@ -88,7 +88,7 @@ def test_the_closing_table_has_one_line_per_scenario():
 
 
 def test_the_plain_models_clusters_left_on_the_connection_are_reused():
-    con = duckdb.connect()
+    con = connect()
     con.execute(
         f"create temp table {BASELINE_CLUSTERS} as select 'crm:C-1' as record_key, 1 as cluster_id"
     )

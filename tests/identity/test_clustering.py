@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import duckdb
-
+from cdp.duckdb_budget import connect
 from cdp.identity.clustering import cluster_records
 
 
 def _cluster(records, identifiers, guards=(), limits=None):
-    con = duckdb.connect()
+    con = connect()
     con.execute("create table records (record_key varchar, birth_date date)")
     con.executemany("insert into records values (?, ?)", records)
     con.execute(

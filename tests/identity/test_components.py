@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import random
 
-import duckdb
 import pytest
 
+from cdp.duckdb_budget import connect
 from cdp.identity.components import connected_components
 
 
 def _components(edges: list[tuple[str, str]]) -> dict[str, str]:
-    con = duckdb.connect()
+    con = connect()
     con.execute("create table edges (left_node varchar, right_node varchar)")
     if edges:
         con.executemany("insert into edges values (?, ?)", edges)
@@ -62,7 +62,7 @@ def test_random_graphs_agree_with_a_union_find(seed):
 
 
 def test_a_long_chain_takes_one_graph_search():
-    con = duckdb.connect()
+    con = connect()
     chain = ", ".join(f"('n{i:05d}', 'n{i + 1:05d}')" for i in range(5000))
     con.execute(f"create table edges as select * from (values {chain}) as t(left_node, right_node)")
     table, searches = connected_components(con, "select * from edges")

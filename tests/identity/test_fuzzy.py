@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from cdp.duckdb_budget import connect
 from cdp.identity.fuzzy import FuzzyConfig, comparison_levels, fuzzy_matches
 
 COLUMNS = {
@@ -119,7 +120,7 @@ def _table(con: duckdb.DuckDBPyConnection, rows: list[dict], name: str = "record
 def _pairs(
     rows: list[dict], config: FuzzyConfig | None = None, *, households: bool = True
 ) -> dict[tuple[str, str], dict]:
-    con = duckdb.connect()
+    con = connect()
     records = _table(con, rows + _filler(3000, couples=households))
     table, _model = fuzzy_matches(con, records, config or FuzzyConfig(preset=PRESET))
     result = con.execute(f"select * from {table}")
@@ -323,7 +324,7 @@ def test_data_of_one_person_per_address_takes_no_household_refusal():
 def test_household_evidence_counts_addresses_of_two_people():
     from cdp.identity.fuzzy import HouseholdEvidence, household_evidence
 
-    con = duckdb.connect()
+    con = connect()
     con.execute(
         """
         create table prepared as select * from (values
@@ -381,7 +382,7 @@ def test_a_copy_typed_again_with_one_field_changed_matches(change, comparison, l
 def test_each_refusal_refuses_only_its_pairs(refusal):
     from cdp.identity.fuzzy import REFUSALS, refused_by_sql
 
-    con = duckdb.connect()
+    con = connect()
     con.execute(
         "create table l as select 'roberta' as first_name, 'tanner' as last_name, "
         "date '1972-03-12' as birth_date, '00100' as postcode, 'via roma 12' as street, "
@@ -509,7 +510,7 @@ def test_records_without_a_name_take_no_part_and_the_output_is_well_formed():
 
 
 def test_no_named_records_gives_an_empty_table():
-    con = duckdb.connect()
+    con = connect()
     records = _table(con, [{"record_key": "web:a", "email": "a@b.it"}])
     table, model = fuzzy_matches(con, records, FuzzyConfig(preset=PRESET))
     assert con.execute(f"select count(*) from {table}").fetchall() == [(0,)]
@@ -579,7 +580,7 @@ def _synthetic(persons: int, seed: int = 3) -> tuple[list[dict], set, set]:
 
 def test_training_on_a_synthetic_frame():
     rows, same_person, same_household = _synthetic(800)
-    con = duckdb.connect()
+    con = connect()
     records = _table(con, rows)
     config = FuzzyConfig(u_max_pairs=1e5)
     table, model = fuzzy_matches(con, records, config)
@@ -630,7 +631,7 @@ def test_the_threshold_is_applied(threshold):
 def test_identifier_conflicts_use_the_matchers_notion_of_one_person(one, other, conflict):
     from cdp.identity.fuzzy import identifier_conflicts
 
-    con = duckdb.connect()
+    con = connect()
     rows = [
         {"record_key": f"crm:C-{n}", "first_name": f, "last_name": ln, "birth_date": b}
         for n, (f, ln, b) in enumerate((one, other))

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
+from cdp.duckdb_budget import connect
 from cdp.identity.ids import assign_customer_ids
 
 
 @pytest.fixture
 def con():
-    return duckdb.connect()
+    return connect()
 
 
 def _run(con, clusters: dict[str, str], previous: list[tuple[str, str, str]] | None):

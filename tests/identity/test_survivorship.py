@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
+from cdp.duckdb_budget import connect
 from cdp.identity.survivorship import (
     RULES_PATH,
     AttributeRule,
@@ -48,7 +48,7 @@ def test_a_broken_rules_file_says_what_is_wrong(tmp_path, text, message):
 
 @pytest.fixture
 def con():
-    con = duckdb.connect()
+    con = connect()
     con.execute(
         "create table records (record_key varchar, source varchar, observed_at timestamptz, "
         "is_deleted boolean, email varchar, street varchar, postcode varchar, city varchar)"

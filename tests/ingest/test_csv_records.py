@@ -7,9 +7,9 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from cdp.duckdb_budget import connect
 from cdp.ingest.loader import load_file_type
 from tests.conftest import write_export
 from tests.ingest.test_loader import (
@@ -226,7 +226,7 @@ RECONCILE = "every record of each loaded file is loaded or rejected"
 @pytest.mark.parametrize("tamper", [False, True])
 def test_the_reconciliation_check_fails_on_a_file_that_does_not_add_up(landing, tmp_path, tamper):
     warehouse = tmp_path / "warehouse.duckdb"
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     content = crm_file(crm_row("C-1"), crm_row("C-2", last_name='"Beta'), crm_row("C-3"))
     load_crm(con, landing, content)
     if tamper:  # what the old loader did: the records after the quote vanished

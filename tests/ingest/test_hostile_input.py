@@ -7,10 +7,10 @@ import json
 import os
 from datetime import timedelta
 
-import duckdb
 from dbt.cli.main import dbtRunner
 
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
+from cdp.duckdb_budget import connect
 from cdp.ingest.landing import discover, latest_export_date, unknown_sources
 from cdp.ingest.loader import (
     ensure_tables,
@@ -107,7 +107,7 @@ def test_dbt_unit_tests_run_beside_a_hostile_column(landing, tmp_path, monkeypat
         "contacts.csv",
         crm_file(crm_row("C-1") + ";a;b", header=header),
     )
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     for spec in SOURCE_FILES:
         load_file_type(con, landing, spec, log=quiet)
     con.close()

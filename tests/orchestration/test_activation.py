@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dagster as dg
-import duckdb
 import pytest
 
 from cdp.activation.segments import load_audiences
+from cdp.duckdb_budget import connect
 from orchestration.defs.activation.assets import audience_exports
 from orchestration.resources import DuckDBWarehouse, ExportsFolder
 from tests.activation.test_exports import build_marts
@@ -39,7 +39,7 @@ def test_materialize_exports_every_declared_segment(tmp_path):
             consent += [(granted, purpose, "granted", None), (denied, purpose, "denied", None)]
         for customer_id in (granted, denied):
             profiles.append((customer_id, f"{customer_id}@example.org", "+393331234567", "Ana"))
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     build_marts(con, members, consent, profiles)
     con.close()
 

@@ -6,9 +6,9 @@ import json
 from datetime import UTC, datetime
 
 import dagster as dg
-import duckdb
 import pytest
 
+from cdp.duckdb_budget import connect
 from cdp.ops.reports import RunReport, StepFailure, write_report
 from orchestration.defs.ingest.assets import raw_load_assets
 from orchestration.defs.ingest.partitions import export_dates
@@ -130,7 +130,7 @@ def test_a_backfill_of_two_days_loads_those_days_only(landing, tmp_path):
             },
         )
     assert result.success
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     loaded = con.execute(
         "select distinct _export_date::varchar from raw.crm__contacts order by 1"
     ).fetchall()
@@ -202,7 +202,7 @@ def test_the_daily_pipeline_runs_end_to_end_in_process(generated, tmp_path, monk
     assert dg.AssetKey(["quality", "site"]) in row_counts
     without_count = [key.to_user_string() for key, count in row_counts.items() if count is None]
     assert not without_count, f"materialized without a row count: {without_count}"
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     loaded_days = con.execute(
         "select count(distinct export_date) from raw._load_manifest"
     ).fetchall()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import dagster as dg
-import duckdb
 
+from cdp.duckdb_budget import connect
 from cdp.quality.suites import build_suites
 from orchestration.defs.quality.checks import CHECK_NAME, GATES, gate
 from orchestration.resources import DataQuality
@@ -46,7 +46,7 @@ def test_the_marts_build_after_the_staging_gate_in_a_step_of_their_own():
 def _break_phone(warehouse) -> None:
     """Every contact's phone is not a number: far more than the share a flagged value may
     have, so the error-level check fails."""
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     replace_with_table(
         con, "staging.stg_crm__contacts", "select * replace ('333 123' as phone) from {relation}"
     )
@@ -55,7 +55,7 @@ def _break_phone(warehouse) -> None:
 
 def _break_one_email(warehouse) -> None:
     """One contact's email is not an email: staging keeps it, flagged."""
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     replace_with_table(
         con,
         "staging.stg_crm__contacts",
@@ -69,7 +69,7 @@ def _break_one_email(warehouse) -> None:
 
 def _blank_emails(warehouse) -> None:
     """Half the contacts lose their email: a warning-level fill rate fails, nothing else."""
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     replace_with_table(
         con,
         "staging.stg_crm__contacts",

@@ -10,6 +10,7 @@ import time
 import dagster as dg
 import duckdb
 
+from cdp.duckdb_budget import connect
 from orchestration.defs.ingest.assets import landing_reconciled, raw_load_assets
 from orchestration.defs.ingest.partitions import export_dates, plan_loads
 from orchestration.resources import DuckDBWarehouse, LandingZone
@@ -54,7 +55,7 @@ def _in_range(instance, start: str, end: str) -> list[str]:
 
 
 def _loaded(warehouse) -> list[tuple[str, str]]:
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     try:
         return con.execute(
             "select source_file, status from raw._load_manifest order by 1"

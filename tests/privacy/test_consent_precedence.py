@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import duckdb
 from dbt.cli.main import dbtRunner
 
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
+from cdp.duckdb_budget import connect
 
 PURPOSE = "email_marketing"
 MODELS = "stg_consent__events int_consent_events_attributed customer_consent"
@@ -66,7 +66,7 @@ def rebuild(warehouse, tmp_path, monkeypatch) -> None:
 
 
 def status(warehouse, customer_id: str) -> tuple[str, str]:
-    con = duckdb.connect(str(warehouse))  # dbt-duckdb keeps its own connection open here
+    con = connect(str(warehouse))  # dbt-duckdb keeps its own connection open here
     try:
         return con.execute(
             "select consent_status, subject_type from marts.customer_consent "
@@ -80,7 +80,7 @@ def status(warehouse, customer_id: str) -> tuple[str, str]:
 def test_the_newest_event_under_any_identifier_of_a_merged_customer_decides(
     warehouse_copy, tmp_path, monkeypatch
 ):
-    con = duckdb.connect(str(warehouse_copy))
+    con = connect(str(warehouse_copy))
     customer_id, email, account_id = merged_customer(con)
     # granted under the email, then withdrawn under the account id an hour later
     add_events(
@@ -93,14 +93,14 @@ def test_the_newest_event_under_any_identifier_of_a_merged_customer_decides(
     assert status(warehouse_copy, customer_id) == ("withdrawn", "account_id")
 
     # granted again under the email, later still: the grant decides
-    con = duckdb.connect(str(warehouse_copy))
+    con = connect(str(warehouse_copy))
     add_events(con, ("t-3", "email", email, "granted", "2026-11-28T23:30:00Z"))
     con.close()
     rebuild(warehouse_copy, tmp_path, monkeypatch)
     assert status(warehouse_copy, customer_id) == ("granted", "email")
 
     # a refusal and a grant at the same instant under the two identifiers: the refusal wins
-    con = duckdb.connect(str(warehouse_copy))
+    con = connect(str(warehouse_copy))
     add_events(
         con,
         ("t-4", "email", email, "granted", "2026-11-28T23:45:00Z"),

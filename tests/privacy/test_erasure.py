@@ -20,11 +20,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import phonenumbers
 import pytest
 
 from cdp.config import DBT_PROJECT_DIR
+from cdp.duckdb_budget import connect
 from cdp.sources import SOURCE_FILES
 from tests.conftest import SAMPLE_END, pipeline_resources, run_daily_pipeline
 
@@ -111,7 +111,7 @@ class Needles:
 def search_warehouse(warehouse: Path, needles: Needles) -> dict[str, list[str]]:
     """Every column of every table and view, as text."""
     hits: dict[str, list[str]] = {}
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = connect(str(warehouse), read_only=True)
     try:
         relations = con.execute(
             "select table_schema, table_name from information_schema.tables "
@@ -144,7 +144,7 @@ def search_files(roots: list[Path], needles: Needles, since: float) -> dict[str,
             if not path.is_file() or path.stat().st_mtime < since or path.suffix == ".duckdb":
                 continue
             if path.suffix == ".parquet":
-                con = duckdb.connect()
+                con = connect()
                 rows = con.execute("select * from read_parquet(?)", [str(path)]).fetchall()
                 con.close()
                 text = "\n".join(" ".join(map(str, row)) for row in rows)
@@ -229,7 +229,7 @@ def run_pipeline(landing: Path, tmp: Path, instance: dg.DagsterInstance, days: l
 
 def row_counts(warehouse: Path) -> dict[str, int]:
     """Rows of every table and view of ``SCHEMAS`` but the per-run logs."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = connect(str(warehouse), read_only=True)
     try:
         relations = con.execute(
             "select table_schema, table_name from information_schema.tables "
@@ -248,7 +248,7 @@ def row_counts(warehouse: Path) -> dict[str, int]:
 
 
 def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = connect(str(warehouse), read_only=True)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:
@@ -294,7 +294,7 @@ RECORD_IDS = {
 def persons_who_lost_records(warehouse: Path, generated: Path) -> set[str]:
     """Persons of the truth with a record that is neither in raw nor set aside at load."""
     _, records = _read_truth(generated / "truth")
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = connect(str(warehouse), read_only=True)
     try:
         present = {
             source: {

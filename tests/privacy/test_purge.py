@@ -6,9 +6,9 @@ import stat
 from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from cdp.duckdb_budget import connect
 from cdp.ingest.loader import load_landing_zone
 from cdp.privacy import keys
 from cdp.privacy.compaction import compact
@@ -88,7 +88,7 @@ def test_a_missing_key_is_created_outside_the_repo_readable_by_its_owner_only(
 
 @pytest.mark.parametrize("key", [b"k", b"x" * 64, b"y" * 100])
 def test_the_sql_hmac_equals_pythons(key):
-    con = duckdb.connect()
+    con = connect()
     value = "Mario.Rossi@Example.it"
     sql = con.execute(f"select {keys.hmac_sql('$1', key)}", [value]).fetchall()[0][0]
     assert sql == keys.keyed_hash(value, key)
@@ -136,7 +136,7 @@ def erased(tmp_path, landing):
         request_file("ERQ-1,Mario@Example.it,,,2026-11-02T08:00:00Z"),
     )
     warehouse = tmp_path / "w.duckdb"
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     load(con, landing)
     assert "mario@example.it" in texts(con)
     report = Purge(con, KEY, run_id="run-1", log=lambda _m: None).run()
@@ -255,7 +255,7 @@ def test_compaction_leaves_no_bytes_of_the_erased_person(erased):
     assert b"mario@example.it" not in warehouse.read_bytes()
     assert not Path(f"{warehouse}.wal").exists()
     assert result.bytes_after <= result.bytes_before
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     assert con.execute("select count(*) from raw.crm__contacts").fetchall() == [(1,)]
     assert con.execute("select count(*) from privacy.suppression_list").fetchall()[0][0] > 0
 
@@ -316,7 +316,7 @@ def household(tmp_path, landing) -> Path:
         request_file("ERQ-1,mario@example.it,,,2026-11-02T08:00:00Z"),
     )
     warehouse = tmp_path / "w.duckdb"
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     load(con, landing)
     build_identity(con)
     con.close()
@@ -329,8 +329,8 @@ def erase(warehouse: Path, max_rounds: int = 5):
     state = {"open": 0, "rebuilds": 0, "open_at_rebuild": False}
 
     @contextmanager
-    def connect():
-        con = duckdb.connect(str(warehouse))
+    def connected():
+        con = connect(str(warehouse))
         state["open"] += 1
         try:
             yield con
@@ -341,11 +341,11 @@ def erase(warehouse: Path, max_rounds: int = 5):
     def rebuild():
         state["rebuilds"] += 1
         state["open_at_rebuild"] |= state["open"] > 0
-        with connect() as con:
+        with connected() as con:
             build_identity(con)
 
     rounds = complete_erasure(
-        connect, rebuild, KEY, "run-1", log=lambda _m: None, max_rounds=max_rounds
+        connected, rebuild, KEY, "run-1", log=lambda _m: None, max_rounds=max_rounds
     )
     return rounds, state
 
@@ -358,7 +358,7 @@ def test_the_erasure_repeats_while_the_rebuilt_identity_reaches_more_of_the_pers
     assert [r.raw_rows for r in rounds] == [1, 1, 0]
     assert [r.report.requests for r in rounds] == [1, 0, 0]
     assert state["rebuilds"] == 2 and not state["open_at_rebuild"]
-    con = duckdb.connect(str(household))
+    con = connect(str(household))
     assert con.execute("select contact_id from raw.crm__contacts order by 1").fetchall() == [
         ("C-2",),
         ("C-4",),
@@ -384,7 +384,7 @@ def test_the_erasure_repeats_while_the_rebuilt_identity_reaches_more_of_the_pers
 def test_an_erasure_that_does_not_end_within_the_rounds_is_an_error(household):
     with pytest.raises(ErasureIncomplete, match=r"after 1 rounds.*\[1\]"):
         erase(household, max_rounds=1)
-    con = duckdb.connect(str(household))
+    con = connect(str(household))
     # the identity was rebuilt from what is left in raw before the error
     assert con.execute(
         "select count(*) from intermediate.int_identity__customer_ids"
@@ -414,7 +414,7 @@ def test_retention_purges_old_versions_and_events_but_keeps_records_and_consent(
         "consent_events.csv",
         consent_file("e1,email,m@x.it,analytics,granted,2026-01-01T10:00:00Z,banner,v1"),
     )
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con = connect(str(tmp_path / "w.duckdb"))
     load(con, landing)
     messages: list[str] = []
     removed = apply_retention(

@@ -3,8 +3,7 @@ without customers, nothing else."""
 
 from __future__ import annotations
 
-import duckdb
-
+from cdp.duckdb_budget import connect
 from cdp.privacy.compaction import copy_shareable
 
 
@@ -19,11 +18,11 @@ def test_the_shareable_file_holds_no_personal_data(warehouse_copy, tmp_path):
         "marts.campaign_performance",
     } <= set(copied)
     assert all(rows > 0 for rows in copied.values()), copied
-    con = duckdb.connect(str(out), read_only=True)
+    con = connect(str(out), read_only=True)
     columns = con.execute(
         "select table_schema, table_name, column_name from information_schema.columns"
     ).fetchall()
-    source = duckdb.connect(str(warehouse_copy), read_only=True)
+    source = connect(str(warehouse_copy), read_only=True)
     emails = {e for (e,) in source.execute(
         "select email from marts.customer_profiles where email is not null"
     ).fetchall()}  # fmt: skip

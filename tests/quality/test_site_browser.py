@@ -8,9 +8,9 @@ import re
 from datetime import UTC, datetime
 from html import unescape
 
-import duckdb
 import pytest
 
+from cdp.duckdb_budget import connect
 from cdp.quality.run import QualityRun
 from cdp.quality.site import browse, find_browser
 from tests.conftest import SAMPLE_END, replace_with_table
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(
 
 def test_the_overview_and_a_suite_page_show_the_statuses(warehouse_copy, tmp_path):
     assert BROWSER, "CDP_REQUIRE_BROWSER=1 but no Chromium is installed"
-    con = duckdb.connect(str(warehouse_copy))
+    con = connect(str(warehouse_copy))
     replace_with_table(
         con,
         "staging.stg_crm__contacts",

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from cdp.duckdb_budget import connect
 from cdp.quality.run import QualityRun
 from tests.conftest import SAMPLE_END, replace_with_table
 
@@ -67,7 +67,7 @@ def test_a_source_that_stops_delivering_turns_its_freshness_red(warehouse_copy, 
 
 
 def test_a_dropped_row_fails_the_reconciliation(warehouse_copy, tmp_path):
-    con = duckdb.connect(str(warehouse_copy))
+    con = connect(str(warehouse_copy))
     dropped = con.execute("select min(contact_id) from staging.stg_crm__contacts").fetchall()[0][0]
     replace_with_table(
         con,
@@ -101,7 +101,7 @@ def test_one_flagged_value_warns_and_many_fail(
     the declared share of rows is an error."""
 
     def plant(rows: str) -> dict:
-        con = duckdb.connect(str(warehouse_copy))
+        con = connect(str(warehouse_copy))
         replace_with_table(
             con,
             "staging.stg_crm__contacts",
@@ -128,7 +128,7 @@ def test_one_flagged_value_warns_and_many_fail(
 
 
 def test_an_oversized_cluster_fails_identity_health(warehouse_copy, tmp_path):
-    con = duckdb.connect(str(warehouse_copy))
+    con = connect(str(warehouse_copy))
     con.execute(
         """
         update intermediate.int_identity__customer_ids set customer_id = 'CUS-000000000BIG'
@@ -151,7 +151,7 @@ def test_an_oversized_cluster_fails_identity_health(warehouse_copy, tmp_path):
 
 
 def test_a_missing_table_is_a_failed_check_not_a_crash(warehouse_copy, tmp_path):
-    con = duckdb.connect(str(warehouse_copy))
+    con = connect(str(warehouse_copy))
     con.execute("drop view staging.stg_social__mentions")
     con.close()
     result = _validate(_run(warehouse_copy, tmp_path), "staging.stg_social__mentions")
@@ -163,7 +163,7 @@ def test_a_missing_table_is_a_failed_check_not_a_crash(warehouse_copy, tmp_path)
 def test_results_and_docs_never_show_a_failing_value(warehouse_copy, tmp_path, planted):
     """A planted bad value fails its check, and appears nowhere the platform writes: not in
     the recorded results, the GX stores, the Data Docs or the overview."""
-    con = duckdb.connect(str(warehouse_copy))
+    con = connect(str(warehouse_copy))
     column = "phone" if planted.startswith("0") else "email"
     replace_with_table(
         con,
@@ -179,7 +179,7 @@ def test_results_and_docs_never_show_a_failing_value(warehouse_copy, tmp_path, p
     assert any(p.name == "index.html" for p in written)
     leaks = [p for p in written if planted in p.read_text(encoding="utf-8", errors="replace")]
     assert not leaks, leaks
-    con = duckdb.connect(str(warehouse_copy))
+    con = connect(str(warehouse_copy))
     recorded = con.execute("select * from audit.quality_results").fetchall()
     con.close()
     assert recorded and not any(planted in str(row) for row in recorded)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 
-import duckdb
 import pytest
 
+from cdp.duckdb_budget import connect
 from cdp.standardize.duckdb_udfs import register
 from cdp.standardize.names import clean_name, split_full_name
 
@@ -61,7 +61,7 @@ def test_split_full_name(raw, first, last):
 
 
 def test_registered_as_duckdb_functions():
-    con = duckdb.connect()
+    con = connect()
     register(con)
     rows = con.execute(
         "select clean_name(n), split_full_name(n).first_name, split_full_name(n).last_name "

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
+from cdp.duckdb_budget import connect
 from cdp.standardize.duckdb_udfs import register
 from cdp.standardize.phones import to_e164
 
@@ -48,7 +48,7 @@ def test_what_is_not_a_valid_number_stays_unresolved(raw, region):
 
 
 def test_registered_as_a_duckdb_function():
-    con = duckdb.connect()
+    con = connect()
     register(con)
     rows = con.execute(
         "select phone_to_e164(p, r) from (values ('333 123 4567', 'IT'), (null, 'IT'), "

@@ -13,6 +13,7 @@ import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
+from cdp.duckdb_budget import connect
 from orchestration.defs.privacy.assets import ERASURE_KEY, PURGE_KEY
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=PROJECT_ROOT)
@@ -71,7 +72,7 @@ def relation_row_counts(warehouse: Path, relations: Iterable[tuple[str, str]]) -
     if not wanted or not warehouse.exists():
         return {}
     counts: dict[tuple[str, str], int] = {}
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = connect(str(warehouse), read_only=True)
     try:
         existing = {
             (schema, name)

@@ -19,6 +19,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from cdp.duckdb_budget import connect
 from cdp.ingest.landing import survey
 
 export_dates = dg.DynamicPartitionsDefinition(name="export_date")
@@ -120,7 +121,7 @@ def loaded_files(warehouse: Path) -> dict[str, tuple[int, datetime]] | None:
     if not warehouse.exists():
         return {}
     try:
-        con = duckdb.connect(str(warehouse), read_only=True)
+        con = connect(str(warehouse), read_only=True)
     except duckdb.Error:  # another process writes it: plan as if nothing were known
         return None
     try:

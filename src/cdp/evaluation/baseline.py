@@ -22,6 +22,8 @@ import duckdb
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
+from cdp.duckdb_budget import connect
+
 BASELINE_THRESHOLD = 0.99
 FIELDS = ("first_name", "last_name", "birth_date", "street", "postcode", "city", "email", "phone")
 
@@ -48,7 +50,7 @@ def plain_splink(
         from ({records_sql})
         """
     ).to_arrow_table()
-    private = duckdb.connect()
+    private = connect()
     splink_logger = logging.getLogger("splink")
     level = splink_logger.level
     # Splink's training notes (levels not observed, defaults used) are part of being plain.

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from cdp.config import PROJECT_ROOT, Settings
+from cdp.duckdb_budget import connect
 
 
 def run_measurement(
@@ -35,7 +36,7 @@ def run_measurement(
         if not path.exists():
             print(f"{prog}: {path} does not exist (run `make run` first)", file=sys.stderr)
             return 2
-    con = duckdb.connect(str(args.warehouse), read_only=True)
+    con = connect(str(args.warehouse), read_only=True)
     try:
         print(measure_and_report(con, args.truth))
     except duckdb.CatalogException as error:

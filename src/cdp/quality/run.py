@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
+from cdp.duckdb_budget import connect
 from cdp.quality.checks import Suite
 from cdp.quality.site import write_overview, write_portal
 from cdp.quality.suites import Sla, build_suites, load_slas
@@ -63,9 +62,12 @@ class QualityRun:
         suites: Iterable[Suite],
         run_id: str,
         log: Callable[[str], None] = print,
+        *,
+        publish: bool = True,
     ) -> list[SuiteResult]:
-        """Validate each suite, record the results and rebuild the site. A suite that cannot
-        run at all (a table missing) comes back as one failed error-level check."""
+        """Validate each suite, record the results and (unless ``publish`` is false) rebuild
+        the site. A suite that cannot run at all (a table missing) comes back as one failed
+        error-level check."""
         suites = list(suites)
         validator = self._get_validator()
         results = []
@@ -83,9 +85,10 @@ class QualityRun:
             results.append(result)
         validator.close()
         self._prune()
-        with duckdb.connect(str(self.warehouse)) as con:
+        with connect(str(self.warehouse)) as con:
             record_results(con, [r for result in results for r in result.results])
-        self.publish()
+        if publish:
+            self.publish()
         return results
 
     def publish(self) -> Path:
@@ -94,7 +97,7 @@ class QualityRun:
         validator = self._get_validator()
         validator.build_docs()
         validator.close()
-        with duckdb.connect(str(self.warehouse)) as con:
+        with connect(str(self.warehouse)) as con:
             ensure_results_table(con)  # the overview reads it even before the first run
             _, self.last_published_checks = write_overview(
                 con, self.docs_dir / "quality", self.slas, self.now.date()

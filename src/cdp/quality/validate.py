@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from cdp.duckdb_budget import Budget
 from cdp.quality.checks import GX_SEVERITY, Suite, worst_status
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -108,8 +109,11 @@ class Validator:
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
+        # within the platform's DuckDB budget, the configuration every connection uses
         self.datasource = self.context.data_sources.add_or_update_sql(
-            name=DATASOURCE, connection_string=f"duckdb:///{self.warehouse.absolute()}"
+            name=DATASOURCE,
+            connection_string=f"duckdb:///{self.warehouse.absolute()}",
+            kwargs={"connect_args": {"config": Budget.from_env().config()}},
         )
 
     def run(self, suite: Suite, run_id: str | None = None) -> SuiteResult:

@@ -109,34 +109,36 @@ def _table_rows(warehouse: str, relations: list[tuple[str, str]]) -> int:
         con.close()
 
 
-def _data_files(landing: Path) -> dict[str, list[Path]]:
-    """The export files of the landing zone by source and file name (every day's)."""
-    files: dict[str, list[Path]] = {}
-    for path in sorted(landing.glob("*/*/*")):
-        if path.is_file() and not path.name.startswith(("_", ".")):
-            files.setdefault(f"{path.parts[-3]}/{path.name}", []).append(path)
-    return files
-
-
 def _step_floor(ns: argparse.Namespace) -> None:
-    """DuckDB alone: every landing file read into a table with its own readers, nothing else
-    (no contract, lineage or rejects). The pipeline's time is read against it."""
+    """DuckDB alone: every landing file read into a table with DuckDB's own readers in the
+    export's dialect, broken rows skipped, nothing else (no contract, lineage or rejects). The
+    pipeline's time is read against it."""
     from cdp.duckdb_budget import connect
+    from cdp.sources import SOURCE_FILES
 
     database = Path(ns.warehouse)
     database.unlink(missing_ok=True)
     con = connect(database)
     rows = 0
-    for index, paths in enumerate(_data_files(Path(ns.landing)).values()):
-        names = [str(path) for path in paths]
-        json_like = any(".json" in path.name for path in paths)
-        reader = (
-            "read_json(?, format = 'auto', union_by_name = true)"
-            if json_like
-            else "read_csv(?, union_by_name = true, all_varchar = true)"
+    for spec in SOURCE_FILES:
+        files = sorted(
+            str(path) for path in Path(ns.landing).glob(f"{spec.source}/*/{spec.filename}")
         )
-        con.execute(f"create table t{index} as select * from {reader}", [names])
-        rows += con.execute(f"select count(*) from t{index}").fetchall()[0][0]
+        if not files:
+            continue
+        if spec.format == "csv":
+            reader = (
+                "read_csv(?, header = true, all_varchar = true, union_by_name = true, "
+                f"delim = '{spec.delimiter}', ignore_errors = true, null_padding = true, "
+                "strict_mode = false)"
+            )
+        else:
+            layout = "array" if spec.format == "json_array" else "newline_delimited"
+            reader = (
+                f"read_json(?, format = '{layout}', union_by_name = true, ignore_errors = true)"
+            )
+        con.execute(f"create table {spec.table} as select * from {reader}", [files])
+        rows += con.execute(f"select count(*) from {spec.table}").fetchall()[0][0]
     con.close()
     database.unlink(missing_ok=True)
     print(json.dumps({"rows": rows}))

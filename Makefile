@@ -13,11 +13,12 @@ PERSONS ?= 5000
 DAYS ?= 30
 SEED ?= 42
 
-.PHONY: help install sample dbt-parse dagster-home run test lint ui ui-screenshot docs bench accuracy eval eval-outside eval-scenarios clean
+.PHONY: help install sample dbt-parse dagster-home run full-refresh test lint ui ui-screenshot docs bench accuracy eval eval-outside eval-scenarios clean
 
 help:
 	@echo "make run     set up, make the sample exports if missing, materialize every asset"
 	@echo "make test    set up, then run the test suite"
+	@echo "make full-refresh  make run, with dbt's incremental models rebuilt from all of raw"
 	@echo "make lint    ruff (Python) and sqlfluff (dbt SQL)"
 	@echo "make ui      the Dagster web UI on http://127.0.0.1:3000"
 	@echo "make docs    after make run: add the dbt docs to the site and serve it on http://127.0.0.1:8080"
@@ -62,6 +63,13 @@ run: sample dbt-parse dagster-home
 	@$(BIN)/python -m cdp.config check
 	@$(BIN)/python -m cdp.privacy ensure-key
 	$(BIN)/python -m orchestration.run
+
+# The same run, with dbt's incremental models rebuilt from all of raw.
+full-refresh: sample dbt-parse dagster-home
+	@$(BIN)/python -m cdp.config check
+	@$(BIN)/python -m cdp.privacy ensure-key
+	$(BIN)/python -m orchestration.run --config-json \
+		'{"ops": {"dbt_transform": {"config": {"full_refresh": true}}, "dbt_marts": {"config": {"full_refresh": true}}}}'
 
 test: install dbt-parse
 	$(BIN)/pytest

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 import pytest
 
@@ -141,3 +143,19 @@ def test_every_asset_has_an_owner_and_a_description():
         node = graph.get(key)
         assert node.owners, key
         assert (node.description or "").strip(), key
+
+
+def test_the_daily_pipeline_takes_a_full_refresh_of_dbt_as_run_config():
+    """`make full-refresh` runs the job with this configuration; the dbt steps turn it into
+    `dbt build --full-refresh`."""
+    import re
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("daily_pipeline")
+    config = {"config": {"full_refresh": True}}
+    assert dg.validate_run_config(job, {"ops": {"dbt_transform": config, "dbt_marts": config}})
+    makefile = (Path(__file__).parents[2] / "Makefile").read_text()
+    recipe = re.search(r"^full-refresh:.*?(?=^\S)", makefile, re.S | re.M).group(0)
+    assert '"dbt_transform": {"config": {"full_refresh": true}}' in recipe
+    assert '"dbt_marts": {"config": {"full_refresh": true}}' in recipe

@@ -132,9 +132,20 @@ def with_row_counts(
         raise error
 
 
-def build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+class DbtBuildConfig(dg.Config):
+    """Run configuration of the dbt steps."""
+
+    full_refresh: bool = False
+    """Rebuild the incremental models from all of raw (``dbt build --full-refresh``) instead of
+    processing what arrived since the last run (``make full-refresh``)."""
+
+
+def build(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+) -> Iterator[Any]:
     """``dbt build`` of the step's selection, its events with row counts."""
-    invocation = dbt.cli(["build"], context=context)
+    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    invocation = dbt.cli(args, context=context)
     yield from with_row_counts(context, invocation.stream(), invocation.manifest)
 
 
@@ -153,9 +164,9 @@ MARTS_SELECTION = "marts audit pseudonymized"
     # Runs once for any range of export dates loaded upstream.
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
-def dbt_transform(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_transform(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     """Seeds, staging and intermediate (identity and customer traits), with their tests."""
-    yield from build(context, dbt)
+    yield from build(context, dbt, config)
 
 
 @dbt_assets(
@@ -167,6 +178,6 @@ def dbt_transform(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # Runs once for any range of export dates loaded upstream.
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
-def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     """The marts and the audit tables, with their tests."""
-    yield from build(context, dbt)
+    yield from build(context, dbt, config)

@@ -1,14 +1,60 @@
 -- One row per tracked event: the tracker retries, so an event_id can arrive more than once
 -- (in the same export or a later one); the copy in the newest export is kept. Events arrive
 -- late, so is_late_arrival marks those that occurred before the day before their export.
--- A table: events are the largest source, and every model downstream reads them.
-{{ config(materialized='table') }}
+-- Incremental: events are the largest source, and a day's delivery is processed as a day.
+-- A run works out again only the events it touches: those with a copy loaded since the last
+-- run (new, retried or late), and those whose kept copy left raw (erasure, retention; the
+-- pre-hook removes it), each from all its copies in raw, as a full rebuild would.
+-- `dbt run --full-refresh` rebuilds it from all of raw.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='event_id',
+        on_schema_change='fail',
+        pre_hook="{{ forget_rows_gone_from_raw(source('web', 'events')) }}",
+    )
+}}
 
 with
 
+{% if is_incremental() %}
+
+touched as (
+
+    select lower(trim(cast(event_id as varchar))) as event_key
+    from {{ source('web', 'events') }}
+    where _loaded_at > (select max(loaded_at) from {{ this }})
+    union
+    select lower(trim(cast(events.event_id as varchar)))
+    from {{ source('web', 'events') }} as events
+    anti join {{ this }} as kept
+        on lower(trim(cast(events.event_id as varchar))) = kept.event_id
+
+),
+
+raw_events as (
+
+    select events.*
+    from {{ source('web', 'events') }} as events
+    semi join touched
+        on lower(trim(cast(events.event_id as varchar))) = touched.event_key
+
+),
+
+{% else %}
+
+raw_events as (
+
+    select * from {{ source('web', 'events') }}
+
+),
+
+{% endif %}
+
 deduplicated as (
 
-    {{ delta_latest(source('web', 'events'), 'event_id') }}
+    {{ delta_latest('raw_events', 'event_id') }}
 
 ),
 

@@ -29,7 +29,7 @@ def test_connections_take_the_budget_from_the_environment(tmp_path, monkeypatch)
     assert (tmp_path / "spill").is_dir()
 
 
-def test_the_default_is_half_the_machine_at_most_four_gigabytes(monkeypatch):
+def test_the_default_is_half_the_machine_at_most_three_gigabytes(monkeypatch):
     for name in ("CDP_MEMORY_LIMIT", "CDP_THREADS", "CDP_TEMP_DIR"):
         monkeypatch.delenv(name, raising=False)
     budget = Budget.from_env()

@@ -406,7 +406,8 @@ def _pipeline_benchmark(ns: argparse.Namespace) -> int:
         for args in steps:
             more_seconds, more_peak, more = _run_step(args)
             seconds, peak_mb = seconds + more_seconds, max(peak_mb, more_peak)
-            output |= {key: value for key, value in more.items() if key != "rows"}
+            output["slowest"] = output.get("slowest", []) + more.get("models", [])[:5]
+            output |= {key: value for key, value in more.items() if key not in ("rows", "models")}
             output["rows"] = max(output.get("rows", 0), more.get("rows", 0))
         rows = int(output.get(rows_key, 0) or 0)
         rate = rows / seconds if seconds else 0.0
@@ -419,6 +420,12 @@ def _pipeline_benchmark(ns: argparse.Namespace) -> int:
                 "rows": rows,
                 "rows_per_second": round(rate, 1),
                 "peak_memory_mb": round(peak_mb, 1),
+                "slowest_models": [[name, round(sec, 1)] for name, sec in output["slowest"]],
+                **{
+                    key: output[key]
+                    for key in ("not_passed", "suites_not_passed")
+                    if output.get(key)
+                },
             }
         )
         return output

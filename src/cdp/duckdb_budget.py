@@ -2,7 +2,7 @@
 the platform opens (loads, dbt, identity, quality, privacy, exports, benchmarks).
 
 ``CDP_MEMORY_LIMIT``  DuckDB's ``memory_limit`` for each database the platform opens (``4GB``,
-                      ``1500MB``); default: half the machine's memory, at most 4 GB
+                      ``1500MB``); default: half the machine's memory, at most 3 GB
 ``CDP_THREADS``       DuckDB's ``threads``; default: the machine's processors
 ``CDP_TEMP_DIR``      where DuckDB spills what does not fit (``temp_directory``); default:
                       ``data/warehouse/spill``, beside the default warehouse
@@ -26,8 +26,9 @@ import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 
 DEFAULT_TEMP_DIR = "data/warehouse/spill"
-#: the largest default limit: the identity step at 1,000,000 persons fits in it
-DEFAULT_MAX_MEMORY = 4 * 1024**3
+#: the largest default limit: the identity step at 1,000,000 persons fits in it with a peak
+#: under 4 GB (the fuzzy matcher's own database takes half of it beside)
+DEFAULT_MAX_MEMORY = 3 * 1024**3
 
 _SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)?\s*", re.I)
 

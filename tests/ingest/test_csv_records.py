@@ -130,6 +130,22 @@ def test_a_broken_quote_closed_by_a_later_quote_still_costs_one_record(con, land
     assert manifest(con) == [(4, 1, 5)]
 
 
+def test_a_quote_after_spaces_that_a_later_quote_closes_costs_one_record(con, landing):
+    """DuckDB's reader opens a quoted field at a quote that follows spaces (`, "Galasso ,`),
+    and reads on to the next quote in the file; the records in between are neither loaded
+    nor rejected unless the split of the file into records reads the quote the same way."""
+    broken = crm_row("C-2", last_name=' "Galasso ')
+    content = crm_file(
+        crm_row("C-1"), broken, crm_row("C-3"), crm_row("C-4"), crm_row("C-5", last_name='"Neri"'),
+        crm_row("C-6"),
+    )  # fmt: skip
+    report = load_crm(con, landing, content)
+    assert (report.rows_loaded, report.rows_rejected) == (5, 1)
+    assert loaded(con) == [("C-1", 2), ("C-3", 4), ("C-4", 5), ("C-5", 6), ("C-6", 7)]
+    assert [(r[0], r[3]) for r in rejects(con)] == [(3, broken)]
+    assert manifest(con) == [(5, 1, 6)]
+
+
 def test_crlf_file_with_a_broken_quote(con, landing):
     records = [crm_row("C-1"), crm_row("C-2", last_name='"Beta'), crm_row("C-3")]
     content = "\ufeff" + "\r\n".join([";".join(CRM.column_names), *records]) + "\r\n"

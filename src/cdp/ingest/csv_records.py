@@ -9,7 +9,8 @@ each record is one line, which is every clean file.
 
 When they disagree (a swallowing quote, a quoted field that legitimately spans lines, a blank
 line) :func:`split_records` splits the file into records as RFC 4180 and DuckDB do: a record
-ends at a line end outside quotes; a quote opens a quoted field only at the start of a field;
+ends at a line end outside quotes; a quote opens a quoted field only at the start of a field
+(spaces before it allowed, as DuckDB allows them);
 ``""`` inside one is a quote. A quoted field that goes on over a line end is taken as one
 record only if that is plausible: a record that reaches the end of the file or ``max_chars``
 still inside the quote, whose quote closes other than at the end of a field, or that does not
@@ -59,9 +60,12 @@ def _scan(text: str, delimiter: str, fields: int, in_quote: bool) -> tuple[int, 
             if i < n and not text.startswith(delimiter, i):
                 return fields, False, True
             continue
-        if at_field_start and text.startswith(QUOTE, i):
-            i, in_quote, at_field_start = i + 1, True, False
-            continue
+        if at_field_start:
+            # DuckDB's reader, like many, lets spaces stand before a field's opening quote
+            start = len(text) - len(text[i:].lstrip(" "))
+            if text.startswith(QUOTE, start):
+                i, in_quote, at_field_start = start + 1, True, False
+                continue
         j = text.find(delimiter, i)
         if j < 0:
             break

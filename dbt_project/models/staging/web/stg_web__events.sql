@@ -18,39 +18,24 @@
 
 with
 
-{% if is_incremental() %}
-
-touched as (
-
-    select lower(trim(cast(event_id as varchar))) as event_key
-    from {{ source('web', 'events') }}
-    where _loaded_at > (select max(loaded_at) from {{ this }})
-    union
-    select lower(trim(cast(events.event_id as varchar)))
-    from {{ source('web', 'events') }} as events
-    anti join {{ this }} as kept
-        on lower(trim(cast(events.event_id as varchar))) = kept.event_id
-
-),
-
 raw_events as (
 
     select events.*
     from {{ source('web', 'events') }} as events
-    semi join touched
-        on lower(trim(cast(events.event_id as varchar))) = touched.event_key
+    {%- if is_incremental() %}
+    where lower(trim(cast(events.event_id as varchar))) in (
+        select lower(trim(cast(new_copies.event_id as varchar)))
+        from {{ source('web', 'events') }} as new_copies
+        where new_copies._loaded_at > (select max(kept.loaded_at) from {{ this }} as kept)
+        union
+        select lower(trim(cast(unkept.event_id as varchar)))
+        from {{ source('web', 'events') }} as unkept
+        anti join {{ this }} as kept
+            on lower(trim(cast(unkept.event_id as varchar))) = kept.event_id
+    )
+    {%- endif %}
 
 ),
-
-{% else %}
-
-raw_events as (
-
-    select * from {{ source('web', 'events') }}
-
-),
-
-{% endif %}
 
 deduplicated as (
 

@@ -36,6 +36,20 @@ def write_export(
     return path
 
 
+def invoke_dbt(target: Path, *args: str):
+    """dbt ``args`` (a command and its selection) on this project in this process, quietly,
+    compiling into ``target``; the warehouse is the one ``CDP_WAREHOUSE`` names."""
+    return dbtRunner().invoke(
+        [
+            *args,
+            "--project-dir", str(DBT_PROJECT_DIR),
+            "--profiles-dir", str(PROJECT_ROOT),
+            "--target-path", str(target),
+            "--quiet",
+        ]
+    )  # fmt: skip
+
+
 @pytest.fixture
 def landing(tmp_path: Path) -> Path:
     path = tmp_path / "landing"
@@ -69,15 +83,7 @@ def built_warehouse(generated, tmp_path_factory):
     con.close()
     mp = pytest.MonkeyPatch()
     mp.setenv("CDP_WAREHOUSE", str(warehouse))
-    result = dbtRunner().invoke(
-        [
-            "build",
-            "--project-dir", str(DBT_PROJECT_DIR),
-            "--profiles-dir", str(PROJECT_ROOT),
-            "--target-path", str(tmp_path_factory.mktemp("dbt_target")),
-            "--quiet",
-        ]
-    )  # fmt: skip
+    result = invoke_dbt(tmp_path_factory.mktemp("dbt_target"), "build")
     mp.undo()
     return warehouse, result
 

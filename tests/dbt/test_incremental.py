@@ -5,24 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from dbt.cli.main import dbtRunner
-
-from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from cdp.duckdb_budget import connect
 from cdp.ingest.loader import load_landing_zone
 from cdp.sources import SOURCE_FILES
+from tests.conftest import invoke_dbt
 
 
 def _dbt(tmp_path: Path, *args: str) -> None:
-    result = dbtRunner().invoke(
-        [
-            "run", "--select", "stg_web__events", *args,
-            "--project-dir", str(DBT_PROJECT_DIR),
-            "--profiles-dir", str(PROJECT_ROOT),
-            "--target-path", str(tmp_path / "dbt_target"),
-            "--quiet",
-        ]
-    )  # fmt: skip
+    result = invoke_dbt(tmp_path / "dbt_target", "run", "--select", "stg_web__events", *args)
     assert result.success, result.exception
 
 

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from dbt.cli.main import dbtRunner
-
-from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from cdp.duckdb_budget import connect
+from tests.conftest import invoke_dbt
 
 PURPOSE = "email_marketing"
 MODELS = "stg_consent__events int_consent_events_attributed customer_consent"
@@ -53,15 +51,7 @@ def add_events(con, *events: tuple[str, str, str, str, str]) -> None:
 
 def rebuild(warehouse, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("CDP_WAREHOUSE", str(warehouse))
-    result = dbtRunner().invoke(
-        [
-            "run", "--select", MODELS,
-            "--project-dir", str(DBT_PROJECT_DIR),
-            "--profiles-dir", str(PROJECT_ROOT),
-            "--target-path", str(tmp_path / "target"),
-            "--quiet",
-        ]
-    )  # fmt: skip
+    result = invoke_dbt(tmp_path / "target", "run", "--select", MODELS)
     assert result.success, result.exception
 
 

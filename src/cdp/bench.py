@@ -64,7 +64,7 @@ def _step_load(ns: argparse.Namespace) -> None:
     print(
         json.dumps(
             {
-                "rows_loaded": sum(r.rows_loaded for r in reports),
+                "rows": sum(r.rows_loaded for r in reports),
                 "rows_rejected": sum(r.rows_rejected for r in reports),
                 "files": sum(len(r.files) for r in reports),
                 "failed": sum(len(r.failed) for r in reports),
@@ -400,8 +400,9 @@ def _pipeline_benchmark(ns: argparse.Namespace) -> int:
     print(f"{'stage':<26}{'seconds':>9}{'rows':>14}{'rows/s':>12}{'peak MiB':>10}")
     stages: list[dict] = []
 
-    def step(label: str, *steps: list[str], rows_key: str = "rows", kind: str = "full") -> dict:
-        """One stage: its child steps one after the other (time summed, peak the largest)."""
+    def step(stage: str, *steps: list[str], kind: str = "full") -> dict:
+        """One stage of a run (``kind``: setup, floor, full or incremental): its child steps
+        one after the other (time summed, peak the largest)."""
         seconds, peak_mb, output = 0.0, 0.0, {}
         for args in steps:
             more_seconds, more_peak, more = _run_step(args)
@@ -409,12 +410,13 @@ def _pipeline_benchmark(ns: argparse.Namespace) -> int:
             output["slowest"] = output.get("slowest", []) + more.get("models", [])[:5]
             output |= {key: value for key, value in more.items() if key not in ("rows", "models")}
             output["rows"] = max(output.get("rows", 0), more.get("rows", 0))
-        rows = int(output.get(rows_key, 0) or 0)
+        rows = int(output.get("rows", 0) or 0)
         rate = rows / seconds if seconds else 0.0
+        label = f"{stage} (one more day)" if kind == "incremental" else stage
         print(f"{label:<26}{seconds:>9.1f}{rows:>14,}{rate:>12,.0f}{peak_mb:>10,.0f}", flush=True)
         stages.append(
             {
-                "stage": label,
+                "stage": stage,
                 "run": kind,
                 "seconds": round(seconds, 2),
                 "rows": rows,
@@ -449,36 +451,30 @@ def _pipeline_benchmark(ns: argparse.Namespace) -> int:
         )
     next_day = _hold_back_last_day(landing, held)
     landing_mb = _folder_size(landing) / 2**20
-    floor = step(
-        "floor (DuckDB reads all)",
+    step(
+        "floor",
         ["floor", f"--landing={landing}", f"--warehouse={work / 'floor.duckdb'}"],
         kind="floor",
     )
-    del floor
 
-    def pipeline(kind: str, suffix: str = "") -> None:
+    def pipeline(kind: str) -> None:
         dbt = ["dbt", f"--warehouse={warehouse}", f"--target={work / 'dbt_target'}"]
         site = [
             f"--warehouse={warehouse}",
             f"--quality={work / 'quality'}",
             f"--docs={work / 'docs'}",
         ]
-        step(
-            f"load{suffix}",
-            ["load", f"--landing={landing}", f"--warehouse={warehouse}"],
-            rows_key="rows_loaded",
-            kind=kind,
-        )
-        step(f"staging{suffix}", [*dbt, "--seed-first", "--select", *STAGING], kind=kind)
-        step(f"identity{suffix}", [*dbt, "--select", *IDENTITY], kind=kind)
-        step(f"marts{suffix}", [*dbt, "--exclude", *MARTS_EXCLUDE], kind=kind)
-        step(f"checks{suffix}", [*dbt, "--command=test"], ["checks", *site], kind=kind)
-        step(f"docs{suffix}", ["docs", *site], kind=kind)
+        step("load", ["load", f"--landing={landing}", f"--warehouse={warehouse}"], kind=kind)
+        step("staging", [*dbt, "--seed-first", "--select", *STAGING], kind=kind)
+        step("identity", [*dbt, "--select", *IDENTITY], kind=kind)
+        step("marts", [*dbt, "--exclude", *MARTS_EXCLUDE], kind=kind)
+        step("checks", [*dbt, "--command=test"], ["checks", *site], kind=kind)
+        step("docs", ["docs", *site], kind=kind)
 
     pipeline("full")
     _deliver(held, landing)
     print(f"-- one more day delivered: {next_day}")
-    pipeline("incremental", " (one more day)")
+    pipeline("incremental")
 
     full = [stage for stage in stages if stage["run"] == "full"]
     day = [stage for stage in stages if stage["run"] == "incremental"]
@@ -531,7 +527,7 @@ def _chart(results: dict, path: Path) -> None:
 
     labels = list(STAGES)
     seconds = {
-        run: {s["stage"].split(" (")[0]: s["seconds"] for s in results["stages"] if s["run"] == run}
+        run: {s["stage"]: s["seconds"] for s in results["stages"] if s["run"] == run}
         for run in ("full", "incremental")
     }
     figure, axes = plt.subplots(figsize=(8, 4.5))

@@ -144,6 +144,13 @@ def _step_floor(ns: argparse.Namespace) -> None:
     print(json.dumps({"rows": rows}))
 
 
+def _step_name(args: list[str]) -> str:
+    """How a child step is named in the results: ``dbt run``, ``dbt test``, ``checks``..."""
+    if args[0] == "dbt":
+        return "dbt test" if "--command=test" in args else "dbt run"
+    return args[0]
+
+
 def _step_checks(ns: argparse.Namespace) -> None:
     """The Great Expectations suites of every layer (dbt's tests run in a step of their own:
     DuckDB opens a file once per process, with one configuration). Rows are those of the
@@ -403,10 +410,11 @@ def _pipeline_benchmark(ns: argparse.Namespace) -> int:
     def step(stage: str, *steps: list[str], kind: str = "full") -> dict:
         """One stage of a run (``kind``: setup, floor, full or incremental): its child steps
         one after the other (time summed, peak the largest)."""
-        seconds, peak_mb, output = 0.0, 0.0, {}
+        seconds, peak_mb, output, parts = 0.0, 0.0, {}, []
         for args in steps:
             more_seconds, more_peak, more = _run_step(args)
             seconds, peak_mb = seconds + more_seconds, max(peak_mb, more_peak)
+            parts.append([_step_name(args), round(more_seconds, 2)])
             output["slowest"] = output.get("slowest", []) + more.get("models", [])[:5]
             output |= {key: value for key, value in more.items() if key not in ("rows", "models")}
             output["rows"] = max(output.get("rows", 0), more.get("rows", 0))
@@ -422,6 +430,7 @@ def _pipeline_benchmark(ns: argparse.Namespace) -> int:
                 "rows": rows,
                 "rows_per_second": round(rate, 1),
                 "peak_memory_mb": round(peak_mb, 1),
+                "steps": parts,
                 "slowest_models": [[name, round(sec, 1)] for name, sec in output["slowest"]],
                 **{
                     key: output[key]

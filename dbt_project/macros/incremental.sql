@@ -13,3 +13,21 @@
         )
     {%- endif %}
 {% endmacro %}
+
+-- Rows of an incremental model built on an incremental staging model whose staged version is
+-- gone: the record left staging (erased, past retention) or was staged again from another copy.
+-- Matched on the key and the lineage columns; a pre-hook, which does nothing on a first build
+-- or a full refresh.
+{% macro forget_rows_restaged(staged_relation, key) %}
+    {%- if is_incremental() %}
+        delete from {{ this }} as kept
+        where not exists (
+            select 1
+            from {{ staged_relation }} as staged
+            where
+                staged.{{ key }} = kept.{{ key }}
+                and staged.source_file = kept.source_file
+                and staged.source_row_number = kept.source_row_number
+        )
+    {%- endif %}
+{% endmacro %}

@@ -1,12 +1,42 @@
 -- Every site and app event with its customer: the one the browser or app install resolved to,
 -- so the pages an install saw before it identified count for the customer it turned out to be.
 -- A table: the activity, campaign and engagement models all read it.
-{{ config(materialized='table') }}
+-- Incremental, as the staged events are: a run attributes again only the events it touches.
+-- The pre-hook first removes the rows whose staged version is gone (an event erased, or staged
+-- again from another copy); the run then adds the staged events missing here and attributes
+-- again every event of a browser whose customer changed (profiles merged or split).
+-- `dbt run --full-refresh` rebuilds it from all of staging.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='event_id',
+        on_schema_change='fail',
+        pre_hook="{{ forget_rows_restaged(ref('stg_web__events'), 'event_id') }}",
+    )
+}}
+
 with
 
 events as (
 
-    select * from {{ ref('stg_web__events') }}
+    select events.*
+    from {{ ref('stg_web__events') }} as events
+    {%- if is_incremental() %}
+    where
+        not exists (select 1 from {{ this }} as kept where kept.event_id = events.event_id)
+        or events.anonymous_id in (
+            select attributed_before.anonymous_id
+            from (
+                select distinct kept.anonymous_id, kept.customer_id
+                from {{ this }} as kept
+                where kept.anonymous_id is not null
+            ) as attributed_before
+            left join {{ ref('int_identity__customer_ids') }} as customer_ids
+                on customer_ids.record_key = 'web:' || attributed_before.anonymous_id
+            where customer_ids.customer_id is distinct from attributed_before.customer_id
+        )
+    {%- endif %}
 
 ),
 
@@ -27,7 +57,9 @@ attributed as (
         cast(events.occurred_at as date) as occurred_date,
         events.platform,
         events.utm_campaign,
-        events.account_id is not null or events.email is not null as is_identifying
+        events.account_id is not null or events.email is not null as is_identifying,
+        events.source_file,
+        events.source_row_number
     from events
     left join customer_ids as install_customers
         on install_customers.record_key = 'web:' || events.anonymous_id

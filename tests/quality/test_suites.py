@@ -152,7 +152,7 @@ def test_an_oversized_cluster_fails_identity_health(warehouse_copy, tmp_path):
 
 def test_a_missing_table_is_a_failed_check_not_a_crash(warehouse_copy, tmp_path):
     con = connect(str(warehouse_copy))
-    con.execute("drop view staging.stg_social__mentions")
+    con.execute("drop table staging.stg_social__mentions")
     con.close()
     result = _validate(_run(warehouse_copy, tmp_path), "staging.stg_social__mentions")
     (check,) = result["staging.stg_social__mentions"].results

@@ -50,6 +50,15 @@ def invoke_dbt(target: Path, *args: str):
     )  # fmt: skip
 
 
+def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of ``sql`` on the warehouse file, opened read-only for this query alone."""
+    con = connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
 @pytest.fixture
 def landing(tmp_path: Path) -> Path:
     path = tmp_path / "landing"

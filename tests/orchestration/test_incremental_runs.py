@@ -23,7 +23,7 @@ import dagster as dg
 import pytest
 
 from cdp.duckdb_budget import connect
-from tests.conftest import SAMPLE_END, pipeline_resources, run_daily_pipeline
+from tests.conftest import SAMPLE_END, pipeline_resources, query, run_daily_pipeline
 
 NEW_DAY = (SAMPLE_END + timedelta(days=1)).isoformat()
 MERGING_BROWSER = "0f0f0f0f-aaaa-4bbb-8ccc-000000000001"
@@ -38,14 +38,6 @@ CANONICAL = """
 ID_HISTORY = {"customer_since"}
 
 
-def _query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
 def _choose(warehouse: Path, truth: Path) -> dict:
     """Profiles of the first build for the new day to merge, split and erase."""
     unguarded = """
@@ -56,7 +48,7 @@ def _choose(warehouse: Path, truth: Path) -> dict:
     """
     # a profile of two records, a CRM contact and one other, tied by the contact's email alone
     # (the other record names no more than a first name, so matching alone cannot keep them)
-    split = _query(
+    split = query(
         warehouse,
         f"""
         with ties as (
@@ -95,7 +87,7 @@ def _choose(warehouse: Path, truth: Path) -> dict:
     )
     assert split, "no profile of a CRM contact tied to one other record by email alone"
     split_record = split[0][0]
-    split_customer = _query(
+    split_customer = query(
         warehouse,
         "select customer_id from intermediate.int_identity__customer_ids where record_key = ?",
         [split_record],
@@ -115,7 +107,7 @@ def _choose(warehouse: Path, truth: Path) -> dict:
                 having count(distinct owners.customer_id) = 1
             )
     """
-    merge = _query(
+    merge = query(
         warehouse,
         f"""
         with truth as (
@@ -155,7 +147,7 @@ def _choose(warehouse: Path, truth: Path) -> dict:
     )
     assert merge, "no person held as two profiles that a browser can tie together"
     survivor, survivor_identifier, retiring, retiring_identifier = merge[0]
-    emails = _query(
+    emails = query(
         warehouse,
         f"""
         select ids.customer_id, identifiers.identifier_value {unguarded}
@@ -166,7 +158,7 @@ def _choose(warehouse: Path, truth: Path) -> dict:
         """,
         [split_customer, survivor, retiring],
     )
-    browser, browser_customer = _query(
+    browser, browser_customer = query(
         warehouse,
         """
         select events.anonymous_id, any_value(ids.customer_id)
@@ -299,14 +291,14 @@ def builds(generated, tmp_path_factory) -> dict:
 def test_the_new_day_merges_splits_and_erases(builds):
     """The day does what it was made for in the incremental warehouse."""
     chosen, warehouse = builds["chosen"], builds["warehouses"]["incremental"]
-    changes = _query(
+    changes = query(
         warehouse,
         "select change_reason, previous_customer_id, customer_id "
         "from intermediate.int_identity__customer_id_changes",
     )
     # the older id lives on, holding both profiles' records
     assert ("merged", chosen["retiring"], chosen["survivor"]) in changes
-    assert _query(
+    assert query(
         warehouse,
         "select customer_id from marts.customer_source_records "
         "where customer_id in (?, ?) group by all",
@@ -314,12 +306,12 @@ def test_the_new_day_merges_splits_and_erases(builds):
     ) == [(chosen["survivor"],)]
     # the contact keeps its profile's id; the record it no longer shares an email with leaves
     assert [c for c in changes if c[0] == "split" and c[1] == chosen["split_customer"]]
-    assert _query(
+    assert query(
         warehouse,
         "select count(*) from marts.customer_source_records where customer_id = ?",
         [chosen["erased"][0]],
     ) == [(0,)]
-    late = _query(
+    late = query(
         warehouse,
         "select count(*) from staging.stg_web__events "
         "where event_id = '0f0f0f0f-0000-4000-8000-00000000000c' and is_late_arrival",

@@ -26,7 +26,7 @@ import pytest
 from cdp.config import DBT_PROJECT_DIR
 from cdp.duckdb_budget import connect
 from cdp.sources import SOURCE_FILES
-from tests.conftest import SAMPLE_END, pipeline_resources, run_daily_pipeline
+from tests.conftest import SAMPLE_END, pipeline_resources, query, run_daily_pipeline
 
 REQUEST_DAY = SAMPLE_END + timedelta(days=1)
 REDELIVERY_DAY = SAMPLE_END + timedelta(days=2)
@@ -243,14 +243,6 @@ def row_counts(warehouse: Path) -> dict[str, int]:
             for schema, name in relations
             if f"{schema}.{name}" not in PER_RUN_LOGS
         }
-    finally:
-        con.close()
-
-
-def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
 

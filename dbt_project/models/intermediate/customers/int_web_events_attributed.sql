@@ -12,7 +12,11 @@
         incremental_strategy='delete+insert',
         unique_key='event_id',
         on_schema_change='fail',
-        pre_hook="{{ forget_rows_restaged(ref('stg_web__events'), 'event_id') }}",
+        pre_hook="{{ forget_rows_gone_from(ref('stg_web__events'), {
+            'event_id': 'event_id',
+            'source_file': 'source_file',
+            'source_row_number': 'source_row_number',
+        }) }}",
     )
 }}
 

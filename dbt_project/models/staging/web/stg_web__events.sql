@@ -12,7 +12,9 @@
         incremental_strategy='delete+insert',
         unique_key='event_id',
         on_schema_change='fail',
-        pre_hook="{{ forget_rows_gone_from_raw(source('web', 'events')) }}",
+        pre_hook="{{ forget_rows_gone_from(source('web', 'events'), {
+            '_source_file': 'source_file', '_row_number': 'source_row_number',
+        }) }}",
     )
 }}
 

@@ -23,13 +23,19 @@ import dagster as dg
 import pytest
 
 from cdp.duckdb_budget import connect
-from tests.conftest import SAMPLE_END, pipeline_resources, query, run_daily_pipeline
+from tests.conftest import (
+    SAMPLE_END,
+    pipeline_resources,
+    query,
+    run_daily_pipeline,
+    write_export,
+)
 
 NEW_DAY = (SAMPLE_END + timedelta(days=1)).isoformat()
 MERGING_BROWSER = "0f0f0f0f-aaaa-4bbb-8ccc-000000000001"
 # The key a customer is compared by in both warehouses: its smallest source record.
 CANONICAL = """
-    create temp table canonical_ids as
+    create temp table canonical_{db} as
     select customer_id, min(source || ':' || record_id) as canonical_id
     from {db}.marts.customer_source_records
     group by customer_id
@@ -221,9 +227,7 @@ def _deliver_new_day(landing: Path, chosen: dict) -> None:
                    "product_view", late_at, properties={"sku": "PA-6006"}),
         ]
     ) + "\n"  # fmt: skip
-    web.parent.mkdir(parents=True, exist_ok=True)
-    web.write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
-    (web.parent / "_SUCCESS").touch()
+    write_export(landing, "web", NEW_DAY, web.name, text)
 
     # the contact's newest version, from the exports, with an email no one else has
     contact_id = chosen["split_record"].split(":", 1)[1]
@@ -243,18 +247,15 @@ def _deliver_new_day(landing: Path, chosen: dict) -> None:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
     writer.writerow([row[c] for c in header])
-    crm = landing / "crm" / NEW_DAY
-    crm.mkdir(parents=True, exist_ok=True)
-    (crm / "contacts.csv").write_bytes(("\ufeff" + out.getvalue()).encode("utf-8"))
-    (crm / "_SUCCESS").touch()
-
-    privacy = landing / "privacy" / NEW_DAY
-    privacy.mkdir(parents=True, exist_ok=True)
-    (privacy / "erasure_requests.csv").write_text(
+    write_export(landing, "crm", NEW_DAY, "contacts.csv", "\ufeff" + out.getvalue())
+    write_export(
+        landing,
+        "privacy",
+        NEW_DAY,
+        "erasure_requests.csv",
         "request_id,email,phone,account_id,received_at\n"
-        f"ERQ-TEST-INCR,{chosen['erased'][1]},,,{NEW_DAY}T08:00:00Z\n"
+        f"ERQ-TEST-INCR,{chosen['erased'][1]},,,{NEW_DAY}T08:00:00Z\n",
     )
-    (privacy / "_SUCCESS").touch()
 
 
 def _days(landing: Path) -> list[str]:
@@ -334,7 +335,7 @@ def test_every_mart_equals_a_full_rebuild(builds):
         assert len(marts) >= 8
         differences = {}
         for db in ("incremental", "full_build"):
-            con.execute(CANONICAL.format(db=db).replace("canonical_ids", f"canonical_{db}"))
+            con.execute(CANONICAL.format(db=db))
         for table in marts:
             columns = [
                 c

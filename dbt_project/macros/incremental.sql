@@ -17,3 +17,37 @@
         )
     {%- endif %}
 {% endmacro %}
+
+-- dbt's own decision, plus one case: an incremental table built by an older version of a model,
+-- which lacks a column the model now documents, is rebuilt from all of its upstream instead of
+-- failing the run (the rows it holds have no value for the new column). A model that keeps
+-- history nothing else holds sets `full_refresh: false` and is never rebuilt.
+{% macro should_full_refresh() %}
+    {%- set configured = config.get('full_refresh') -%}
+    {%- if configured is not none -%}
+        {{ return(configured) }}
+    {%- endif -%}
+    {%- if flags.FULL_REFRESH -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {{ return(incremental_table_lacks_documented_columns()) }}
+{% endmacro %}
+
+{% macro incremental_table_lacks_documented_columns() %}
+    {%- if not execute or model.config.materialized != 'incremental' -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set existing = adapter.get_relation(this.database, this.schema, this.identifier) -%}
+    {%- if existing is none or existing.type != 'table' -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set built = adapter.get_columns_in_relation(existing) | map(attribute='name') | map('lower') | list -%}
+    {%- set missing = [] -%}
+    {%- for column in model.columns.keys() if column | lower not in built -%}
+        {%- do missing.append(column) -%}
+    {%- endfor -%}
+    {%- if missing -%}
+        {%- do log(this ~ ' was built without ' ~ missing | join(', ') ~ ': rebuilt from scratch', info=true) -%}
+    {%- endif -%}
+    {{ return(missing | length > 0) }}
+{% endmacro %}

@@ -108,3 +108,25 @@ def test_a_second_run_with_nothing_new_changes_nothing(generated, tmp_path, monk
     after = con.execute("select count(*), sum(hash(t)) from staging.stg_web__events t").fetchall()
     con.close()
     assert after == before
+
+
+def test_a_table_built_without_a_documented_column_is_rebuilt(generated, tmp_path, monkeypatch):
+    # a warehouse built by an older version of the model: the table lacks a lineage column
+    warehouse = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("CDP_WAREHOUSE", str(warehouse))
+    _load(warehouse, generated / "landing")
+    _dbt(tmp_path)
+    con = connect(warehouse)
+    expected = con.execute(
+        "select count(*), sum(hash(t)) from staging.stg_web__events t"
+    ).fetchall()
+    con.execute("alter table staging.stg_web__events drop column source_row_number")
+    con.execute(
+        "delete from staging.stg_web__events where event_id in (select event_id from staging.stg_web__events limit 5)"
+    )
+    con.close()
+    _dbt(tmp_path)  # an ordinary run, no --full-refresh
+    con = connect(warehouse)
+    rebuilt = con.execute("select count(*), sum(hash(t)) from staging.stg_web__events t").fetchall()
+    con.close()
+    assert rebuilt == expected

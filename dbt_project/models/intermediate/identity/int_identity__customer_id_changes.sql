@@ -1,7 +1,8 @@
 -- The history of customer ids: every run appends the ids that changed since the previous run.
 --   merged  profiles joined: the retired id's records now carry the surviving (oldest) id
 --   split   records left a profile that lives on: they carry another id now
-{{ config(materialized='incremental', on_schema_change='fail') }}
+-- It is history that nothing upstream keeps: never rebuilt, not even by `make full-refresh`.
+{{ config(materialized='incremental', on_schema_change='fail', full_refresh=false) }}
 
 with
 

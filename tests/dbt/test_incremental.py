@@ -122,7 +122,8 @@ def test_a_table_built_without_a_documented_column_is_rebuilt(generated, tmp_pat
     ).fetchall()
     con.execute("alter table staging.stg_web__events drop column source_row_number")
     con.execute(
-        "delete from staging.stg_web__events where event_id in (select event_id from staging.stg_web__events limit 5)"
+        """delete from staging.stg_web__events
+        where event_id in (select event_id from staging.stg_web__events limit 5)"""
     )
     con.close()
     _dbt(tmp_path)  # an ordinary run, no --full-refresh

@@ -164,7 +164,13 @@ def _step_checks(ns: argparse.Namespace) -> None:
     )
     rows = _table_rows(ns.warehouse, [(suite.schema, suite.table) for suite in suites])
     failed = [f"{r.suite.name}: {r.status}" for r in results if r.status != "pass"]
-    print(json.dumps({"rows": rows, "suites": len(results), "suites_not_passed": failed}))
+    # the suites, slowest first, listed beside the slowest dbt models of the stage
+    timed = sorted(((f"GX {r.suite.name}", r.seconds) for r in results), key=lambda t: -t[1])
+    print(
+        json.dumps(
+            {"rows": rows, "suites": len(results), "suites_not_passed": failed, "models": timed}
+        )
+    )
 
 
 def _step_docs(ns: argparse.Namespace) -> None:

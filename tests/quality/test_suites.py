@@ -66,9 +66,20 @@ def test_a_source_that_stops_delivering_turns_its_freshness_red(warehouse_copy, 
     assert [r.kind for r in crm.failed("warn")] == ["freshness"]
 
 
-def test_a_dropped_row_fails_the_reconciliation(warehouse_copy, tmp_path):
-    con = connect(str(warehouse_copy))
-    dropped = con.execute("select min(contact_id) from staging.stg_crm__contacts").fetchall()[0][0]
+NEW_ROWS = (
+    "every raw row loaded since this check last passed is staged or an older version of a "
+    "staged record"
+)
+TOTALS = "holds one row per record in raw"
+
+
+def _drop_contact(warehouse: Path, contact_id: str | None = None) -> tuple[str, int]:
+    """Remove one contact from staging; returns its id and its number of raw versions."""
+    con = connect(str(warehouse))
+    dropped = (
+        contact_id
+        or con.execute("select min(contact_id) from staging.stg_crm__contacts").fetchall()[0][0]
+    )
     replace_with_table(
         con,
         "staging.stg_crm__contacts",
@@ -78,12 +89,47 @@ def test_a_dropped_row_fails_the_reconciliation(warehouse_copy, tmp_path):
         "select count(*) from raw.crm__contacts where trim(contact_id) = $id", {"id": dropped}
     ).fetchall()[0][0]
     con.close()
+    return dropped, raw_versions
+
+
+def test_a_dropped_row_fails_the_reconciliation(warehouse_copy, tmp_path):
+    _, raw_versions = _drop_contact(warehouse_copy)
     result = _validate(_run(warehouse_copy, tmp_path), "staging.stg_crm__contacts")
     failed = _failed(result["staging.stg_crm__contacts"])
-    check = failed.pop("every raw row is staged or an older version of a staged record")
+    # never checked before: every raw row is new to the check
+    check = failed.pop(NEW_ROWS)
     assert check.severity == "error" and check.kind == "completeness"
     assert check.unexpected_count == raw_versions >= 1
+    assert failed.pop(TOTALS).unexpected_count == 1
     assert not failed
+
+
+def test_the_reconciliation_reads_only_rows_loaded_since_it_last_passed(warehouse_copy, tmp_path):
+    run = _run(warehouse_copy, tmp_path)
+    assert _validate(run, "staging.stg_crm__contacts")["staging.stg_crm__contacts"].status == (
+        "pass"
+    )
+    # a row lost later, from rows checked before: the totals see it, the new rows do not
+    _drop_contact(warehouse_copy)
+    failed = _failed(_validate(run, "staging.stg_crm__contacts")["staging.stg_crm__contacts"])
+    assert set(failed) == {TOTALS}
+    # a newer version of a contact is loaded and staging misses it: the new rows see it
+    con = connect(str(warehouse_copy))
+    missed = con.execute("select max(contact_id) from staging.stg_crm__contacts").fetchall()[0][0]
+    con.execute(
+        """
+        insert into raw.crm__contacts by name
+        select * replace (now() as _loaded_at, _row_number + 1000000 as _row_number)
+        from raw.crm__contacts where trim(contact_id) = $id
+        order by _export_date desc limit 1
+        """,
+        {"id": missed},
+    )
+    con.close()
+    _drop_contact(warehouse_copy, missed)
+    failed = _failed(_validate(run, "staging.stg_crm__contacts")["staging.stg_crm__contacts"])
+    assert failed.pop(NEW_ROWS).unexpected_count == 1
+    assert set(failed) == {TOTALS}
 
 
 @pytest.mark.parametrize(

@@ -69,6 +69,8 @@ class QualityRun:
         the site. A suite that cannot run at all (a table missing) comes back as one failed
         error-level check."""
         suites = list(suites)
+        with connect(str(self.warehouse)) as con:
+            ensure_results_table(con)  # the reconciliations read when they last passed
         validator = self._get_validator()
         results = []
         for index, suite in enumerate(suites, start=1):

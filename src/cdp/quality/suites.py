@@ -3,7 +3,8 @@
 - **raw** (one per export file type): the newest complete export against the source's SLA;
   rows per file equal to what the load manifest recorded; lineage filled; few rejected rows.
 - **staging** (one per model): every raw row accounted for (staged, or an older version of a
-  staged record); keys unique and filled; emails, E.164 phones, ISO countries and currencies,
+  staged record: row by row for the rows loaded since the check last passed, in total for all);
+  keys unique and filled; emails, E.164 phones, ISO countries and currencies,
   accepted values, ranges, nothing in the future; required attributes filled at declared
   rates; the newest record against the SLA.
 - **intermediate** (identity): every record resolved to one customer; profiles within a sane
@@ -359,7 +360,7 @@ def _contact_formats() -> list[Check]:
 def staging_suite(staged: Staged, sla: Sla | None, now: datetime) -> Suite:
     checks: list[Check] = [unique(staged.key), *(not_null(column) for column in staged.key)]
     if staged.raw_table and staged.raw_key:
-        checks.append(_reconciliation(staged))
+        checks += _reconciliation(staged)
     if staged.record_time and sla is not None:
         oldest = now - timedelta(days=sla.error_days)
         checks.append(
@@ -395,34 +396,76 @@ def staging_suite(staged: Staged, sla: Sla | None, now: datetime) -> Suite:
     )
 
 
-def _reconciliation(staged: Staged) -> Check:
-    """Every raw row is the staged version of its record or an older version of a staged
-    record; a raw row whose record vanished (or that had no key) was lost."""
-    survivor_keys = ", ".join(
-        f"{expr.format(r='raw_rows')} as key_{i}" for i, expr in enumerate(staged.raw_key)
-    )
-    same_record = " and ".join(
-        f"survivors.key_{i} is not distinct from {expr.format(r='raw_rows')}"
-        for i, expr in enumerate(staged.raw_key)
-    )
+def _reconciliation(staged: Staged) -> list[Check]:
+    """Nothing lost between raw and staging, checked in a time that grows with the delivery:
+
+    - each raw row loaded since this check last passed is the staged version of its record or
+      an older version of a staged record (a raw row whose record vanished, or that had no
+      key, was lost); rows checked before are not read again;
+    - in total, the staged table holds one row per record in raw, which catches a row lost
+      later from the whole table.
+    """
     raw = f"raw.{staged.raw_table}"
-    return no_rows_from(
-        f"""
-        with staged as (select source_file, source_row_number from {{batch}}),
-        survivors as (
-            select distinct {survivor_keys}
-            from {raw} as raw_rows
-            inner join staged
-                on raw_rows._source_file = staged.source_file
-                and raw_rows._row_number = staged.source_row_number
-        )
-        select raw_rows._source_file, raw_rows._row_number
-        from {raw} as raw_rows
-        where not exists (select 1 from survivors where {same_record})
-        """,
-        "completeness",
-        "every raw row is staged or an older version of a staged record",
+    keys = [expr.format(r="raw_rows") for expr in staged.raw_key]
+    key_columns = ", ".join(f"{key} as key_{i}" for i, key in enumerate(keys))
+    same_record = " and ".join(
+        f"{{0}}.key_{i} is not distinct from {{1}}.key_{i}" for i in range(len(keys))
     )
+    new_rows = (
+        "every raw row loaded since this check last passed is staged or an older version "
+        "of a staged record"
+    )
+    suite = f"staging.{staged.model}"
+    return [
+        no_rows_from(
+            f"""
+            with keyed as (
+                select raw_rows._source_file, raw_rows._row_number, raw_rows._loaded_at,
+                    {key_columns}
+                from {raw} as raw_rows
+            ),
+            delivered as (
+                select * from keyed
+                where keyed._loaded_at > coalesce((
+                    select max(results.checked_at)
+                    from audit.quality_results as results
+                    where results.suite = '{suite}' and results.success
+                        and results.description = '{new_rows}'
+                ), '-infinity'::timestamptz)
+            ),
+            versions as (
+                select keyed.* from keyed
+                semi join delivered on {same_record.format("delivered", "keyed")}
+            ),
+            survivors as (
+                select distinct versions.* exclude (_source_file, _row_number, _loaded_at)
+                from versions
+                semi join {{batch}} as staged
+                    on versions._source_file = staged.source_file
+                    and versions._row_number = staged.source_row_number
+            )
+            select delivered._source_file, delivered._row_number
+            from delivered
+            anti join survivors on {same_record.format("survivors", "delivered")}
+            """,
+            "completeness",
+            new_rows,
+        ),
+        no_rows_from(
+            f"""
+            with records as (
+                select count(*) as row_count
+                from (select distinct {", ".join(keys)} from {raw} as raw_rows)
+            ),
+            staged as (select count(*) as row_count from {{batch}})
+            select records.row_count as records_in_raw, staged.row_count as rows_staged
+            from records cross join staged
+            where records.row_count <> staged.row_count
+            """,
+            "completeness",
+            "holds one row per record in raw",
+        ),
+    ]
 
 
 # --- identity and marts ---------------------------------------------------------------------

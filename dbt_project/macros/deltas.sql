@@ -1,18 +1,24 @@
 {#- The newest version of each record of a delta source: by `version_column` (e.g. updated_at)
     when the source has one, then by export date and row number. Re-sent and overlapping
     deliveries of the same record collapse to one row. `key` is one column or a list of
-    columns (a compound key); rows with an empty key part are left out. -#}
-{% macro delta_latest(relation, key, version_column=none) %}
+    columns (a compound key); rows with an empty key part are left out.
+
+    In an incremental model, `staged_key` names the model's columns that hold the key (one per
+    key column, in the same order), and only the records a run touches are worked out again,
+    each from all its versions in raw, as a full rebuild would:
+    - those with a version loaded since the model last ran (new, changed, late or re-sent);
+    - those the model no longer holds, because the version it kept left raw (an erasure, the
+      retention purge; `forget_rows_gone_from` removes it before the run).
+    The model then replaces those keys (delete+insert on its unique key). -#}
+{% macro delta_latest(relation, key, version_column=none, staged_key=none) %}
     {%- set key_columns = [key] if key is string else key %}
+    {%- set rework = staged_key is not none and is_incremental() %}
     select versions.*
     from (
         select
             delta_rows.*,
             row_number() over (
-                partition by
-                    {%- for column in key_columns %}
-                    trim(cast(delta_rows.{{ column }} as varchar)){% if not loop.last %},{% endif %}
-                    {%- endfor %}
+                partition by {{ _delta_key('delta_rows', key_columns) }}
                 order by
                     {%- if version_column %} delta_rows.{{ version_column }} desc nulls last,{% endif %}
                     delta_rows._export_date desc,
@@ -24,6 +30,35 @@
             nullif(trim(cast(delta_rows.{{ column }} as varchar)), '') is not null
             {%- if not loop.last %} and{% endif %}
             {%- endfor %}
+            {%- if rework %}
+            and ({{ _delta_key('delta_rows', key_columns) }}) in (
+                {{ _delta_keys_to_rework(relation, key_columns, [staged_key] if staged_key is string else staged_key) }}
+            )
+            {%- endif %}
     ) as versions
     where versions.version_rank = 1
+{% endmacro %}
+
+{#- A delta key as text, the form records are grouped by. -#}
+{% macro _delta_key(alias, key_columns) -%}
+    {%- for column in key_columns -%}
+    trim(cast({{ alias }}.{{ column }} as varchar)){% if not loop.last %}, {% endif %}
+    {%- endfor -%}
+{%- endmacro %}
+
+{% macro _delta_keys_to_rework(relation, key_columns, staged_columns) %}
+    select {{ _delta_key('new_versions', key_columns) }}
+    from {{ relation }} as new_versions
+    where new_versions._loaded_at > (select max(kept.loaded_at) from {{ this }} as kept)
+    union
+    select {{ _delta_key('unkept', key_columns) }}
+    from {{ relation }} as unkept
+    {#- an outer join, not `not exists`: at a million persons DuckDB ran the correlated form four times slower #}
+    left join {{ this }} as kept
+        on
+            {%- for column in key_columns %}
+            {% if not loop.first %}and {% endif -%}
+            cast(kept.{{ staged_columns[loop.index0] }} as varchar) = trim(cast(unkept.{{ column }} as varchar))
+            {%- endfor %}
+    where kept.{{ staged_columns[0] }} is null
 {% endmacro %}

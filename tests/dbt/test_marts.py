@@ -46,10 +46,27 @@ def test_every_mart_is_documented_keyed_and_contracted(built_warehouse):
         if r.node.resource_type == "model" and "marts" in r.node.fqn
     }
     assert set(marts) == MARTS
+    # the columns each mart's uniqueness tests cover
+    tested: dict[str, list[set[str]]] = {}
+    for r in result.result:
+        node = r.node
+        if node.resource_type != "test" or not getattr(node, "test_metadata", None):
+            continue
+        kwargs = node.test_metadata.kwargs
+        if node.test_metadata.name == "unique":
+            columns = {kwargs["column_name"]}
+        elif node.test_metadata.name == "unique_combination":
+            columns = set(kwargs.get("columns") or kwargs.get("arguments", {}).get("columns", []))
+        else:
+            continue
+        tested.setdefault(node.attached_node, []).append(columns)
     for name, node in marts.items():
         assert node.description.strip(), name
         assert node.contract.enforced, name
-        assert any(c.type == "primary_key" for c in node.constraints), name
+        keys = [set(c.columns) for c in node.constraints if c.type == "primary_key"]
+        assert len(keys) == 1, name
+        # the key is checked by a uniqueness test (DuckDB keeps no index for it)
+        assert keys[0] in tested.get(node.unique_id, []), (name, keys[0])
         undocumented = [c for c, column in node.columns.items() if not column.description.strip()]
         assert not undocumented, (name, undocumented)
 

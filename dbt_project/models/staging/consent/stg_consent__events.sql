@@ -2,13 +2,27 @@
 -- subject (an email, phone, account or anonymous id), its newest delivery winning.
 -- A table, not a view: phone_to_e164 is a Python function that exists only on dbt's
 -- connections, so a view calling it could not be read by anyone else.
-{{ config(materialized='table') }}
+-- Incremental: a run works out again only the consent events it touches (see delta_latest);
+-- `dbt run --full-refresh` rebuilds it from all of raw.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='consent_event_id',
+        on_schema_change='fail',
+        pre_hook="{{ forget_rows_gone_from(source('consent', 'consent_events'), {
+            '_source_file': 'source_file', '_row_number': 'source_row_number',
+        }) }}",
+    )
+}}
 
 with
 
 latest_versions as (
 
-    {{ delta_latest(source('consent', 'consent_events'), 'consent_event_id') }}
+    {{ delta_latest(
+        source('consent', 'consent_events'), 'consent_event_id', staged_key='consent_event_id',
+    ) }}
 
 ),
 

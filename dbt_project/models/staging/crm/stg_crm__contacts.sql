@@ -1,13 +1,27 @@
 -- One row per CRM contact, its newest version (by updated_at) winning. Contacts deleted in the
 -- CRM stay, with is_deleted true, so that downstream layers can drop them knowingly.
 -- A table: names and phones are standardized by Python functions (see phone_to_e164).
-{{ config(materialized='table') }}
+-- Incremental: a run works out again only the contacts it touches (see delta_latest);
+-- `dbt run --full-refresh` rebuilds it from all of raw.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='contact_id',
+        on_schema_change='fail',
+        pre_hook="{{ forget_rows_gone_from(source('crm', 'contacts'), {
+            '_source_file': 'source_file', '_row_number': 'source_row_number',
+        }) }}",
+    )
+}}
 
 with
 
 latest_versions as (
 
-    {{ delta_latest(source('crm', 'contacts'), 'contact_id', 'updated_at') }}
+    {{ delta_latest(
+        source('crm', 'contacts'), 'contact_id', 'updated_at', staged_key='contact_id',
+    ) }}
 
 ),
 

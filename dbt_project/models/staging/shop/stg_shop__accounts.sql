@@ -1,13 +1,27 @@
 -- One row per web shop / loyalty account, its newest version (by updated_at) winning.
 -- A table, not a view: phone_to_e164 and clean_name are Python functions that exists only on dbt's
 -- connections, so a view calling it could not be read by anyone else.
-{{ config(materialized='table') }}
+-- Incremental: a run works out again only the accounts it touches (see delta_latest);
+-- `dbt run --full-refresh` rebuilds it from all of raw.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='account_id',
+        on_schema_change='fail',
+        pre_hook="{{ forget_rows_gone_from(source('shop', 'accounts'), {
+            '_source_file': 'source_file', '_row_number': 'source_row_number',
+        }) }}",
+    )
+}}
 
 with
 
 latest_versions as (
 
-    {{ delta_latest(source('shop', 'accounts'), 'account_id', 'updated_at') }}
+    {{ delta_latest(
+        source('shop', 'accounts'), 'account_id', 'updated_at', staged_key='account_id',
+    ) }}
 
 ),
 

@@ -2,13 +2,27 @@
 -- delta each time its status changes. Cancelled and refunded orders stay, with is_revenue false,
 -- so that revenue excludes them and order counts can still see them.
 -- A table: phones are standardized by a Python function (see phone_to_e164).
-{{ config(materialized='table') }}
+-- Incremental: a run works out again only the orders it touches (see delta_latest);
+-- `dbt run --full-refresh` rebuilds it from all of raw.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='order_id',
+        on_schema_change='fail',
+        pre_hook="{{ forget_rows_gone_from(source('shop', 'orders'), {
+            '_source_file': 'source_file', '_row_number': 'source_row_number',
+        }) }}",
+    )
+}}
 
 with
 
 latest_versions as (
 
-    {{ delta_latest(source('shop', 'orders'), 'order_id', 'updated_at') }}
+    {{ delta_latest(
+        source('shop', 'orders'), 'order_id', 'updated_at', staged_key='order_id',
+    ) }}
 
 ),
 

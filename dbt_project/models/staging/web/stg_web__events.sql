@@ -2,9 +2,8 @@
 -- (in the same export or a later one); the copy in the newest export is kept. Events arrive
 -- late, so is_late_arrival marks those that occurred before the day before their export.
 -- Incremental: events are the largest source, and a day's delivery is processed as a day.
--- A run works out again only the events it touches: those with a copy loaded since the last
--- run (new, retried or late), and those whose kept copy left raw (erasure, retention; the
--- pre-hook removes it), each from all its copies in raw, as a full rebuild would.
+-- A run works out again only the events it touches (see delta_latest): those with a copy
+-- loaded since the last run (new, retried or late), and those whose kept copy left raw.
 -- `dbt run --full-refresh` rebuilds it from all of raw.
 {{
     config(
@@ -20,28 +19,9 @@
 
 with
 
-raw_events as (
-
-    select events.*
-    from {{ source('web', 'events') }} as events
-    {%- if is_incremental() %}
-    where lower(trim(cast(events.event_id as varchar))) in (
-        select lower(trim(cast(new_copies.event_id as varchar)))
-        from {{ source('web', 'events') }} as new_copies
-        where new_copies._loaded_at > (select max(kept.loaded_at) from {{ this }} as kept)
-        union
-        select lower(trim(cast(unkept.event_id as varchar)))
-        from {{ source('web', 'events') }} as unkept
-        anti join {{ this }} as kept
-            on lower(trim(cast(unkept.event_id as varchar))) = kept.event_id
-    )
-    {%- endif %}
-
-),
-
 deduplicated as (
 
-    {{ delta_latest('raw_events', 'event_id') }}
+    {{ delta_latest(source('web', 'events'), 'event_id', staged_key='event_id') }}
 
 ),
 

@@ -130,6 +130,7 @@ def test_corrupt_json_lines_are_rejected_and_the_rest_load(con, landing):
         web_event("e2", occurred_at="yesterday"),
         '{"event_id": "e3", "anonym',  # truncated line
         "",
+        "   ",  # spaces only: blank too, no record
         "[1, 2]",
         web_event("e4"),
     ]
@@ -138,15 +139,18 @@ def test_corrupt_json_lines_are_rejected_and_the_rest_load(con, landing):
     assert (report.rows_loaded, report.rows_rejected) == (2, 3)
     assert rows(con, "select event_id, _row_number from raw.web__events order by 1") == [
         ("e1", 1),
-        ("e4", 6),
+        ("e4", 7),
     ]
-    rejects = rows(con, "select row_number, error_type, reason from raw._rejects order by 1")
+    rejects = rows(
+        con, "select row_number, error_type, reason, raw_text from raw._rejects order by 1"
+    )
     assert [(r[0], r[1]) for r in rejects] == [
         (2, "CAST"),
         (3, "NOT A JSON OBJECT"),
-        (5, "NOT A JSON OBJECT"),
+        (6, "NOT A JSON OBJECT"),
     ]
     assert "occurred_at: yesterday is not a TIMESTAMPTZ" in rejects[0][2]
+    assert rejects[0][3] == lines[1]  # the line as delivered
     typed = rows(con, "select typeof(occurred_at), properties->>'$.sku' from raw.web__events")
     assert typed[0] == ("TIMESTAMP WITH TIME ZONE", "SKU-1")
 

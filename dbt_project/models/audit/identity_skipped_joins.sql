@@ -22,21 +22,45 @@ clusters as (
 
 ),
 
-split_by_limits as (
+placed as (
 
+    -- Each record of an identifier no guard set aside, with the profile it ended up in.
     select
         identifiers.identifier_key,
-        any_value(identifiers.identifier_type) as identifier_type,
-        'profile_limit' as skip_reason,
-        count(distinct identifiers.record_key) as records,
-        count(distinct clusters.cluster_key) as profiles
+        identifiers.identifier_type,
+        identifiers.record_key,
+        clusters.cluster_key
     from identifiers
     inner join clusters
         on identifiers.record_key = clusters.record_key
     anti join guards
         on identifiers.identifier_key = guards.identifier_key
-    group by identifiers.identifier_key
-    having count(distinct clusters.cluster_key) > 1
+
+),
+
+spanning as (
+
+    -- The identifiers whose records are in more than one profile, found without counting
+    -- (at a million persons the distinct counts over every identifier took most of the time).
+    select placed.identifier_key
+    from placed
+    group by placed.identifier_key
+    having min(placed.cluster_key) <> max(placed.cluster_key)
+
+),
+
+split_by_limits as (
+
+    select
+        placed.identifier_key,
+        any_value(placed.identifier_type) as identifier_type,
+        'profile_limit' as skip_reason,
+        count(distinct placed.record_key) as records,
+        count(distinct placed.cluster_key) as profiles
+    from placed
+    semi join spanning
+        on placed.identifier_key = spanning.identifier_key
+    group by placed.identifier_key
 
 ),
 

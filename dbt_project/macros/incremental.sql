@@ -1,9 +1,11 @@
 -- Rows of an incremental model whose upstream row is gone: an erasure or the retention purge
 -- deleted it from raw, or staging took another copy of the record. Removed before the run;
 -- `matches` maps each upstream column to the column of this model that must equal it (the
--- lineage columns, and the key where the upstream keeps one row per key). A pre-hook; on a
--- first build or a full refresh it does nothing.
-{% macro forget_rows_gone_from(upstream, matches) %}
+-- lineage columns, and the key where the upstream keeps one row per key); by default a raw
+-- row's file and row number, as a staging model keeps them. A pre-hook; on a first build or a
+-- full refresh it does nothing.
+{% macro forget_rows_gone_from(upstream, matches=none) %}
+    {%- set matches = matches or {'_source_file': 'source_file', '_row_number': 'source_row_number'} %}
     {%- if is_incremental() %}
         delete from {{ this }} as kept
         where not exists (

@@ -7,12 +7,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key='order_id',
-        on_schema_change='fail',
-        pre_hook="{{ forget_rows_gone_from(source('shop', 'orders'), {
-            '_source_file': 'source_file', '_row_number': 'source_row_number',
-        }) }}",
+        pre_hook="{{ forget_rows_gone_from(source('shop', 'orders')) }}",
     )
 }}
 

@@ -1,4 +1,4 @@
-"""Incremental staging: a day's delivery processed as a day gives what a full rebuild gives."""
+"""Incremental models: a day's delivery processed as a day gives what a full rebuild gives."""
 
 from __future__ import annotations
 
@@ -172,3 +172,36 @@ def test_a_table_built_without_a_documented_column_is_rebuilt(generated, tmp_pat
     rebuilt = con.execute("select count(*), sum(hash(t)) from staging.stg_web__events t").fetchall()
     con.close()
     assert rebuilt == expected
+
+
+def test_phone_kinds_classify_only_new_phones_and_forget_those_gone(
+    generated, tmp_path, monkeypatch
+):
+    warehouse = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("CDP_WAREHOUSE", str(warehouse))
+    _load(warehouse, generated / "landing")
+    _seed(tmp_path)
+    _dbt(tmp_path, select="+int_identity__phone_kinds")
+    table = "intermediate.int_identity__phone_kinds"
+    con = connect(warehouse)
+    full = con.execute(f"select count(*), sum(hash(t)) from {table} t").fetchall()
+    (kept,), (unclassified,) = con.execute(
+        f"select phone from {table} where phone_kind = 'mobile' order by phone limit 2"
+    ).fetchall()
+    # a kind classified before stays as it is (a run does not classify it again), a phone no
+    # longer classified is classified, and one no identifier names any more is forgotten
+    con.execute(f"update {table} set phone_kind = 'kept as classified' where phone = ?", [kept])
+    con.execute(f"delete from {table} where phone = ?", [unclassified])
+    con.execute(f"insert into {table} values ('+390000000000', 'fixed_line')")
+    con.close()
+    _dbt(tmp_path, select="int_identity__phone_kinds")
+    con = connect(warehouse)
+    kinds = dict(con.execute(f"select phone, phone_kind from {table}").fetchall())
+    con.close()
+    assert kinds[kept] == "kept as classified"
+    assert kinds[unclassified] == "mobile"
+    assert "+390000000000" not in kinds
+    _dbt(tmp_path, "--full-refresh", select="int_identity__phone_kinds")
+    con = connect(warehouse)
+    assert con.execute(f"select count(*), sum(hash(t)) from {table} t").fetchall() == full
+    con.close()

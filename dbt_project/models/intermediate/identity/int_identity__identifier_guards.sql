@@ -4,13 +4,13 @@
 --                      (info@, test@test.com, nessuna@email.it, the stores' own mailboxes)
 --   household_mailbox  an email named for a family (famiglia., familie., famille.) that
 --                      records of more than one first name carry
---   fixed_line         a landline (by libphonenumber's numbering plans): it serves a
---                      household or an office, not one person
+--   fixed_line         a landline (by libphonenumber's numbering plans, in
+--                      int_identity__phone_kinds): it serves a household or an office, not
+--                      one person
 --   too_many_records   more records than the identifier type's limit
 --   different_people   records that name people who cannot be one (a family phone, a
 --                      shared email): first names or birth dates that no typing error, short
 --                      form or swap explains (int_identity__identifier_conflicts)
--- A model that calls phone_kind (a Python function) is a table.
 -- One row per guarded identifier, with the records it would have joined (the audit of
 -- skipped joins).
 with
@@ -63,12 +63,13 @@ household_mailboxes as (
 
 phones as (
 
-    -- What line each phone is: only phones, each once.
     select
-        identifier_key,
-        phone_kind(identifier_value) as phone_kind
+        usage.identifier_key,
+        phone_kinds.phone_kind
     from usage
-    where identifier_type = 'phone'
+    inner join {{ ref('int_identity__phone_kinds') }} as phone_kinds
+        on usage.identifier_value = phone_kinds.phone
+    where usage.identifier_type = 'phone'
 
 ),
 

@@ -3,8 +3,9 @@
 -- A table: the activity, campaign and engagement models all read it.
 -- Incremental, as the staged events are: a run attributes again only the events it touches.
 -- The pre-hook first removes the rows whose staged version is gone (an event erased, or staged
--- again from another copy); the run then adds the staged events missing here and attributes
--- again every event of a browser whose customer changed (profiles merged or split).
+-- again from another copy), matched by lineage (file and row name one raw row, hence one
+-- event); the run then adds the staged events missing here and attributes again every event of
+-- a browser whose customer changed (profiles merged or split).
 -- `dbt run --full-refresh` rebuilds it from all of staging.
 {{
     config(
@@ -13,7 +14,6 @@
         unique_key='event_id',
         on_schema_change='fail',
         pre_hook="{{ forget_rows_gone_from(ref('stg_web__events'), {
-            'event_id': 'event_id',
             'source_file': 'source_file',
             'source_row_number': 'source_row_number',
         }) }}",
@@ -27,9 +27,18 @@ events as (
     select events.*
     from {{ ref('stg_web__events') }} as events
     {%- if is_incremental() %}
-    where
-        not exists (select 1 from {{ this }} as kept where kept.event_id = events.event_id)
-        or events.anonymous_id in (
+    -- two sets of events, each found with one join (an OR of the two made DuckDB test every
+    -- staged event against both: 9.7 s against 6.1 s at a million persons)
+    where events.event_id in (
+        select missing.event_id
+        from {{ ref('stg_web__events') }} as missing
+        left join {{ this }} as kept
+            on missing.event_id = kept.event_id
+        where kept.event_id is null
+        union all
+        select moved.event_id
+        from {{ ref('stg_web__events') }} as moved
+        where moved.anonymous_id in (
             select attributed_before.anonymous_id
             from (
                 select distinct kept.anonymous_id, kept.customer_id
@@ -40,6 +49,7 @@ events as (
                 on customer_ids.record_key = 'web:' || attributed_before.anonymous_id
             where customer_ids.customer_id is distinct from attributed_before.customer_id
         )
+    )
     {%- endif %}
 
 ),

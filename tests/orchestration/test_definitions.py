@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -159,3 +161,64 @@ def test_the_daily_pipeline_takes_a_full_refresh_of_dbt_as_run_config():
     recipe = re.search(r"^full-refresh:.*?(?=^\S)", makefile, re.S | re.M).group(0)
     assert '"dbt_transform": {"config": {"full_refresh": true}}' in recipe
     assert '"dbt_marts": {"config": {"full_refresh": true}}' in recipe
+
+
+class _Invocation:
+    """A dbt invocation that produced no events, or failed, with a target folder of its own."""
+
+    manifest: dict = {"nodes": {}}
+
+    def __init__(self, target_path: Path, error: Exception | None = None):
+        self.target_path = target_path
+        self.error = error
+        target_path.mkdir(parents=True)
+        (target_path / "run_results.json").write_text("{}")
+
+    def stream(self):
+        if self.error is not None:
+            raise self.error
+        return iter(())
+
+
+def _invocation_folder(name: str) -> Path:
+    from cdp.config import DBT_PROJECT_DIR
+
+    return DBT_PROJECT_DIR / "target" / f"test-{name}-{uuid.uuid4().hex[:7]}"
+
+
+@pytest.mark.parametrize("full_refresh", [False, True])
+def test_the_dbt_steps_build_with_data_tests_and_leave_unit_tests_to_ci(full_refresh):
+    """A scheduled run builds the models with their data tests; the unit tests, whose inputs
+    are fixed rows, run in `make test`. A step that succeeded leaves no target folder."""
+    from orchestration.defs.dbt.assets import DbtBuildConfig, build
+
+    calls, folder = [], _invocation_folder("succeeded")
+
+    class Dbt:
+        def cli(self, args, context):
+            calls.append(args)
+            return _Invocation(folder)
+
+    assert list(build(None, Dbt(), DbtBuildConfig(full_refresh=full_refresh))) == []
+    (args,) = calls
+    assert args[0] == "build"
+    assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
+    assert ("--full-refresh" in args) is full_refresh
+    assert not folder.exists()
+
+
+def test_a_failed_dbt_step_keeps_its_target_folder():
+    from orchestration.defs.dbt.assets import DbtBuildConfig, build
+
+    folder = _invocation_folder("failed")
+
+    class Dbt:
+        def cli(self, args, context):
+            return _Invocation(folder, error=RuntimeError("dbt failed"))
+
+    try:
+        with pytest.raises(RuntimeError, match="dbt failed"):
+            list(build(None, Dbt(), DbtBuildConfig()))
+        assert (folder / "run_results.json").exists()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -4,6 +4,8 @@ dbt sources ``<source>.<entity>`` map to the asset keys ``[source, entity]`` of 
 so lineage from raw to staging joins by itself.
 """
 
+import os
+import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -143,10 +145,27 @@ class DbtBuildConfig(dg.Config):
 def build(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
-    """``dbt build`` of the step's selection, its events with row counts."""
-    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    """``dbt build`` of the step's selection with its data tests, its events with row counts.
+
+    Unit tests are left to ``make test`` (CI): their inputs are fixed rows, so a scheduled run
+    would only repeat them (42 unit tests, 8 s at any size)."""
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if config.full_refresh:
+        args.append("--full-refresh")
     invocation = dbt.cli(args, context=context)
     yield from with_row_counts(context, invocation.stream(), invocation.manifest)
+    # Reached only when dbt succeeded: its folder of this invocation (compiled SQL, run results,
+    # dbt.log; 9 MB on the sample, one per step and run) goes. A failed step keeps its folder
+    # for whoever looks into it.
+    forget_target(Path(invocation.target_path))
+
+
+def forget_target(target: Path) -> None:
+    """Remove a dbt invocation's own target folder: one that dagster-dbt made inside the
+    project's target folder (``DBT_TARGET_PATH``, by default ``target``), never that itself."""
+    root = DBT_PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target")
+    if target.resolve().parent == root.resolve() and target.is_dir():
+        shutil.rmtree(target, ignore_errors=True)
 
 
 # The marts (and the audits that read them) build in a step of their own, after the quality

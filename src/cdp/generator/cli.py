@@ -51,6 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         "e-mail, phone or handle), typo_copies (typo'd CRM copies of one person), movers "
         "(moves and surname changes); see docs/generator.md",
     )
+    ap.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        help="processes (default: one per core); the files do not depend on it",
+    )
     ap.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = ap.parse_args(argv)
     try:
@@ -63,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             progress=not args.quiet,
             force=args.force,
             scenario=args.scenario,
+            workers=args.workers,
         )
     except LandingNotEmptyError as e:
         print(f"cdp-generate: refusing to write: {e}", file=sys.stderr)

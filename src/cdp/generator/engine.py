@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import random
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from . import specs as S
 from .campaigns import build_campaigns
-from .output import Landing, TruthWriter
+from .output import Landing, TruthWriter, assemble, assemble_truth, piece_path
 from .people import HH_SIZES, PeopleFactory, Pools
 from .phones import PhoneFactory
 from .scenarios import Scenario, scrub_contacts
@@ -19,9 +21,185 @@ from .scenarios import scenario as get_scenario
 from .simulate import Sim
 from .util import DAY, Bloom
 
+# From this many persons on, the households are shared out among two shards, in blocks of about
+# as many persons each, that run side by side. The files depend on the shards (each draws its
+# own ids and may hand out only its share of e-mails, handles and phones, so a person is a little
+# less likely to get the plain first.last address), never on how many processes run them: the
+# same arguments give the same bytes on any machine. Smaller generations (the built-in sample,
+# the test data) are one shard.
+SHARDS_FROM = 50_000
+
+
+def shards_for(persons: int) -> int:
+    return 2 if persons >= SHARDS_FROM else 1
+
 
 class LandingNotEmptyError(FileExistsError):
     pass
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every shard needs to know of the whole generation."""
+
+    seed: int
+    persons: int
+    dates: list[str]
+    extra: str
+    w0: float
+    scenario: Scenario
+    pieces: str
+    shards: int
+    resends: list[tuple[str, int]]
+    households: list[int]  # persons of each household, in household order
+
+    def shard_bounds(self) -> list[tuple[int, int, int]]:
+        """(first household, end household, persons before) of each shard."""
+        bounds, first, before, done = [], 0, 0, 0
+        for shard in range(self.shards):
+            limit = self.persons * (shard + 1) // self.shards
+            end = first
+            while end < len(self.households) and done < limit:
+                done += self.households[end]
+                end += 1
+            bounds.append((first, end, before))
+            first, before = end, done
+        return bounds
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """Built once and handed to every shard: name pools, phone plans, campaigns."""
+
+    pools: Pools
+    phones: PhoneFactory
+    campaigns: list
+
+
+def household_sizes(seed: int, persons: int) -> list[int]:
+    """Persons of each household: the first draw of the household's own random stream, the
+    last household cut to the persons left."""
+    sizes, done = [], 0
+    while done < persons:
+        n = min(HH_SIZES.pick(random.Random(f"{seed}/{len(sizes)}")), persons - done)
+        sizes.append(n)
+        done += n
+    return sizes
+
+
+# In a worker process: where its shard counts the persons it has done (shared memory that the
+# parent reads for progress), set when the worker starts.
+_WORKER_DONE = None
+
+
+def _init_worker(done) -> None:
+    global _WORKER_DONE
+    _WORKER_DONE = done
+
+
+def _shard_in_worker(plan: _Plan, shared: _Shared, shard: int) -> tuple[dict, int]:
+    return _shard(plan, shared, shard, _WORKER_DONE)
+
+
+def _shard(plan: _Plan, shared: _Shared, shard: int, done, tick=None) -> tuple[dict, int]:
+    """Simulate one shard's households into its pieces, counting its persons in
+    ``done[shard]`` (and calling ``tick`` after each household); what its landing wrote and
+    how many truth records."""
+    first, end, before = plan.shard_bounds()[shard]
+    seed, sc, days = plan.seed, plan.scenario, len(plan.dates)
+    w0, w1 = plan.w0, plan.w0 + days * DAY
+    landing = Landing(
+        piece_path(plan.pieces, shard, "landing"),
+        plan.dates,
+        plan.extra,
+        seed,
+        plan.resends,
+        scrub_contacts if sc.contact_free else None,
+        shard=shard,
+    )
+    truth = TruthWriter(piece_path(plan.pieces, shard, "truth"), header=False)
+    bloom = Bloom(27 if plan.persons > 200_000 else 24, shard, plan.shards)
+    people = PeopleFactory(seed, shared.pools, shared.phones, bloom, w0, w1, sc)
+    people.width = max(7, len(str(plan.persons)))
+    people.seq = before
+    campaigns = shared.campaigns
+    sim = Sim(
+        seed,
+        plan.dates,
+        w0,
+        landing,
+        people,
+        campaigns,
+        plan.persons,
+        sc,
+        shard=(shard, plan.shards),
+    )
+    if shard == 0:
+        for d in range(days):
+            t_end = w0 + (d + 1) * DAY
+            for c in campaigns:
+                if c.created <= t_end and (c.deleted is None or c.deleted > t_end):
+                    landing.snapshot(S.CAMPAIGNS, d, c.row(t_end))
+    persons = 0
+    for hh_idx in range(first, end):
+        rng = random.Random(f"{seed}/{hh_idx}")
+        # the scenario's own stream: the default scenario never draws from it
+        srng = random.Random(f"scenario:{seed}/{hh_idx}") if sc.active else None
+        HH_SIZES.pick(rng)  # the size drawn, as household_sizes drew it
+        n = plan.households[hh_idx]
+        hh = people.household(hh_idx, n, rng, srng)
+        landing.rng = rng
+        landing.truth = {}
+        sim.household(hh, rng, srng)
+        for p in hh.members:
+            truth.person(p.truth_row())
+        truth.records_of(landing.truth)
+        persons += n
+        done[shard] = persons
+        if tick is not None:
+            tick()
+    written = landing.close()
+    truth.close()
+    return written, truth.n_records
+
+
+def _run_shards(
+    plan: _Plan, shared: _Shared, workers: int, progress: bool, started: float, setup_s: float
+) -> tuple[list[dict], int]:
+    """Run the shards (in ``workers`` processes, or here when one), printing progress every
+    5 %; what each shard's landing wrote and the truth records in all."""
+    step = max(1, plan.persons // 20)
+    next_report = step
+
+    def report() -> None:
+        nonlocal next_report
+        persons = sum(done)
+        if progress and persons >= next_report:
+            el = time.perf_counter() - started
+            print(
+                f"cdp-generate: {persons:,}/{plan.persons:,} persons "
+                f"({100 * persons / plan.persons:.0f}%), {el:.1f}s elapsed, "
+                f"{persons / max(el - setup_s, 1e-9):,.0f} persons/s",
+                file=sys.stderr,
+                flush=True,
+            )
+            next_report = (persons // step + 1) * step
+
+    if workers <= 1:
+        done = [0] * plan.shards
+        results = [_shard(plan, shared, shard, done, report) for shard in range(plan.shards)]
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        done = ctx.RawArray("q", plan.shards)
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(done,)) as pool:
+            pending = pool.starmap_async(
+                _shard_in_worker, [(plan, shared, shard) for shard in range(plan.shards)]
+            )
+            while not pending.ready():
+                pending.wait(1.0)
+                report()
+            results = pending.get()
+    return [written for written, _ in results], sum(n for _, n in results)
 
 
 def _has_files(path: str) -> bool:
@@ -47,9 +225,15 @@ def generate(
     progress: bool = True,
     force: bool = False,
     scenario: str | Scenario = "default",
+    workers: int | None = None,
+    shards: int | None = None,
 ) -> dict:
     """Write ``out/landing`` and ``out/truth``; return summary statistics. ``scenario`` names
-    one of :data:`cdp.generator.scenarios.SCENARIOS` (or is a :class:`Scenario`)."""
+    one of :data:`cdp.generator.scenarios.SCENARIOS` (or is a :class:`Scenario`).
+
+    The households are shared out among ``shards`` (by default :func:`shards_for` the persons),
+    which run in ``workers`` processes (by default one per core, at most one per shard); the
+    files depend on the shards, never on the workers."""
     started = time.perf_counter()
     if persons < 1 or days < 1:
         raise ValueError("persons and days must be positive")
@@ -75,58 +259,34 @@ def generate(
     dates = [(end - timedelta(days=days - 1 - i)).isoformat() for i in range(days)]
     extra = (end + timedelta(days=1)).isoformat()
     w0 = datetime.fromisoformat(dates[0]).replace(tzinfo=UTC).timestamp()
-    w1 = w0 + days * DAY
 
-    resends = choose_resends(seed, days)
-    landing = Landing(
-        landing_dir, dates, extra, seed, resends, scrub_contacts if sc.contact_free else None
+    if workers is None:
+        workers = os.cpu_count() or 1
+    shards = shards_for(persons) if shards is None else shards
+    workers = max(1, min(workers, shards))
+    plan = _Plan(
+        seed=seed,
+        persons=persons,
+        dates=dates,
+        extra=extra,
+        w0=w0,
+        scenario=sc,
+        pieces=os.path.join(out, ".pieces"),
+        shards=shards,
+        resends=choose_resends(seed, days),
+        households=household_sizes(seed, persons),
     )
-    truth = TruthWriter(truth_dir)
-    pools = Pools(seed)
-    phones = PhoneFactory(seed)
-    bloom = Bloom(27 if persons > 200_000 else 24)
-    people = PeopleFactory(seed, pools, phones, bloom, w0, w1, sc)
-    people.width = max(7, len(str(persons)))
-    campaigns = build_campaigns(seed, w0, w1)
-    sim = Sim(seed, dates, w0, landing, people, campaigns, persons, sc)
-
-    for d in range(days):
-        t_end = w0 + (d + 1) * DAY
-        for c in campaigns:
-            if c.created <= t_end and (c.deleted is None or c.deleted > t_end):
-                landing.snapshot(S.CAMPAIGNS, d, c.row(t_end))
-
+    if os.path.isdir(plan.pieces):
+        shutil.rmtree(plan.pieces)
+    # what every shard shares is built once, before the shards start, and handed to each
+    campaigns = build_campaigns(seed, w0, w0 + days * DAY)
+    shared = _Shared(pools=Pools(seed), phones=PhoneFactory(seed), campaigns=campaigns)
     setup_s = time.perf_counter() - started
-    step = max(1, persons // 20)
-    next_report = step
-    done = 0
-    hh_idx = 0
-    while done < persons:
-        rng = random.Random(f"{seed}/{hh_idx}")
-        # the scenario's own stream: the default scenario never draws from it
-        srng = random.Random(f"scenario:{seed}/{hh_idx}") if sc.active else None
-        n = min(HH_SIZES.pick(rng), persons - done)
-        hh = people.household(hh_idx, n, rng, srng)
-        landing.rng = rng
-        landing.truth = {}
-        sim.household(hh, rng, srng)
-        for p in hh.members:
-            truth.person(p.truth_row())
-        truth.records_of(landing.truth)
-        done += n
-        hh_idx += 1
-        if progress and done >= next_report:
-            el = time.perf_counter() - started
-            print(
-                f"cdp-generate: {done:,}/{persons:,} persons ({100 * done / persons:.0f}%), "
-                f"{el:.1f}s elapsed, {done / max(el - setup_s, 1e-9):,.0f} persons/s",
-                file=sys.stderr,
-                flush=True,
-            )
-            next_report = (done // step + 1) * step
+    written, truth_records = _run_shards(plan, shared, workers, progress, started, setup_s)
+    stats = assemble(landing_dir, plan.pieces, shards, dates, extra, plan.resends, written)
+    assemble_truth(truth_dir, [piece_path(plan.pieces, b, "truth") for b in range(shards)])
+    shutil.rmtree(plan.pieces)
 
-    stats = landing.finish()
-    truth.close()
     files = 0
     size = 0
     for root, _dirs, fnames in os.walk(landing_dir):
@@ -136,16 +296,17 @@ def generate(
     summary = {
         "scenario": sc.name,
         "persons": persons,
-        "households": hh_idx,
+        "households": len(plan.households),
+        "shards": shards,
         "days": days,
         "dates": [dates[0], dates[-1]],
         "incomplete_folder": f"web/{extra}",
-        "resent": [f"{src}/{dates[d]}" for src, d in resends],
+        "resent": [f"{src}/{dates[d]}" for src, d in plan.resends],
         "files": files,
         "landing_bytes": size,
         "rows": stats["rows"],
         "broken_rows": stats["broken_rows"],
-        "truth_records": truth.n_records,
+        "truth_records": truth_records,
         "seconds": round(time.perf_counter() - started, 2),
     }
     return summary

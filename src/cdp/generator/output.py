@@ -6,6 +6,13 @@ of persons and days, and no file handle stays open. The web file is gzip: one
 ``zlib.compressobj`` per day file produces a single gzip member whose header has mtime 0 and no
 file name, so output is byte-for-byte reproducible.
 
+The households are shared out among shards (see ``engine``) that may run in processes of their
+own. Each shard writes the body of every file it has rows for into a folder of pieces: no
+header, no array brackets, its own gzip member. ``assemble`` then writes each export file from
+the pieces in shard order (header, bodies, closing bracket; a gzip file is the members one after
+the other, which every gzip reader reads as one stream), so the files do not depend on how many
+processes ran.
+
 ``Landing`` routes rows to sinks: delta rows older than the window go to the first export day,
 a re-sent (source, day) folder sends its rows to the next day, a few rows are repeated in the
 next day's delta (export window overlap), and landed rows that name a person are registered in
@@ -30,7 +37,18 @@ FORCE_AT = 199  # (0-based) row forced broken if the file has none yet ...
 FORCE_AT_FIRST_DAY = 19  # ... and in the first export day (so small samples have bad rows too)
 OVERLAP_RATE = 0.004  # delta rows repeated in the next day's export
 
-_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# What _JSON.encode does for a dict, with the C encoder made once rather than per row (and no
+# circular-reference bookkeeping: rows are flat dicts): the same text, a row of site events at a
+# time.
+_c_encoder = json.encoder.c_make_encoder(
+    None, _JSON.default, json.encoder.encode_basestring, None, ":", ",", False, False, True
+)
+
+
+def _json(obj: dict) -> str:
+    return "".join(_c_encoder(obj, 0))
+
 
 BAD_DATES = {
     "dmy": ("31/02/1985", "00/00/0000", "n/a", "1985-13-01", "??/??/????"),
@@ -83,33 +101,31 @@ class Sink:
         "broken",
         "rng",
         "zc",
-        "first",
         "bytes_out",
         "force_at",
     )
 
-    def __init__(self, spec: FileSpec, path: str, seed: int, day_key: str, first_day: bool):
+    def __init__(
+        self, spec: FileSpec, path: str, seed: int, day_key: str, first_day: bool, shard: int = 0
+    ):
+        """The body of one export file written by one shard at ``path`` (a piece)."""
         self.spec, self.path = spec, path
         self.force_at = FORCE_AT_FIRST_DAY if first_day else FORCE_AT
         self.rows = 0
         self.broken = 0
         self.bytes_out = 0
-        self.rng = random.Random(f"break:{seed}:{spec.key}:{day_key}")
+        self.rng = random.Random(
+            f"break:{seed}:{spec.key}:{day_key}" + (f":{shard}" if shard else "")
+        )
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb"):
             pass
-        self.zc = zlib.compressobj(6, zlib.DEFLATED, 31) if spec.fmt == "ndjson.gz" else None
-        self.first = True
+        self.zc = _gzip() if spec.fmt == "ndjson.gz" else None
         self.acc = _Acc()
         if spec.fmt == "csv":
             self.writer = csv.writer(self.acc, delimiter=spec.delimiter, lineterminator="\r\n")
-            if spec.bom:
-                self.acc.write("\ufeff")
-            self.writer.writerow(spec.columns)
         else:
             self.writer = None
-            if spec.fmt == "jsonarray":
-                self._add("[")
 
     # ---- low level ---------------------------------------------------------------------
     def _add(self, s: str) -> None:
@@ -131,8 +147,6 @@ class Sink:
             self.bytes_out += len(data)
 
     def close(self) -> None:
-        if self.spec.fmt == "jsonarray":
-            self.acc.write("\n]\n" if not self.first else "]\n")
         self.flush()
         if self.zc is not None:
             tail = self.zc.flush()
@@ -166,8 +180,8 @@ class Sink:
             line = _json(obj)
         self.rows += 1
         if self.spec.fmt == "jsonarray":
-            self._add(("\n" if self.first else ",\n") + line)
-            self.first = False
+            # every element after a separator; assemble drops the file's first one
+            self._add(",\n" + line)
         else:
             self._add(line + "\n")
 
@@ -241,8 +255,11 @@ class Landing:
         seed: int,
         resend: list[tuple[str, int]],
         scrub=None,
+        shard: int = 0,
     ):
+        """Rows of shard ``shard`` go to pieces under ``root`` (see ``assemble``)."""
         self.root = root
+        self.shard = shard
         self.scrub = scrub  # (spec, row) -> row or None (not exported)
         self.dates = dates
         self.D = len(dates)
@@ -262,7 +279,7 @@ class Landing:
         s = self.sinks.get(k)
         if s is None:
             path = os.path.join(self.root, spec.source, self._date(day), spec.name)
-            s = self.sinks[k] = Sink(spec, path, self.seed, self._date(day), day == 0)
+            s = self.sinks[k] = Sink(spec, path, self.seed, self._date(day), day == 0, self.shard)
         return s
 
     def route(self, spec: FileSpec, day: int) -> int:
@@ -313,42 +330,107 @@ class Landing:
         if truth is not None and truth[0] not in self.truth:
             self.truth[truth[0]] = truth[1]
 
-    def finish(self) -> dict:
-        """Close sinks, create empty files, copy re-sent folders, write ``_SUCCESS``."""
-        for spec in ALL_SPECS:
-            if spec.source == "web":
-                self.sink(spec, self.D)  # the export still being written always exists
+    def close(self) -> dict[tuple[str, int], tuple[int, int]]:
+        """Close the sinks; (file, export day) -> (rows, broken rows) of this shard."""
         for s in self.sinks.values():
             s.close()
+        return {k: (s.rows, s.broken) for k, s in self.sinks.items()}
+
+
+def piece_path(pieces: str, shard: int, *parts: str) -> str:
+    return os.path.join(pieces, f"shard-{shard:03d}", *parts)
+
+
+def _gzip():
+    """A gzip stream with mtime 0 and no file name (reproducible bytes)."""
+    return zlib.compressobj(6, zlib.DEFLATED, 31)
+
+
+def _append(out, path: str, skip: int = 0) -> None:
+    with open(path, "rb") as piece:
+        if skip:
+            piece.seek(skip)
+        shutil.copyfileobj(piece, out, 1 << 20)
+
+
+def _head(spec: FileSpec) -> bytes:
+    """What an export file starts with before its rows."""
+    if spec.fmt == "csv":
+        acc = _Acc()
+        if spec.bom:
+            acc.write("\ufeff")
+        csv.writer(acc, delimiter=spec.delimiter, lineterminator="\r\n").writerow(spec.columns)
+        return acc.take().encode("utf-8")
+    return b"[" if spec.fmt == "jsonarray" else b""
+
+
+def assemble(
+    root: str,
+    pieces: str,
+    shards: int,
+    dates: list[str],
+    extra_date: str,
+    resend: list[tuple[str, int]],
+    written: list[dict[tuple[str, int], tuple[int, int]]],
+) -> dict:
+    """Write every export file from the shards' pieces (``written``: what each shard's
+    ``Landing.close`` returned), copy re-sent folders, write ``_SUCCESS``; return the rows and
+    broken rows per file."""
+    resent = set(resend)
+    days = len(dates)
+    for spec in ALL_SPECS:
+        last = days + 1 if spec.source == "web" else days  # web: the export still being written
+        for day in range(last):
+            date = dates[day] if day < days else extra_date
+            if (spec.source, day) in resent and day < days:
+                continue
+            holders = [b for b in range(shards) if (spec.key, day) in written[b]]
+            path = os.path.join(root, spec.source, date, spec.name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            rows = sum(written[b][(spec.key, day)][0] for b in holders)
+            with open(path, "wb") as out:
+                out.write(_head(spec))
+                first = True
+                for b in holders:
+                    if not written[b][(spec.key, day)][0]:
+                        continue
+                    # a JSON array's elements follow ",\n": the first goes without the comma
+                    skip = 1 if spec.fmt == "jsonarray" and first else 0
+                    piece = piece_path(pieces, b, "landing", spec.source, date, spec.name)
+                    _append(out, piece, skip)
+                    first = False
+                if spec.fmt == "jsonarray":
+                    out.write(b"\n]\n" if rows else b"]\n")
+                elif spec.fmt == "ndjson.gz" and not rows:
+                    zc = _gzip()
+                    out.write(zc.compress(b"") + zc.flush())
+    for source, day in resend:
+        src = os.path.join(root, source, dates[day - 1])
+        dst = os.path.join(root, source, dates[day])
+        os.makedirs(dst, exist_ok=True)
         for spec in ALL_SPECS:
-            for day in range(self.D):
-                if (spec.source, day) in self.resend:
-                    continue
-                if (spec.key, day) not in self.sinks:
-                    self.sink(spec, day).close()
-        for source, day in self.resend_list:
-            src = os.path.join(self.root, source, self.dates[day - 1])
-            dst = os.path.join(self.root, source, self.dates[day])
-            os.makedirs(dst, exist_ok=True)
-            for spec in ALL_SPECS:
-                if spec.source == source:
-                    shutil.copyfile(os.path.join(src, spec.name), os.path.join(dst, spec.name))
-        for source in dict.fromkeys(s.source for s in ALL_SPECS):
-            for day in range(self.D):
-                with open(os.path.join(self.root, source, self.dates[day], "_SUCCESS"), "wb"):
-                    pass
-        rows: dict[str, int] = {}
-        broken: dict[str, int] = {}
-        for (key, _day), s in sorted(self.sinks.items()):
-            rows[key] = rows.get(key, 0) + s.rows
-            broken[key] = broken.get(key, 0) + s.broken
-        return {"rows": rows, "broken_rows": broken}
+            if spec.source == source:
+                shutil.copyfile(os.path.join(src, spec.name), os.path.join(dst, spec.name))
+    for source in dict.fromkeys(s.source for s in ALL_SPECS):
+        for day in range(days):
+            with open(os.path.join(root, source, dates[day], "_SUCCESS"), "wb"):
+                pass
+    rows: dict[str, int] = {}
+    broken: dict[str, int] = {}
+    for (key, _day), (n, bad) in sorted(kv for shard in written for kv in shard.items()):
+        rows[key] = rows.get(key, 0) + n
+        broken[key] = broken.get(key, 0) + bad
+    return {"rows": rows, "broken_rows": broken}
+
+
+TRUTH_FILES = ("persons.csv", "record_person.csv")
 
 
 class TruthWriter:
-    """persons.csv and record_person.csv, streamed household by household."""
+    """persons.csv and record_person.csv of one shard, streamed household by household (with
+    their header only when ``header``; ``assemble_truth`` joins the shards' files)."""
 
-    def __init__(self, truth_dir: str):
+    def __init__(self, truth_dir: str, header: bool = True):
         os.makedirs(truth_dir, exist_ok=True)
         self.persons = open(  # noqa: SIM115 (kept open while streaming)
             os.path.join(truth_dir, "persons.csv"), "w", newline="", encoding="utf-8"
@@ -358,6 +440,12 @@ class TruthWriter:
         )
         self.pw = csv.writer(self.persons, lineterminator="\n")
         self.rw = csv.writer(self.records, lineterminator="\n")
+        if header:
+            self.write_headers()
+        self.n_persons = 0
+        self.n_records = 0
+
+    def write_headers(self) -> None:
         self.pw.writerow(
             [
                 "person_id",
@@ -376,8 +464,6 @@ class TruthWriter:
             ]
         )
         self.rw.writerow(["source", "record_id", "person_id"])
-        self.n_persons = 0
-        self.n_records = 0
 
     def person(self, row: list) -> None:
         self.pw.writerow(row)
@@ -390,3 +476,13 @@ class TruthWriter:
     def close(self) -> None:
         self.persons.close()
         self.records.close()
+
+
+def assemble_truth(truth_dir: str, parts: list[str]) -> None:
+    """The truth files: their headers, then each shard's rows in shard order."""
+    heads = TruthWriter(truth_dir)
+    heads.close()
+    for name in TRUTH_FILES:
+        with open(os.path.join(truth_dir, name), "ab") as out:
+            for part in parts:
+                _append(out, os.path.join(part, name))

@@ -263,26 +263,34 @@ class PeopleFactory:
         return Address(line, self._postcode(city_row[1], rng), city_row[0], country)
 
     # ---- identity pieces -------------------------------------------------------------
-    def _unique_email(self, local_opts: list[str], domain: str, rng) -> str:
+    def _unique_email(self, local_opts: list[str], domain: str, rng, more=None) -> str:
+        """The first free address of ``local_opts`` at ``domain``; then ``more()`` locals
+        (another style) if given, else the first with a number."""
         for local in local_opts:
             e = f"{local}@{domain}"
             if self.bloom.add_if_absent("e:" + e):
                 return e
         while True:
-            e = f"{local_opts[0]}{rng.randint(1, 9999)}@{domain}"
+            local = more() if more is not None else f"{local_opts[0]}{rng.randint(1, 9999)}"
+            e = f"{local}@{domain}"
             if self.bloom.add_if_absent("e:" + e):
                 return e
 
     def personal_email(self, p: Person, rng) -> str:
         f, lname = fold(p.first) or "user", fold(p.last.split()[0]) or "mail"
         yy = str(p.birth_year)[2:]
-        opts = []
-        for _ in range(3):
-            st = EMAIL_STYLES.pick(rng)
-            opts.append(
-                st.format(f=f, l=lname, fi=f[0], yy=yy, yyyy=p.birth_year, n=rng.randint(1, 999))
+
+        def style() -> str:
+            return EMAIL_STYLES.pick(rng).format(
+                f=f, l=lname, fi=f[0], yy=yy, yyyy=p.birth_year, n=rng.randint(1, 999)
             )
-        return self._unique_email(opts, self.providers[p.country].pick(rng), rng)
+
+        opts = [style() for _ in range(3)]
+        # Past three taken addresses: the first with a number, or, when the generation is
+        # sharded (a shard may not hand out about half the addresses), another style, so the
+        # styles keep their shares.
+        more = style if self.bloom.shards > 1 else None
+        return self._unique_email(opts, self.providers[p.country].pick(rng), rng, more=more)
 
     def work_email(self, p: Person, rng) -> str:
         f, lname = fold(p.first) or "user", fold(p.last.split()[0]) or "mail"
@@ -321,8 +329,11 @@ class PeopleFactory:
                 return h
 
     def phone(self, country: str, kind: str, rng) -> Phone:
+        bloom = self.bloom
+        # a shard draws only numbers it owns (see Bloom)
+        owned = None if bloom.shards == 1 else (lambda e164: bloom.owns("p:" + e164))
         for _ in range(5):
-            ph = self.phones.make(country, kind, rng)
+            ph = self.phones.make(country, kind, rng, owned)
             if self.bloom.add_if_absent("p:" + ph.e164):
                 return ph
         return ph

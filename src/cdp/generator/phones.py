@@ -81,14 +81,19 @@ class PhoneFactory:
             and pn.number_type(num) in ok
         )
 
-    def make(self, country: str, kind: str, rng: random.Random) -> Phone:
+    def make(self, country: str, kind: str, rng: random.Random, usable=None) -> Phone:
+        """A valid number of the kind; ``usable(e164)``, if given, is asked first (cheaper
+        than libphonenumber's validation)."""
         key = (country, kind)
         ok = MOBILE_TYPES if kind == "mobile" else FIXED_TYPES
         prefixes = self.prefixes[key]
         length = self.length[key]
+        cc = self.cc[country]
         for _ in range(40):
             p = rng.choice(prefixes)
             cand = p + "".join(str(d) for d in rng.choices(range(10), k=length - len(p)))
+            if usable is not None and not usable(f"+{cc}{cand}"):
+                continue
             if self._valid(country, cand, ok):
                 return Phone(country, self.cc[country], cand, kind)
         ex = self.example[key]  # valid by construction

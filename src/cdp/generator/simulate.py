@@ -148,7 +148,10 @@ class Sim:
         campaigns,
         n_persons: int,
         scenario: Scenario = SCENARIOS["default"],
+        shard: tuple[int, int] = (0, 1),
     ):
+        """``shard``: (this shard, shards) of the generation, so that ids stay unique across
+        the shards."""
         self.seed = seed
         self.scenario = scenario
         self.D = len(dates)
@@ -185,16 +188,16 @@ class Sim:
             for i in range(R.BRAND_POST_COUNT)
         ]
         # id sequences (bijective, so unique without remembering them)
-        self.contact_ids = IdSeq(7_919_993, 1_234_567, 10_000_000)
-        self.account_ids = IdSeq(48_271, 777_777, 9_000_000, 1_000_000)
-        self.order_ids = IdSeq(69_069_001, 13_572_468, 1_000_000_000)
-        self.subscriber_ids = IdSeq(16_807, 4_242_424, 90_000_000, 10_000_000)
-        self.sub_ids = IdSeq(2_147_483_629, 99_991, 52**6)
-        self.nps_ids = IdSeq(1_103_515_245, 12_345, 62**6)
-        self.pref_ids = IdSeq(22_695_479, 1_013, 36**6)
-        self.ticket_ids = IdSeq(2_654_435_761, 31_337, 100_000_000)
-        self.request_ids = IdSeq(7_777_777, 424_242, 1_000_000)
-        self.loyalty_ids = IdSeq(1_664_527, 1_013_904_223, 1_000_000_000)
+        self.contact_ids = IdSeq(7_919_993, 1_234_567, 10_000_000, shard=shard)
+        self.account_ids = IdSeq(48_271, 777_777, 9_000_000, 1_000_000, shard=shard)
+        self.order_ids = IdSeq(69_069_001, 13_572_468, 1_000_000_000, shard=shard)
+        self.subscriber_ids = IdSeq(16_807, 4_242_424, 90_000_000, 10_000_000, shard=shard)
+        self.sub_ids = IdSeq(2_147_483_629, 99_991, 52**6, shard=shard)
+        self.nps_ids = IdSeq(1_103_515_245, 12_345, 62**6, shard=shard)
+        self.pref_ids = IdSeq(22_695_479, 1_013, 36**6, shard=shard)
+        self.ticket_ids = IdSeq(2_654_435_761, 31_337, 100_000_000, shard=shard)
+        self.request_ids = IdSeq(7_777_777, 424_242, 1_000_000, shard=shard)
+        self.loyalty_ids = IdSeq(1_664_527, 1_013_904_223, 1_000_000_000, shard=shard)
         self.forced_erasure = n_persons // 2 + 1
         self.policy_mid = w0 + (self.w1 - w0) / 2
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from cdp.sources import SourceFile, source_file
 
@@ -34,7 +35,7 @@ class FileSpec:
     def kind(self) -> str:
         return self.contract.kind
 
-    @property
+    @cached_property  # asked for every row written
     def fmt(self) -> str:
         """``csv``, ``ndjson``, ``ndjson.gz`` or ``jsonarray``."""
         if self.contract.format == "json_array":
@@ -55,7 +56,7 @@ class FileSpec:
     def bom(self) -> bool:
         return self.contract.bom
 
-    @property
+    @cached_property  # asked for every row written
     def key(self) -> str:
         return f"{self.source}/{self.name}"
 

@@ -7,7 +7,7 @@ import hashlib
 import math
 import time
 import unicodedata
-import uuid
+import zlib
 from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -25,10 +25,18 @@ def iso_z(t: float) -> str:
     return _strftime("%Y-%m-%dT%H:%M:%SZ", _gmtime(int(t)))
 
 
+_MINUTES: dict[int, str] = {}  # epoch minute -> "YYYY-MM-DDTHH:MM:" (a few weeks of minutes)
+
+
 def iso_ms(t_ms: int) -> str:
-    """``2026-11-03T10:15:22.123Z`` from integer epoch milliseconds."""
+    """``2026-11-03T10:15:22.123Z`` from integer epoch milliseconds (the minute's part from a
+    cache: this formats every web event's two times)."""
     s, ms = divmod(int(t_ms), 1000)
-    return _strftime("%Y-%m-%dT%H:%M:%S", _gmtime(s)) + f".{ms:03d}Z"
+    minute, s = divmod(s, 60)
+    head = _MINUTES.get(minute)
+    if head is None:
+        head = _MINUTES[minute] = _strftime("%Y-%m-%dT%H:%M:", _gmtime(minute * 60))
+    return f"{head}{s:02d}.{ms:03d}Z"
 
 
 def iso_offset(t: float, tz: ZoneInfo) -> str:
@@ -54,20 +62,24 @@ def dmy2(t: float) -> str:
 
 
 class IdSeq:
-    """Unique, random-looking integers: an affine bijection of a counter modulo ``mod``."""
+    """Unique, random-looking integers: an affine bijection of a counter modulo ``mod``.
 
-    __slots__ = ("mult", "add", "mod", "offset", "n")
+    Shard ``shard`` of ``shards`` counts ``shard, shard + shards, shard + 2 * shards, ...``, so
+    the shards of one generation never draw the same id."""
 
-    def __init__(self, mult: int, add: int, mod: int, offset: int = 0):
+    __slots__ = ("mult", "add", "mod", "offset", "n", "step")
+
+    def __init__(self, mult: int, add: int, mod: int, offset: int = 0, shard: tuple = (0, 1)):
         if math.gcd(mult, mod) != 1:
             raise ValueError("multiplier must be coprime with modulus")
-        self.mult, self.add, self.mod, self.offset, self.n = mult, add, mod, offset, 0
+        self.mult, self.add, self.mod, self.offset = mult, add, mod, offset
+        self.n, self.step = shard
 
     def next(self) -> int:
         n = self.n
         if n >= self.mod:
             raise OverflowError("id space exhausted")
-        self.n = n + 1
+        self.n = n + self.step
         return (n * self.mult + self.add) % self.mod + self.offset
 
 
@@ -89,18 +101,34 @@ def rand_str(rng, alphabet: str, k: int) -> str:
     return "".join(rng.choices(alphabet, k=k))
 
 
+# the bits a version 4 UUID fixes (RFC 9562): the variant (10) and the version (0100)
+_UUID4_KEEP = ~((0xC000 << 48) | (0xF000 << 64))
+_UUID4_SET = (0x8000 << 48) | (4 << 76)
+
+
 def rng_uuid(rng, upper: bool = False) -> str:
-    s = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    """A version 4 UUID from ``rng``: what ``str(uuid.UUID(int=..., version=4))`` gives,
+    without building the object (one per web event)."""
+    h = f"{(rng.getrandbits(128) & _UUID4_KEEP) | _UUID4_SET:032x}"
+    s = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
     return s.upper() if upper else s
 
 
 class Bloom:
-    """Fixed-size Bloom filter (bounded memory whatever the number of persons)."""
+    """Fixed-size Bloom filter (bounded memory whatever the number of persons).
 
-    def __init__(self, bits_log2: int = 27):
+    Keys are shared out among the ``shards`` of one generation by a hash of their own: shard
+    ``shard`` takes only the keys it owns, so shards that run apart never hand out one key
+    twice, and each asks again (another style, another number) for a key it does not own."""
+
+    def __init__(self, bits_log2: int = 27, shard: int = 0, shards: int = 1):
         self.nbits = 1 << bits_log2
         self.mask = self.nbits - 1
         self.bits = bytearray(self.nbits >> 3)
+        self.shard, self.shards = shard, shards
+
+    def owns(self, key: str) -> bool:
+        return self.shards == 1 or zlib.crc32(key.encode()) % self.shards == self.shard
 
     def _idx(self, key: str):
         d = hashlib.blake2b(key.encode(), digest_size=12).digest()
@@ -112,7 +140,10 @@ class Bloom:
         )
 
     def add_if_absent(self, key: str) -> bool:
-        """Add ``key``; return True if it was (certainly) not there before."""
+        """Add ``key``; return True if it was (certainly) not there before and this shard owns
+        it."""
+        if not self.owns(key):
+            return False
         bits = self.bits
         idx = self._idx(key)
         present = all(bits[i >> 3] & (1 << (i & 7)) for i in idx)

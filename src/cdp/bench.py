@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -400,7 +401,13 @@ def _pipeline_benchmark(ns: argparse.Namespace) -> int:
     """Generate, run the whole pipeline through the docs site, deliver one more day and run
     again; print and keep the figures per stage beside DuckDB's floor."""
     from cdp.duckdb_budget import Budget
+    from cdp.privacy.keys import load_key
 
+    if load_key() is None:
+        # the benchmark's warehouse is thrown away: its pseudonyms take a key of its own
+        # rather than the one `make run` would leave on this machine
+        os.environ["CDP_PRIVACY_KEY"] = secrets.token_hex(32)
+        print("privacy key: none configured; this benchmark uses a random one of its own")
     work = Path(ns.dir).absolute() / f"p{ns.persons}_d{ns.days}_s{ns.seed}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)

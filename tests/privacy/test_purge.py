@@ -6,6 +6,7 @@ import stat
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from cdp.duckdb_budget import connect
@@ -84,6 +85,28 @@ def test_a_missing_key_is_created_outside_the_repo_readable_by_its_owner_only(
     monkeypatch.setenv("CDP_PRIVACY_KEY", "from-the-environment")
     assert keys.load_key() == b"from-the-environment"
     assert keys.ensure_key() == (None, False)
+
+
+def test_without_a_key_pseudonymize_stops_a_build_saying_how_to_set_one(tmp_path, monkeypatch):
+    """The function dbt's models call is typed like a pseudonym, so a model's contract holds
+    and its build stops with the message, not with a column type mismatch."""
+    from cdp.privacy.duckdb_functions import register
+
+    monkeypatch.delenv("CDP_PRIVACY_KEY", raising=False)
+    monkeypatch.setenv("CDP_PRIVACY_KEY_FILE", str(tmp_path / "none" / "privacy.key"))
+    con = connect()
+    register(con)
+    model = (
+        "select pseudonymize(customer_id) as customer_pseudonym from (select 'c1' as customer_id)"
+    )
+    assert con.execute(f"describe {model}").fetchall()[0][:2] == ("customer_pseudonym", "VARCHAR")
+    with pytest.raises(duckdb.InvalidInputException, match="no privacy key; set CDP_PRIVACY_KEY"):
+        con.execute(f"create table pseudonymized as {model}")
+    monkeypatch.setenv("CDP_PRIVACY_KEY", "from-the-environment")
+    register(con)
+    assert con.execute(model).fetchall()[0][0] == keys.keyed_hash(
+        "c1", keys.derive(b"from-the-environment", keys.PSEUDONYM)
+    )
 
 
 @pytest.mark.parametrize("key", [b"k", b"x" * 64, b"y" * 100])

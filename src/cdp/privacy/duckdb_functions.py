@@ -22,7 +22,9 @@ def register(conn: DuckDBPyConnection) -> None:
             "pseudonymize(): no privacy key; set CDP_PRIVACY_KEY or run "
             f"`python -m cdp.privacy ensure-key` to create {key_file()}"
         ).replace("'", "''")
-        body = f"error('{message}')"
+        # typed as the pseudonym is, so that a model's contract check passes and the build
+        # itself stops with this message (an untyped error() reads as a contract mismatch)
+        body = f"cast(error('{message}') as varchar)"
     else:
         body = f"case when value is not null then {hmac_sql('value', derive(key, PSEUDONYM))} end"
     conn.execute(f"create or replace temp macro pseudonymize(value) as {body}")

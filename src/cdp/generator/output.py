@@ -266,7 +266,6 @@ class Landing:
         self.extra_date = extra_date
         self.seed = seed
         self.resend = set(resend)
-        self.resend_list = list(resend)
         self.sinks: dict[tuple[str, int], Sink] = {}
         self.truth: dict[tuple[str, str], str] = {}
         self.rng = random.Random(seed)  # replaced per household by the engine

@@ -334,7 +334,7 @@ class PeopleFactory:
         owned = None if bloom.shards == 1 else (lambda e164: bloom.owns("p:" + e164))
         for _ in range(5):
             ph = self.phones.make(country, kind, rng, owned)
-            if self.bloom.add_if_absent("p:" + ph.e164):
+            if bloom.add_if_absent("p:" + ph.e164):
                 return ph
         return ph
 

@@ -144,15 +144,18 @@ def test_one_flagged_value_warns_and_many_fail(
 ):
     """Staging keeps and flags a value it cannot standardize. One such row is a warning, which
     blocks nothing (it used to fail the blocking gate and stop everyone's marts); more than
-    the declared share of rows is an error."""
+    the declared share of rows is an error. The planted rows are new deliveries: the
+    row-by-row checks read the rows loaded since they last ran."""
 
     def plant(rows: str) -> dict:
         con = connect(str(warehouse_copy))
+        planted = f"row_number() over (order by contact_id) <= {rows}"
         replace_with_table(
             con,
             "staging.stg_crm__contacts",
-            f"select * replace (case when row_number() over (order by contact_id) <= {rows} "
-            f"then '{bad_value}' else {column} end as {column}) from {{relation}}",
+            f"select * replace (case when {planted} then '{bad_value}' else {column} end "
+            f"as {column}, case when {planted} then now() else loaded_at end as loaded_at) "
+            "from {relation}",
         )
         total = con.execute("select count(*) from staging.stg_crm__contacts").fetchall()[0][0]
         con.close()
@@ -171,6 +174,51 @@ def test_one_flagged_value_warns_and_many_fail(
     (error,) = many.failed("error")
     assert error.description == f"{description} in at least 99% of rows"
     assert error.unexpected_count == total // 20
+
+
+def test_row_by_row_checks_read_only_the_rows_loaded_since_they_last_ran(warehouse_copy, tmp_path):
+    """A day's check reads a day's rows: a bad value in a row checked before is not read
+    again, one in a newly loaded row is; an error keeps its rows in view until it passes."""
+    name = "staging.stg_crm__contacts"
+    run = _run(warehouse_copy, tmp_path)
+    assert _validate(run, name)[name].status == "pass"
+
+    def plant(column: str, value: str, *, new: bool) -> None:
+        con = connect(str(warehouse_copy))
+        first = "row_number() over (order by contact_id) = 1"
+        loaded_at = f"case when {first} then now() else loaded_at end" if new else "loaded_at"
+        replace_with_table(
+            con,
+            "staging.stg_crm__contacts",
+            f"select * replace (case when {first} then {value} else {column} end as {column}, "
+            f"{loaded_at} as loaded_at) from {{relation}}",
+        )
+        con.close()
+
+    phone = "`phone` is a phone in E.164"
+    plant("phone", "'0039 333 1234567'", new=False)
+    assert _validate(run, name)[name].status == "pass"
+    plant("phone", "'0039 333 1234567'", new=True)
+    result = _validate(run, name)[name]
+    assert [(c.description, c.unexpected_count) for c in result.failed("warn")] == [(phone, 1)]
+    assert not result.failed("error")
+    # a warning was reported once; the next day reads only what arrives next
+    assert _validate(run, name)[name].status == "pass"
+
+    con = connect(str(warehouse_copy))
+    first = con.execute("select min(contact_id) from staging.stg_crm__contacts").fetchall()[0][0]
+    con.close()
+    plant("contact_id", "null", new=True)
+    for _ in range(2):  # an error is read again until it is fixed
+        failed = _failed(_validate(run, name)[name])
+        assert failed["`contact_id` is always filled"].unexpected_count == 1
+    con = connect(str(warehouse_copy))
+    con.execute(
+        "update staging.stg_crm__contacts set contact_id = $id where contact_id is null",
+        {"id": first},
+    )
+    con.close()
+    assert _validate(run, name)[name].failed("error") == []
 
 
 def test_an_oversized_cluster_fails_identity_health(warehouse_copy, tmp_path):

@@ -23,6 +23,7 @@ from cdp.quality.validate import (
     SuiteResult,
     Validator,
     ensure_results_table,
+    last_clean_runs,
     record_results,
 )
 
@@ -70,12 +71,13 @@ class QualityRun:
         error-level check."""
         suites = list(suites)
         with connect(str(self.warehouse)) as con:
-            ensure_results_table(con)  # the reconciliations read when they last passed
+            # the reconciliations and the checks on new rows read when they last ran
+            since = last_clean_runs(con)
         validator = self._get_validator()
         results = []
         for index, suite in enumerate(suites, start=1):
             try:
-                result = validator.run(suite, run_id=run_id)
+                result = validator.run(suite, run_id=run_id, since=since.get(suite.name))
             except Exception as err:  # noqa: BLE001 - any failure is reported, never hidden
                 result = unreadable(suite, run_id, err)
             failed = [r for r in result.results if not r.success]

@@ -41,6 +41,7 @@ from cdp.quality.checks import (
     no_rows_from,
     not_in_future,
     not_null,
+    on_new_rows,
     row_count_at_least,
     unique,
 )
@@ -63,6 +64,8 @@ MAX_GUARDED_SHARE = 0.10
 # Rows set aside at load above this share of a file type's rows.
 MAX_REJECTED_SHARE = 0.05
 LINEAGE_COLUMNS = ("_source_file", "_export_date", "_row_number", "_loaded_at")
+# When the raw row behind a staged row was loaded: every staging model carries it.
+STAGED_LOADED_AT = "loaded_at"
 
 
 @dataclass(frozen=True)
@@ -358,7 +361,10 @@ def _contact_formats() -> list[Check]:
 
 
 def staging_suite(staged: Staged, sla: Sla | None, now: datetime) -> Suite:
-    checks: list[Check] = [unique(staged.key), *(not_null(column) for column in staged.key)]
+    """Keys, the reconciliation with raw, freshness and shares of rows over the whole table;
+    the row-by-row rules (formats, accepted values, ranges, filled keys) on the rows loaded
+    since each check last ran without an error, so a day's check reads a day's rows."""
+    checks: list[Check] = [unique(staged.key)]
     if staged.raw_table and staged.raw_key:
         checks += _reconciliation(staged)
     if staged.record_time and sla is not None:
@@ -371,28 +377,30 @@ def staging_suite(staged: Staged, sla: Sla | None, now: datetime) -> Suite:
                 "warn",
             )
         )
-    checks += _kept_and_flagged(
+    row_by_row: list[Check] = [not_null(column) for column in staged.key]
+    row_by_row += _kept_and_flagged(
         *(matches(c, EMAIL_REGEX, "a standardized email") for c in staged.emails),
         *(matches(c, E164_REGEX, "a phone in E.164") for c in staged.phones),
         *(in_set(c, COUNTRY_CODES, "an ISO 3166 alpha-2 country") for c in staged.countries),
     )
-    checks += [in_set(c, CURRENCIES, "a currency we price in") for c in staged.currencies]
-    checks += [between(c, 0, None, "not negative") for c in staged.non_negative]
-    checks += [between(c, low, high) for c, (low, high) in staged.ranges.items()]
-    checks += [not_in_future(c, now) for c in staged.not_future]
-    checks += [
+    row_by_row += [in_set(c, CURRENCIES, "a currency we price in") for c in staged.currencies]
+    row_by_row += [between(c, 0, None, "not negative") for c in staged.non_negative]
+    row_by_row += [between(c, low, high) for c, (low, high) in staged.ranges.items()]
+    row_by_row += [not_in_future(c, now) for c in staged.not_future]
+    row_by_row += [
         in_set(c, list(values), "one of the documented values")
         for c, values in staged.accepted.items()
     ]
-    checks += [filled_at_least(c, rate) for c, rate in staged.filled.items()]
+    row_by_row += [filled_at_least(c, rate) for c, rate in staged.filled.items()]
     return Suite(
         "staging",
         staged.source,
         "staging",
         staged.model,
         ("staging", staged.model),
-        tuple(checks),
+        (*checks, *on_new_rows(row_by_row)),
         blocking=True,
+        loaded_at=STAGED_LOADED_AT,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from cdp.duckdb_budget import Budget
-from cdp.quality.checks import GX_SEVERITY, Suite, worst_status
+from cdp.quality.checks import GX_SEVERITY, Check, Suite, worst_status
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -116,8 +116,15 @@ class Validator:
             kwargs={"connect_args": {"config": Budget.from_env().config()}},
         )
 
-    def run(self, suite: Suite, run_id: str | None = None) -> SuiteResult:
-        """Validate one suite now; its result is stored for the Data Docs."""
+    def run(
+        self,
+        suite: Suite,
+        run_id: str | None = None,
+        since: Mapping[tuple[str, str], datetime] | None = None,
+    ) -> SuiteResult:
+        """Validate one suite now; its result is stored for the Data Docs. ``since`` holds,
+        by (description, severity), when a check last ran without an error: a check on
+        ``new`` rows then reads only rows loaded after that (all rows when it never has)."""
         gx = self._gx
         started = time.monotonic()
         run_id = run_id or uuid.uuid4().hex
@@ -132,7 +139,10 @@ class Validator:
             batch = asset.get_batch_definition("whole_table")
         except (KeyError, LookupError):
             batch = asset.add_batch_definition_whole_table("whole_table")
-        expectations = [self._expectation(check) for check in suite.checks]
+        expectations = [
+            self._expectation(check, _loaded_after(suite, check, since or {}))
+            for check in suite.checks
+        ]
         gx_suite = self.context.suites.add_or_update(
             gx.ExpectationSuite(name=suite.name, expectations=expectations)
         )
@@ -177,13 +187,51 @@ class Validator:
                 engine.dispose()
         gc.collect()
 
-    def _expectation(self, check) -> Any:
+    def _expectation(self, check: Check, loaded_after: tuple[str, datetime] | None) -> Any:
         cls = getattr(self._gx.expectations, check.expectation)
+        kwargs = dict(check.kwargs)
+        if loaded_after is not None:
+            from great_expectations.expectations.row_conditions import Column
+
+            column, moment = loaded_after
+            # as text: GX stores the suite as JSON, and DuckDB casts it to the column's type
+            kwargs["row_condition"] = Column(column) > moment.isoformat()
         return cls(
-            **dict(check.kwargs),
+            **kwargs,
             severity=GX_SEVERITY[check.severity],
             meta={"kind": check.kind, "severity": check.severity, "check": check.description},
         )
+
+
+def _loaded_after(
+    suite: Suite, check: Check, since: Mapping[tuple[str, str], datetime]
+) -> tuple[str, datetime] | None:
+    """The (column, moment) after which rows are new to ``check``, or None to read them all."""
+    if check.rows != "new" or suite.loaded_at is None:
+        return None
+    moment = since.get((check.description, check.severity))
+    return (suite.loaded_at, moment) if moment is not None else None
+
+
+def last_clean_runs(
+    con: duckdb.DuckDBPyConnection,
+) -> dict[str, dict[tuple[str, str], datetime]]:
+    """When each recorded check last ran without an error, by suite and (description,
+    severity): it passed, or it failed only as a warning (its rows were read and reported).
+    A check that failed with an error reads the same rows again until it passes."""
+    ensure_results_table(con)
+    rows = con.execute(
+        f"""
+        select suite, description, severity, max(checked_at)
+        from {RESULTS_TABLE}
+        where evaluation_error is null and (success or severity = 'warn')
+        group by all
+        """
+    ).fetchall()
+    since: dict[str, dict[tuple[str, str], datetime]] = {}
+    for suite, description, severity, moment in rows:
+        since.setdefault(suite, {})[(description, severity)] = moment
+    return since
 
 
 def _gx_run_id(run_id: str, at: datetime):

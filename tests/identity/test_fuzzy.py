@@ -8,6 +8,7 @@ term frequencies are realistic. One test trains the model on a synthetic frame.
 
 from __future__ import annotations
 
+import json
 import random
 import string
 from datetime import date, timedelta
@@ -17,7 +18,16 @@ import pyarrow as pa
 import pytest
 
 from cdp.duckdb_budget import connect
-from cdp.identity.fuzzy import FuzzyConfig, comparison_levels, fuzzy_matches
+from cdp.identity.fuzzy import (
+    RETRAIN_CHANGE,
+    FuzzyConfig,
+    KeptModel,
+    comparison_levels,
+    fuzzy_matches,
+    model_fingerprint,
+    train_model,
+    why_train,
+)
 
 COLUMNS = {
     "record_key": "varchar",
@@ -601,6 +611,37 @@ def test_training_on_a_synthetic_frame():
     duplicates = {pair for pair in same_person if pair[1].startswith("crm:D-")}
     assert len(found & duplicates) >= 0.95 * len({pair for pair in duplicates if set(pair) <= born})
     assert len(found & duplicates) >= 0.75 * len(duplicates)
+
+
+def test_a_model_trained_apart_scores_the_same_pairs():
+    """int_identity__fuzzy_model trains, int_identity__fuzzy_matches scores with what it kept
+    (through JSON): the pairs are those of training and scoring in one go."""
+    rows, _same_person, _households = _synthetic(400)
+    con = connect()
+    records = _table(con, rows)
+    config = FuzzyConfig(u_max_pairs=1e5)
+    table, _model = fuzzy_matches(con, records, config)
+    in_one_go = con.execute(f"select * from {table} order by all").fetchall()
+    settings, named = train_model(con, records, config)
+    assert named == len(rows)
+    kept = json.loads(json.dumps(settings))
+    table, _model = fuzzy_matches(con, records, config, trained=kept)
+    assert con.execute(f"select * from {table} order by all").fetchall() == in_one_go
+    assert len(in_one_go) > 50
+
+
+def test_a_kept_model_is_trained_again_only_for_a_reason():
+    kept = KeptModel(model_fingerprint(), 1000, {"comparisons": []})
+    assert why_train(kept, 1000, model_fingerprint()) is None
+    assert why_train(kept, 1000 + int(RETRAIN_CHANGE * 1000), model_fingerprint()) is None
+    assert "changed by more than" in why_train(kept, 1101, model_fingerprint())
+    assert "changed by more than" in why_train(kept, 899, model_fingerprint())
+    assert why_train(None, 1000, model_fingerprint()) == "no model kept"
+    assert why_train(kept, 1000, model_fingerprint(), asked=True) == "asked for"
+    # other comparisons or rules: another fingerprint, and the kept model no longer fits
+    other = model_fingerprint(FuzzyConfig(max_block_records=5))
+    assert other != model_fingerprint()
+    assert why_train(kept, 1000, other) == "the comparisons or rules changed"
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.999])

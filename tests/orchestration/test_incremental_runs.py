@@ -266,6 +266,21 @@ def _days(landing: Path) -> list[str]:
     return sorted({p.parent.name for p in landing.glob("*/*/_SUCCESS")})
 
 
+def _kept_fuzzy_model(warehouse: Path, path: Path) -> Path:
+    """The row of int_identity__fuzzy_model, as the JSON file ``CDP_FUZZY_MODEL`` reads."""
+    con = connect(str(warehouse), read_only=True)
+    try:
+        cursor = con.execute("select * from intermediate.int_identity__fuzzy_model")
+        (row,) = cursor.fetchall()
+        names = [column[0] for column in cursor.description]
+    finally:
+        con.close()
+    kept = dict(zip(names, row, strict=True))
+    kept["settings"] = json.loads(kept["settings"])
+    path.write_text(json.dumps(kept), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def builds(generated, tmp_path_factory) -> dict:
     """The incremental warehouse (the sample, then the new day) and the full rebuild."""
@@ -287,6 +302,11 @@ def builds(generated, tmp_path_factory) -> dict:
                     seen["chosen"] = _choose(warehouse, generated / "truth")
                     _deliver_new_day(landing, seen["chosen"])
                     run_daily_pipeline(instance, resources, [NEW_DAY])
+                    # the full build scores with the matching model the daily runs kept
+                    # (it trains its own when the records change by a tenth, as a new
+                    # warehouse does on its first run)
+                    seen["fuzzy_model"] = _kept_fuzzy_model(warehouse, tmp / "fuzzy_model.json")
+                    mp.setenv("CDP_FUZZY_MODEL", str(seen["fuzzy_model"]))
                 else:
                     run_daily_pipeline(instance, resources, _days(landing))
     seen["warehouses"] = warehouses
@@ -322,6 +342,19 @@ def test_the_new_day_merges_splits_and_erases(builds):
         "where event_id = '0f0f0f0f-0000-4000-8000-00000000000c' and is_late_arrival",
     )[0][0]
     assert late == 1
+
+
+def test_the_daily_runs_keep_one_matching_model(builds):
+    """The new day is scored with the model the first run trained (or one trained again
+    because the records changed by a tenth); the full build read that same model."""
+    from cdp.identity.fuzzy import model_fingerprint
+
+    sql = "select fingerprint, trained_because from intermediate.int_identity__fuzzy_model"
+    incremental = query(builds["warehouses"]["incremental"], sql)
+    assert [fingerprint for fingerprint, _ in incremental] == [model_fingerprint()]
+    assert incremental[0][1] in ("no model kept", "the named records changed by more than 10%")
+    (full,) = query(builds["warehouses"]["full"], sql)
+    assert full == (model_fingerprint(), f"read from {builds['fuzzy_model']}")
 
 
 def test_every_mart_equals_a_full_rebuild(builds):

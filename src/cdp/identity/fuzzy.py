@@ -38,11 +38,14 @@ streams, into a temporary table on the caller's connection.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -858,15 +861,18 @@ def _match(
     config: FuzzyConfig,
     model: FuzzyModel,
     log: Callable[[str], None],
+    trained: Mapping[str, Any] | None = None,
 ) -> duckdb.DuckDBPyRelation:
-    """Train (unless preset), predict and apply the refusals on the private connection
-    ``work`` holding tables ``prepared`` and ``typed`` (the same records with the last names
-    as typed, none inferred: the parameters are estimated on those); returns the accepted
-    pairs."""
+    """Train (unless preset or ``trained`` is given), predict and apply the refusals on the
+    private connection ``work`` holding tables ``prepared`` and, when it trains, ``typed`` (the
+    same records with the last names as typed, none inferred: the parameters are estimated on
+    those); returns the accepted pairs."""
     db_api = DuckDBAPI(connection=work)
     settings: SettingsCreator | dict[str, Any] = build_settings(config)
     started = time.perf_counter()
-    if config.preset is None:
+    if trained is not None:
+        settings = dict(trained)
+    elif config.preset is None:
         trainer = Linker(db_api.register("typed"), settings, log_level=None)
         settings = _train(trainer, config, model.records, log)
     linker = Linker(db_api.register("prepared"), settings, log_level=None)
@@ -898,7 +904,7 @@ def _match(
         threshold_match_probability=config.threshold_match_probability,
         num_chunks_left=chunks,
         num_chunks_right=chunks,
-        warning_mode="never" if config.preset else "auto",
+        warning_mode="never" if config.preset or trained else "auto",
     )
     model.seconds["predict"] = time.perf_counter() - started
 
@@ -1128,28 +1134,13 @@ def _half(memory_limit: str) -> str:
     return f"{float(amount) / 2:.3f} {unit or 'B'}"
 
 
-def fuzzy_matches(
-    con: duckdb.DuckDBPyConnection,
-    records: str,
-    config: FuzzyConfig | None = None,
-    *,
-    log: Callable[[str], None] = lambda _message: None,
-) -> tuple[str, FuzzyModel]:
-    """Pair the records of table or view ``records`` (the columns of int_identity__records)
-    that the model judges to be one person.
-
-    Returns the name of a temporary table on ``con``: one row per pair (``left_record_key`` <
-    ``right_record_key``, ``match_probability``, ``match_weight``, the blocking rule that found
-    it, and the level each comparison reached), and what the run learned and did.
-    """
-    config = config or FuzzyConfig()
-    model = FuzzyModel()
-    started = time.perf_counter()
-    con.execute(f"create or replace temp table {PAIRS_TABLE} ({_pairs_schema()})")
+@contextmanager
+def _private_connection(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A private in-memory DuckDB connection for Splink: half the caller's memory limit (the
+    caller's database keeps its own buffers in the same process) and its threads, spilling to
+    a temporary directory under the platform's spill folder; the name-variant list loaded."""
     spill_root = Budget.from_env().config()["temp_directory"]
     with tempfile.TemporaryDirectory(prefix="cdp_fuzzy_", dir=spill_root) as spill:
-        # half the caller's memory limit (the caller's database keeps its own buffers in the
-        # same process) and its threads; it spills to the temporary directory
         memory, threads = con.execute(
             "select current_setting('memory_limit'), current_setting('threads')"
         ).fetchall()[0]
@@ -1158,27 +1149,141 @@ def fuzzy_matches(
         )
         try:
             _load_name_variants(work)
-            # the named records cleaned once, then prepared with and without inferred last
-            # names (the parameters are estimated on the records as typed)
-            work.register("named_stream", con.sql(named_records_sql(records)).to_arrow_reader())
-            work.execute("create table named as select * from named_stream")
-            work.unregister("named_stream")
-            for table, infer in (("prepared", True), ("typed", False)):
-                if table == "typed" and config.preset is not None:
-                    continue
-                sql = prepare_sql("named", config.max_block_records, infer_last_names=infer)
-                work.execute(f"create table {table} as {_with_name_groups(sql)}")
-            work.execute("drop table named")
-            model.records = work.execute("select count(*) from prepared").fetchall()[0][0]
-            model.seconds["prepare"] = time.perf_counter() - started
-            log(f"fuzzy matching: {model.records:,} named records")
-            if model.records > 1:
-                pairs = _match(work, config, model, log).to_arrow_reader()
-                con.register("_fuzzy_pairs_stream", pairs)
-                con.execute(f"insert into {PAIRS_TABLE} select * from _fuzzy_pairs_stream")
-                con.unregister("_fuzzy_pairs_stream")
+            yield work
         finally:
             work.close()
+
+
+def _prepare(
+    con: duckdb.DuckDBPyConnection,
+    work: duckdb.DuckDBPyConnection,
+    records: str,
+    config: FuzzyConfig,
+    tables: tuple[str, ...],
+) -> int:
+    """The named records of ``records`` (on ``con``) cleaned once, then prepared on ``work``
+    as ``prepared`` (with inferred last names, to predict) and/or ``typed`` (as typed, to
+    train on); returns the number of named records."""
+    work.register("named_stream", con.sql(named_records_sql(records)).to_arrow_reader())
+    work.execute("create table named as select * from named_stream")
+    work.unregister("named_stream")
+    for table in tables:
+        sql = prepare_sql("named", config.max_block_records, infer_last_names=table == "prepared")
+        work.execute(f"create table {table} as {_with_name_groups(sql)}")
+    work.execute("drop table named")
+    return work.execute(f"select count(*) from {tables[0]}").fetchall()[0][0]
+
+
+def model_fingerprint(config: FuzzyConfig | None = None) -> str:
+    """A digest of what a trained model depends on besides the data: the comparison levels,
+    the blocking, prior and EM rules, and the training settings. A model kept from an earlier
+    run is used only while this is unchanged."""
+    config = config or FuzzyConfig()
+    described = {
+        "comparisons": {
+            name: [(level.name, level.sql, level.null, level.tf_column) for level in levels]
+            for name, levels in comparison_levels().items()
+        },
+        "blocking": BLOCKING_RULES,
+        "prior": [PRIOR_RULES, config.prior_rules_recall],
+        "em": [EM_RULES, config.em_max_pairs, config.u_max_pairs, config.seed],
+        "preparation": config.max_block_records,
+    }
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def train_model(
+    con: duckdb.DuckDBPyConnection,
+    records: str,
+    config: FuzzyConfig | None = None,
+    *,
+    log: Callable[[str], None] = lambda _message: None,
+) -> tuple[dict[str, Any], int]:
+    """Train the model on the named records of ``records`` without predicting: returns the
+    trained Splink settings (to pass to ``fuzzy_matches`` as ``trained``) and the number of
+    named records it was trained on (an empty model when fewer than two)."""
+    config = config or FuzzyConfig()
+    with _private_connection(con) as work:
+        named = _prepare(con, work, records, config, ("typed",))
+        if named < 2:  # nothing to learn from: no model, and nothing to pair either
+            return {}, named
+        linker = Linker(
+            DuckDBAPI(connection=work).register("typed"), build_settings(config), log_level=None
+        )
+        return _train(linker, config, named, log), named
+
+
+#: A kept model is trained again when the named records grew or shrank by more than this share
+#: since it was trained: a day's delivery is scored with the model, a month's retrains it.
+RETRAIN_CHANGE = 0.10
+
+
+@dataclass(frozen=True)
+class KeptModel:
+    """A trained model as int_identity__fuzzy_model keeps it between runs."""
+
+    fingerprint: str
+    named_records: int
+    settings: Mapping[str, Any]
+    #: why it was trained (``why_train``)
+    trained_because: str = ""
+
+
+def why_train(
+    kept: KeptModel | None, named_records: int, fingerprint: str, *, asked: bool = False
+) -> str | None:
+    """Why the model must be trained (again) now, or None to score with ``kept``."""
+    if asked:
+        return "asked for"
+    if kept is None:
+        return "no model kept"
+    if kept.fingerprint != fingerprint:
+        return "the comparisons or rules changed"
+    if abs(named_records - kept.named_records) > RETRAIN_CHANGE * kept.named_records:
+        return f"the named records changed by more than {RETRAIN_CHANGE:.0%}"
+    return None
+
+
+def count_named_records(con: duckdb.DuckDBPyConnection, records: str) -> int:
+    """How many records of ``records`` the matcher compares (those with a first or last name)."""
+    return con.execute(f"select count(*) from ({named_records_sql(records)})").fetchall()[0][0]
+
+
+def fuzzy_matches(
+    con: duckdb.DuckDBPyConnection,
+    records: str,
+    config: FuzzyConfig | None = None,
+    *,
+    trained: Mapping[str, Any] | None = None,
+    log: Callable[[str], None] = lambda _message: None,
+) -> tuple[str, FuzzyModel]:
+    """Pair the records of table or view ``records`` (the columns of int_identity__records)
+    that the model judges to be one person: with the ``trained`` model (``train_model``) when
+    given, else trained on these records (or ``config.preset``) first.
+
+    Returns the name of a temporary table on ``con``: one row per pair (``left_record_key`` <
+    ``right_record_key``, ``match_probability``, ``match_weight``, the blocking rule that found
+    it, and the level each comparison reached), and what the run learned and did.
+    """
+    config = config or FuzzyConfig()
+    trained = trained or None  # an empty model (trained on fewer than two records) is none
+    model = FuzzyModel()
+    started = time.perf_counter()
+    con.execute(f"create or replace temp table {PAIRS_TABLE} ({_pairs_schema()})")
+    with _private_connection(con) as work:
+        # the parameters are estimated on the records as typed, predictions made on the
+        # records with inferred last names
+        trains = trained is None and config.preset is None
+        model.records = _prepare(
+            con, work, records, config, ("prepared", "typed") if trains else ("prepared",)
+        )
+        model.seconds["prepare"] = time.perf_counter() - started
+        log(f"fuzzy matching: {model.records:,} named records")
+        if model.records > 1:
+            pairs = _match(work, config, model, log, trained).to_arrow_reader()
+            con.register("_fuzzy_pairs_stream", pairs)
+            con.execute(f"insert into {PAIRS_TABLE} select * from _fuzzy_pairs_stream")
+            con.unregister("_fuzzy_pairs_stream")
     model.pairs = con.execute(f"select count(*) from {PAIRS_TABLE}").fetchall()[0][0]
     model.seconds["total"] = time.perf_counter() - started
     log(f"fuzzy matching: {model.pairs:,} pairs in {model.seconds['total']:.1f} s")

@@ -215,8 +215,14 @@ def newest_at_least(
     )
 
 
+# In the query of a custom-SQL check on ``new`` rows, the moment after which rows are new (a
+# timestamp literal; before every row when the check never ran without an error).
+LOADED_AFTER = "{loaded_after}"
+
+
 def no_rows_from(query: str, kind: Kind, description: str, severity: Severity = "error") -> Check:
-    """Fails when ``query`` returns rows; ``{batch}`` in it is the table under test. The query
+    """Fails when ``query`` returns rows; ``{batch}`` in it is the table under test (and, in a
+    check on ``new`` rows, ``LOADED_AFTER`` the moment after which rows are new). The query
     must select only keys or counts, never personal data."""
     return Check(
         kind,
@@ -228,9 +234,11 @@ def no_rows_from(query: str, kind: Kind, description: str, severity: Severity = 
 
 
 def on_new_rows(checks: Iterable[Check]) -> list[Check]:
-    """Row-by-row checks, read only on the rows loaded since each last ran without an error.
-    A check on a share of the rows (``mostly``) still reads the whole table: a share of a
-    small delivery says little, and one bad row of twenty would fail it."""
+    """Row-by-row checks, read only on the rows loaded since each last ran without an error
+    (a column check through a row condition on ``Suite.loaded_at``, a custom-SQL check through
+    ``LOADED_AFTER`` in its query). A check on a share of the rows (``mostly``) still reads
+    the whole table: a share of a small delivery says little, and one bad row of twenty would
+    fail it."""
     return [check if "mostly" in check.kwargs else replace(check, rows="new") for check in checks]
 
 

@@ -30,6 +30,7 @@ import pycountry
 from cdp.quality.checks import (
     E164_REGEX,
     EMAIL_REGEX,
+    LOADED_AFTER,
     Check,
     Suite,
     between,
@@ -423,57 +424,49 @@ def _reconciliation(staged: Staged) -> list[Check]:
         "every raw row loaded since this check last passed is staged or an older version "
         "of a staged record"
     )
-    suite = f"staging.{staged.model}"
-    return [
-        no_rows_from(
-            f"""
-            with keyed as (
-                select raw_rows._source_file, raw_rows._row_number, raw_rows._loaded_at,
-                    {key_columns}
-                from {raw} as raw_rows
-            ),
-            delivered as (
-                select * from keyed
-                where keyed._loaded_at > coalesce((
-                    select max(results.checked_at)
-                    from audit.quality_results as results
-                    where results.suite = '{suite}' and results.success
-                        and results.description = '{new_rows}'
-                ), '-infinity'::timestamptz)
-            ),
-            versions as (
-                select keyed.* from keyed
-                semi join delivered on {same_record.format("delivered", "keyed")}
-            ),
-            survivors as (
-                select distinct versions.* exclude (_source_file, _row_number, _loaded_at)
-                from versions
-                semi join {{batch}} as staged
-                    on versions._source_file = staged.source_file
-                    and versions._row_number = staged.source_row_number
-            )
-            select delivered._source_file, delivered._row_number
-            from delivered
-            anti join survivors on {same_record.format("survivors", "delivered")}
-            """,
-            "completeness",
-            new_rows,
+    delivered_rows = no_rows_from(
+        f"""
+        with keyed as (
+            select raw_rows._source_file, raw_rows._row_number, raw_rows._loaded_at,
+                {key_columns}
+            from {raw} as raw_rows
         ),
-        no_rows_from(
-            f"""
-            with records as (
-                select count(*) as row_count
-                from (select distinct {", ".join(keys)} from {raw} as raw_rows)
-            ),
-            staged as (select count(*) as row_count from {{batch}})
-            select records.row_count as records_in_raw, staged.row_count as rows_staged
-            from records cross join staged
-            where records.row_count <> staged.row_count
-            """,
-            "completeness",
-            "holds one row per record in raw",
+        delivered as (
+            select * from keyed where keyed._loaded_at > {LOADED_AFTER}
         ),
-    ]
+        versions as (
+            select keyed.* from keyed
+            semi join delivered on {same_record.format("delivered", "keyed")}
+        ),
+        survivors as (
+            select distinct versions.* exclude (_source_file, _row_number, _loaded_at)
+            from versions
+            semi join {{batch}} as staged
+                on versions._source_file = staged.source_file
+                and versions._row_number = staged.source_row_number
+        )
+        select delivered._source_file, delivered._row_number
+        from delivered
+        anti join survivors on {same_record.format("survivors", "delivered")}
+        """,
+        "completeness",
+        new_rows,
+    )
+    totals = no_rows_from(
+        f"""
+        with records as (
+            select count(*) as row_count
+            from (select distinct {", ".join(keys)} from {raw} as raw_rows)
+        ),
+        staged as (select count(*) as row_count from {{batch}})
+        select records.row_count as records_in_raw, staged.row_count as rows_staged
+        from records cross join staged
+        where records.row_count <> staged.row_count
+        """,
+        "completeness",
+        "holds one row per record in raw",
+    )
+    return [*on_new_rows([delivered_rows]), totals]
 
 
 # --- identity and marts ---------------------------------------------------------------------

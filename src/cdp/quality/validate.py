@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from cdp.duckdb_budget import Budget
-from cdp.quality.checks import GX_SEVERITY, Check, Suite, worst_status
+from cdp.quality.checks import GX_SEVERITY, LOADED_AFTER, Check, Suite, worst_status
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -139,10 +139,7 @@ class Validator:
             batch = asset.get_batch_definition("whole_table")
         except (KeyError, LookupError):
             batch = asset.add_batch_definition_whole_table("whole_table")
-        expectations = [
-            self._expectation(check, _loaded_after(suite, check, since or {}))
-            for check in suite.checks
-        ]
+        expectations = [self._expectation(suite, check, since or {}) for check in suite.checks]
         gx_suite = self.context.suites.add_or_update(
             gx.ExpectationSuite(name=suite.name, expectations=expectations)
         )
@@ -187,15 +184,15 @@ class Validator:
                 engine.dispose()
         gc.collect()
 
-    def _expectation(self, check: Check, loaded_after: tuple[str, datetime] | None) -> Any:
+    def _expectation(
+        self, suite: Suite, check: Check, since: Mapping[tuple[str, str], datetime]
+    ) -> Any:
         cls = getattr(self._gx.expectations, check.expectation)
         kwargs = dict(check.kwargs)
-        if loaded_after is not None:
-            from great_expectations.expectations.row_conditions import Column
-
-            column, moment = loaded_after
-            # as text: GX stores the suite as JSON, and DuckDB casts it to the column's type
-            kwargs["row_condition"] = Column(column) > moment.isoformat()
+        if check.rows == "new":
+            kwargs.update(
+                _on_new_rows(suite, check, since.get((check.description, check.severity)))
+            )
         return cls(
             **kwargs,
             severity=GX_SEVERITY[check.severity],
@@ -203,14 +200,20 @@ class Validator:
         )
 
 
-def _loaded_after(
-    suite: Suite, check: Check, since: Mapping[tuple[str, str], datetime]
-) -> tuple[str, datetime] | None:
-    """The (column, moment) after which rows are new to ``check``, or None to read them all."""
-    if check.rows != "new" or suite.loaded_at is None:
-        return None
-    moment = since.get((check.description, check.severity))
-    return (suite.loaded_at, moment) if moment is not None else None
+def _on_new_rows(suite: Suite, check: Check, moment: datetime | None) -> dict[str, Any]:
+    """The arguments that restrict ``check`` to rows loaded after ``moment`` (all rows when
+    it is None): ``LOADED_AFTER`` in a custom-SQL query, else a row condition on the suite's
+    ``loaded_at`` column."""
+    query = check.kwargs.get("unexpected_rows_query")
+    if query is not None:
+        after = f"timestamptz '{moment.isoformat()}'" if moment else "'-infinity'::timestamptz"
+        return {"unexpected_rows_query": query.replace(LOADED_AFTER, after)}
+    if moment is None or suite.loaded_at is None:
+        return {}
+    from great_expectations.expectations.row_conditions import Column
+
+    # as text: GX stores the suite as JSON, and DuckDB casts it to the column's type
+    return {"row_condition": Column(suite.loaded_at) > moment.isoformat()}
 
 
 def last_clean_runs(

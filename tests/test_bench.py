@@ -44,3 +44,14 @@ def test_the_floor_reads_every_export_file(generated, tmp_path, capsys):
     # does not take (a folder still being written, a re-sent copy)
     assert loaded * 0.98 < floor_rows < loaded * 1.1
     assert not (tmp_path / "f.duckdb").exists()
+
+
+def test_exports_without_a_complete_folder_are_refused_with_the_reason(tmp_path, capsys):
+    from cdp.bench import main
+
+    (tmp_path / "landing" / "crm" / "2026-11-28").mkdir(parents=True)  # no _SUCCESS
+    work = tmp_path / "bench"
+    code = main(["--persons", "10", "--landing", str(tmp_path), "--dir", str(work)])
+    assert code == 2
+    assert "no complete export folder" in capsys.readouterr().err
+    assert not work.exists()  # refused before anything was set up

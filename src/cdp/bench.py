@@ -403,6 +403,14 @@ def _pipeline_benchmark(ns: argparse.Namespace) -> int:
     from cdp.duckdb_budget import Budget
     from cdp.privacy.keys import load_key
 
+    if ns.landing and not any(Path(ns.landing).glob("*/*/_SUCCESS")):
+        print(
+            f"--landing {ns.landing}: no complete export folder in it "
+            "(<source>/<YYYY-MM-DD>/_SUCCESS); pass the landing zone itself, the folder "
+            "`cdp-generate --out DIR` writes as DIR/landing",
+            file=sys.stderr,
+        )
+        return 2
     if load_key() is None:
         # the benchmark's warehouse is thrown away: its pseudonyms take a key of its own
         # rather than the one `make run` would leave on this machine

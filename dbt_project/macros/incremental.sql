@@ -1,24 +1,66 @@
 -- Rows of an incremental model whose upstream row is gone: an erasure or the retention purge
--- deleted it from raw, or staging took another copy of the record. Removed before the run;
--- `matches` maps each upstream column to the column of this model that must equal it (the
--- lineage columns, and the key where the upstream keeps one row per key); by default a raw
--- row's file and row number, as a staging model keeps them. A pre-hook; on a first build or a
--- full refresh it does nothing.
-{% macro forget_rows_gone_from(upstream, matches=none) %}
+-- deleted it from raw, a file delivered again replaced it, or staging took another copy of the
+-- record. Removed before the run; `matches` maps each upstream column to the column of this
+-- model that must equal it (the lineage columns, and the key where the upstream keeps one row
+-- per key); by default a raw row's file and row number, as a staging model keeps them. A
+-- pre-hook; on a first build or a full refresh it does nothing.
+--
+-- Only the files that can have lost a row since the model last ran are looked at, when the
+-- rows come from raw table `raw` (by default `upstream` itself when it is a raw table): those
+-- raw._removed_rows logs a removal from (every erasure and retention purge writes it) and
+-- those with rows loaded since (a file delivered again replaces its rows). "Since" is the newest load the model holds a row of (its
+-- `loaded_at`). Without `raw`, every row is looked at. The rows it forgets stay in view for
+-- the rest of the run as the temporary table `gone_rows(this)`, for the model to build their
+-- records again from what its upstream still holds.
+{% macro forget_rows_gone_from(upstream, matches=none, raw=none) %}
     {%- set matches = matches or {'_source_file': 'source_file', '_row_number': 'source_row_number'} %}
+    {%- set raw = raw or (upstream if upstream.schema == 'raw' else none) %}
     {%- if is_incremental() %}
+        {%- set file_column = matches.get('_source_file', matches.get('source_file')) %}
+        create or replace temp table {{ gone_rows(this) }} as
+        select kept.*
+        from {{ this }} as kept
+        where
+            {%- if raw is not none %}
+            kept.{{ file_column }} in (
+                select removed.source_file
+                from raw._removed_rows as removed
+                where
+                    removed.relation = 'raw.{{ raw.identifier }}'
+                    and removed.removed_at > (select {{ _last_load_seen() }} from {{ this }} as seen)
+                union
+                select reloaded._source_file
+                from {{ raw }} as reloaded
+                where reloaded._loaded_at > (select {{ _last_load_seen() }} from {{ this }} as seen)
+            )
+            and
+            {%- endif %}
+            not exists (
+                select 1
+                from {{ upstream }} as upstream_rows
+                where
+                    {%- for upstream_column, kept_column in matches.items() %}
+                    {% if not loop.first %}and {% endif -%}
+                    upstream_rows.{{ upstream_column }} = kept.{{ kept_column }}
+                    {%- endfor %}
+            );
         delete from {{ this }} as kept
-        where not exists (
-            select 1
-            from {{ upstream }} as upstream_rows
-            where
-                {%- for upstream_column, kept_column in matches.items() %}
-                {% if not loop.first %}and {% endif -%}
-                upstream_rows.{{ upstream_column }} = kept.{{ kept_column }}
-                {%- endfor %}
-        )
+        where (
+            {%- for kept_column in matches.values() %}kept.{{ kept_column }}{% if not loop.last %}, {% endif %}{% endfor -%}
+        ) in (select {{ matches.values() | join(', ') }} from {{ gone_rows(this) }})
     {%- endif %}
 {% endmacro %}
+
+{#- The temporary table of the rows forget_rows_gone_from removed from `model` in this run. -#}
+{% macro gone_rows(model) -%}
+    _gone_rows__{{ model.identifier }}
+{%- endmacro %}
+
+{#- The newest load an incremental model over raw holds a row of (its rows carry their raw
+    row's loaded_at, aliased `seen`); before any, the beginning of time. -#}
+{% macro _last_load_seen() -%}
+    coalesce(max(seen.loaded_at), '-infinity'::timestamptz)
+{%- endmacro %}
 
 -- dbt's own decision, plus one case: an incremental table built by an older version of a model,
 -- which lacks a column the model now documents, is rebuilt from all of its upstream instead of

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from cdp.duckdb_budget import connect
-from cdp.ingest.loader import load_landing_zone
+from cdp.ingest.loader import load_landing_zone, remove_raw_rows
 from cdp.sources import SOURCE_FILES
 from tests.conftest import invoke_dbt
 
@@ -96,14 +97,22 @@ def test_a_new_day_run_incrementally_equals_a_full_rebuild(
         f"""select {key} from raw.{raw} where _export_date < '{last}'
         group by all order by count(*) desc, {key} limit 1"""
     ).fetchall()[0][0]
-    con.execute(f"delete from raw.{raw} where {key} = ?", [erased])
+    # (as the platform removes raw rows: logged per file, which the incremental models read)
+    now = datetime.now(UTC)
+    remove_raw_rows(con, raw, f"removed.{key} = '{erased}'", "erasure", now)
     kept_copy = con.execute(
         f"""
         select {key}, max(_export_date) from raw.{raw} group by {key}
         having count(distinct _export_date) > 1 order by {key} limit 1
         """
     ).fetchall()[0]
-    con.execute(f"delete from raw.{raw} where {key} = ? and _export_date = ?", list(kept_copy))
+    remove_raw_rows(
+        con,
+        raw,
+        f"removed.{key} = '{kept_copy[0]}' and removed._export_date = '{kept_copy[1]}'",
+        "retention",
+        now,
+    )
     con.close()
 
     _dbt(tmp_path, select=model)  # incremental

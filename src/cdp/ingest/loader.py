@@ -406,6 +406,31 @@ def _forget_file(con: duckdb.DuckDBPyConnection, spec: SourceFile, rel: str) -> 
     con.execute(f"delete from {RAW_SCHEMA}._load_manifest where duplicate_of = ?", [rel])
 
 
+def remove_raw_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    condition: str,
+    reason: str,
+    at: datetime,
+    *,
+    alias: str = "removed",
+) -> int:
+    """Delete the rows of raw table ``table`` that match ``condition`` (SQL over the table
+    aliased ``alias``) and log them per file in ``raw._removed_rows`` with ``reason`` and the
+    moment ``at``; returns the number deleted. Every removal from raw after a load goes
+    through here: the load reconciliation counts the removed rows, and the incremental staging
+    models look again only at the files the log names (``forget_rows_gone_from``)."""
+    source = f"{RAW_SCHEMA}.{quote_ident(table)} as {alias}"
+    con.execute(
+        f"""insert into {RAW_SCHEMA}._removed_rows
+        select {alias}._source_file, {alias}._export_date, 'raw.{table}', ?, count(*), ?
+        from {source} where {condition}
+        group by {alias}._source_file, {alias}._export_date""",
+        [reason, at],
+    )
+    return con.execute(f"delete from {source} where {condition}").fetchall()[0][0]
+
+
 def _add_columns(con: duckdb.DuckDBPyConnection, spec: SourceFile, columns: dict[str, str]):
     for name, column_type in columns.items():
         con.execute(

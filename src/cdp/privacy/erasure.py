@@ -59,7 +59,7 @@ from pathlib import Path
 
 import duckdb
 
-from cdp.ingest.loader import ensure_tables
+from cdp.ingest.loader import ensure_tables, remove_raw_rows
 from cdp.privacy.keys import SUPPRESSION, derive, fingerprint, hmac_sql, keyed_hash
 from cdp.standardize.phones import to_e164
 from cdp.warehouse import column_names, table_exists
@@ -718,15 +718,12 @@ class Purge:
                 f"select request_id, count(*) from doomed__{table} group by request_id"
             ).fetchall():
                 self._add(request_id, "raw", f"raw.{table}", rows)
-            self.con.execute(
-                f"""insert into raw._removed_rows
-                select t._source_file, t._export_date, 'raw.{table}', 'erasure', count(*), ?
-                from raw.{table} as t inner join doomed__{table} as d on t.rowid = d.rid
-                group by t._source_file, t._export_date""",
-                [self.now],
-            )
-            self.con.execute(
-                f"delete from raw.{table} where rowid in (select rid from doomed__{table})"
+            remove_raw_rows(
+                self.con,
+                table,
+                f"removed.rowid in (select rid from doomed__{table})",
+                "erasure",
+                self.now,
             )
         self._suppress_erase_values()
 

@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 import duckdb
 
 from cdp.config import DEFAULT_RETENTION_EVENTS_DAYS, DEFAULT_RETENTION_RAW_DAYS
-from cdp.ingest.loader import ensure_tables
+from cdp.ingest.loader import ensure_tables, remove_raw_rows
 from cdp.sources import SOURCE_FILES, SourceFile
 from cdp.warehouse import table_exists
 
@@ -69,8 +69,8 @@ def _rule(spec: SourceFile) -> str | None:
 
 
 def _expired(spec: SourceFile, rule: str, cutoff: date) -> str:
-    """The rows of ``spec``'s raw table that the rule no longer keeps, as a ``from`` clause
-    (table aliased ``old``) with its condition: counted per file, then deleted."""
+    """The condition (over ``spec``'s raw table aliased ``old``) of the rows the rule no
+    longer keeps."""
     table = f"raw.{spec.table}"
     condition = f"old._export_date < '{cutoff}'"
     if rule == "old snapshots":
@@ -81,7 +81,7 @@ def _expired(spec: SourceFile, rule: str, cutoff: date) -> str:
             select 1 from {table} as newer
             where {key} and newer._export_date > old._export_date
         )"""
-    return f"{table} as old where {condition}"
+    return condition
 
 
 def apply_retention(
@@ -108,16 +108,9 @@ def apply_retention(
         if rule is None or not table_exists(con, "raw", spec.table):
             continue
         cutoff = cutoffs["events" if rule == "events" else "raw"]
-        expired = _expired(spec, rule, cutoff)
-        # Counted per file first, for the load reconciliation, then deleted.
-        con.execute(
-            f"""insert into raw._removed_rows
-            select old._source_file, old._export_date, 'raw.{spec.table}', 'retention',
-                count(*), ?
-            from {expired} group by old._source_file, old._export_date""",
-            [now],
+        count = remove_raw_rows(
+            con, spec.table, _expired(spec, rule, cutoff), "retention", now, alias="old"
         )
-        count = con.execute(f"delete from {expired}").fetchall()[0][0]
         log(f"retention: raw.{spec.table} ({rule} before {cutoff}): {count} row(s)")
         if count:
             removed[f"raw.{spec.table}"] = count

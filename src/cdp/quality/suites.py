@@ -426,20 +426,24 @@ def _reconciliation(staged: Staged) -> list[Check]:
     )
     delivered_rows = no_rows_from(
         f"""
-        with keyed as (
-            select raw_rows._source_file, raw_rows._row_number, raw_rows._loaded_at,
-                {key_columns}
+        with delivered as (
+            select raw_rows._source_file, raw_rows._row_number, {key_columns}
             from {raw} as raw_rows
+            where raw_rows._loaded_at > {LOADED_AFTER}
         ),
-        delivered as (
-            select * from keyed where keyed._loaded_at > {LOADED_AFTER}
-        ),
+        -- every version of the delivered records: the raw rows whose key a delivered row has
+        -- (a filter on the key rather than a join with a keyed copy of all of raw, which
+        -- DuckDB would materialize in full even when nothing was delivered)
         versions as (
-            select keyed.* from keyed
-            semi join delivered on {same_record.format("delivered", "keyed")}
+            select raw_rows._source_file, raw_rows._row_number, {key_columns}
+            from {raw} as raw_rows
+            where ({", ".join(keys)}) in (
+                select ({", ".join(f"delivered.key_{i}" for i in range(len(keys)))})
+                from delivered
+            )
         ),
         survivors as (
-            select distinct versions.* exclude (_source_file, _row_number, _loaded_at)
+            select distinct versions.* exclude (_source_file, _row_number)
             from versions
             semi join {{batch}} as staged
                 on versions._source_file = staged.source_file

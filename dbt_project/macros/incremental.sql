@@ -8,8 +8,9 @@
 -- Only the files that can have lost a row since the model last ran are looked at, when the
 -- rows come from raw table `raw` (by default `upstream` itself when it is a raw table): those
 -- raw._removed_rows logs a removal from (every erasure and retention purge writes it) and
--- those with rows loaded since (a file delivered again replaces its rows). "Since" is the newest load the model holds a row of (its
--- `loaded_at`). Without `raw`, every row is looked at. The rows it forgets stay in view for
+-- those with rows loaded since (a file delivered again replaces its rows). "Since" is the
+-- newest load the model holds a row of (its `loaded_at`). Without `raw`, every row is looked
+-- at. The rows it forgets stay in view for
 -- the rest of the run as the temporary table `gone_rows(this)`, for the model to build their
 -- records again from what its upstream still holds.
 {% macro forget_rows_gone_from(upstream, matches=none, raw=none) %}

@@ -99,7 +99,7 @@ def test_a_new_day_run_incrementally_equals_a_full_rebuild(
     ).fetchall()[0][0]
     # (as the platform removes raw rows: logged per file, which the incremental models read)
     now = datetime.now(UTC)
-    remove_raw_rows(con, raw, f"removed.{key} = '{erased}'", "erasure", now)
+    remove_raw_rows(con, raw, f"removed.{key} = ?", "erasure", now, [erased])
     kept_copy = con.execute(
         f"""
         select {key}, max(_export_date) from raw.{raw} group by {key}
@@ -109,9 +109,10 @@ def test_a_new_day_run_incrementally_equals_a_full_rebuild(
     remove_raw_rows(
         con,
         raw,
-        f"removed.{key} = '{kept_copy[0]}' and removed._export_date = '{kept_copy[1]}'",
+        f"removed.{key} = ? and removed._export_date = ?",
         "retention",
         now,
+        list(kept_copy),
     )
     con.close()
 

@@ -35,10 +35,11 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -412,23 +413,25 @@ def remove_raw_rows(
     condition: str,
     reason: str,
     at: datetime,
+    parameters: Sequence[Any] = (),
     *,
     alias: str = "removed",
 ) -> int:
     """Delete the rows of raw table ``table`` that match ``condition`` (SQL over the table
-    aliased ``alias``) and log them per file in ``raw._removed_rows`` with ``reason`` and the
-    moment ``at``; returns the number deleted. Every removal from raw after a load goes
-    through here: the load reconciliation counts the removed rows, and the incremental staging
-    models look again only at the files the log names (``forget_rows_gone_from``)."""
+    aliased ``alias``, with ``?`` for ``parameters``) and log them per file in
+    ``raw._removed_rows`` with ``reason`` and the moment ``at``; returns the number deleted.
+    Every removal from raw after a load goes through here: the load reconciliation counts the
+    removed rows, and the incremental staging models look again only at the files the log
+    names (``forget_rows_gone_from``)."""
     source = f"{RAW_SCHEMA}.{quote_ident(table)} as {alias}"
     con.execute(
         f"""insert into {RAW_SCHEMA}._removed_rows
         select {alias}._source_file, {alias}._export_date, 'raw.{table}', ?, count(*), ?
         from {source} where {condition}
         group by {alias}._source_file, {alias}._export_date""",
-        [reason, at],
+        [reason, at, *parameters],
     )
-    return con.execute(f"delete from {source} where {condition}").fetchall()[0][0]
+    return con.execute(f"delete from {source} where {condition}", list(parameters)).fetchall()[0][0]
 
 
 def _add_columns(con: duckdb.DuckDBPyConnection, spec: SourceFile, columns: dict[str, str]):

@@ -1024,9 +1024,15 @@ def _match(
         f"{sum(model.pairs_refused.values()):,} {model.pairs_refused or ''}, "
         f"ambiguous {model.pairs_ambiguous:,}"
     )
+    # rounded: two runs on the same records sum the weights in another order on two threads,
+    # which moves the last digits (1e-14), and a run with nothing new must change nothing
     return work.sql(
         f"""
-        select * from judged
+        select * replace (
+            round(match_probability, 12) as match_probability,
+            round(match_weight, 9) as match_weight
+        )
+        from judged
         where {str(config.keep_refused).lower()} or refused_by is null
         order by left_record_key, right_record_key
         """

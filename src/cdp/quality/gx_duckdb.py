@@ -12,13 +12,23 @@ dialect and leaves every other engine as it is.
 2. **Regular expressions.** GX knows no regex syntax for DuckDB and refuses regex expectations.
    Subclasses of its two regex metrics register, through GX's custom-metric mechanism, a
    DuckDB form (``regexp_matches``, a partial match as GX means it) and defer to GX elsewhere.
+3. **One run per custom query.** ``UnexpectedRowsExpectation`` asks for two metrics, the first
+   unexpected rows and their count, and GX runs its query once for each: a check that reads a
+   large table paid for it twice. On DuckDB both come from one run of the query (the rows with
+   ``count(*) over ()``), shared within ``one_run_per_query()``, which the platform opens
+   around each suite's validation; outside it each metric still runs the query once.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import sqlalchemy as sa
+from great_expectations.constants import MAX_RESULT_RECORDS
+from great_expectations.core.metric_domain_types import MetricDomainTypes
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
 from great_expectations.expectations.metrics import column_condition_partial
 from great_expectations.expectations.metrics.column_map_metrics.column_values_match_regex import (
@@ -26,6 +36,13 @@ from great_expectations.expectations.metrics.column_map_metrics.column_values_ma
 )
 from great_expectations.expectations.metrics.column_map_metrics.column_values_not_match_regex import (  # noqa: E501
     ColumnValuesNotMatchRegex,
+)
+from great_expectations.expectations.metrics.metric_provider import metric_value
+from great_expectations.expectations.metrics.query_metrics.query_row_count.unexpected_rows_query_row_count import (  # noqa: E501
+    UnexpectedRowsQueryRowCount,
+)
+from great_expectations.expectations.metrics.query_metrics.query_table.unexpected_rows_query_table import (  # noqa: E501
+    UnexpectedRowsQueryTable,
 )
 from great_expectations.expectations.metrics.util import get_dialect_regex_expression
 from sqlalchemy.engine.cursor import FullyBufferedCursorFetchStrategy
@@ -67,6 +84,92 @@ class DuckDBColumnValuesNotMatchRegex(ColumnValuesNotMatchRegex):
     @column_condition_partial(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, column, regex, _dialect, **kwargs):
         return _regex(column, regex, _dialect, positive=False)
+
+
+# The unexpected rows of a query and their count, from one run, by (engine, query): set while
+# a suite validates, none otherwise.
+_query_runs: ContextVar[dict[tuple[int, str], tuple[list[dict], int, bool]] | None] = ContextVar(
+    "cdp_unexpected_rows_runs", default=None
+)
+_ROW_COUNT = "cdp_unexpected_row_count"
+
+
+@contextmanager
+def one_run_per_query() -> Iterator[None]:
+    """Within this block, the two metrics of an ``UnexpectedRowsExpectation`` on DuckDB share
+    one run of its query (the data must not change inside it: one suite's validation)."""
+    token = _query_runs.set({})
+    try:
+        yield
+    finally:
+        _query_runs.reset(token)
+
+
+def _unexpected_rows(
+    cls, execution_engine, metric_domain_kwargs: dict, metric_value_kwargs: dict, fetch_all: bool
+) -> tuple[list[dict], int]:
+    """The unexpected rows of the query (the first ``MAX_RESULT_RECORDS`` unless
+    ``fetch_all``) and how many there are, in one run of the query."""
+    batch_selectable, _, _ = execution_engine.get_compute_domain(
+        metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE
+    )
+    query = cls._get_substituted_batch_subquery_from_query_and_batch_selectable(
+        query=cls._get_query_from_metric_value_kwargs(metric_value_kwargs),
+        batch_selectable=batch_selectable,
+        execution_engine=execution_engine,
+    )
+    runs = _query_runs.get()
+    key = (id(execution_engine), query)
+    if runs is not None and key in runs:
+        rows, count, complete = runs[key]
+        if complete or not fetch_all:
+            return rows if complete and fetch_all else rows[:MAX_RESULT_RECORDS], count
+    limit = "" if fetch_all else f" limit {MAX_RESULT_RECORDS}"
+    result = execution_engine.execute_query(
+        sa.text(
+            f"select *, count(*) over () as {_ROW_COUNT} from ({query}) as unexpected_rows{limit}"
+        )
+    ).fetchall()
+    count = int(result[0]._mapping[_ROW_COUNT]) if result else 0
+    rows = [{k: v for k, v in row._asdict().items() if k != _ROW_COUNT} for row in result]
+    if runs is not None:
+        runs[key] = (rows, count, fetch_all)
+    return rows, count
+
+
+class DuckDBUnexpectedRowsQueryTable(UnexpectedRowsQueryTable):
+    @metric_value(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, **kwargs):
+        fetch_all = bool(metric_value_kwargs.get("fetch_all", False))
+        if execution_engine.dialect_name != "duckdb":
+            return UnexpectedRowsQueryTable._sqlalchemy(
+                cls=cls,
+                execution_engine=execution_engine,
+                metric_domain_kwargs=metric_domain_kwargs,
+                metric_value_kwargs=metric_value_kwargs,
+                **kwargs,
+            )
+        rows, _count = _unexpected_rows(
+            cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, fetch_all
+        )
+        return rows
+
+
+class DuckDBUnexpectedRowsQueryRowCount(UnexpectedRowsQueryRowCount):
+    @metric_value(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, **kwargs):
+        if execution_engine.dialect_name != "duckdb":
+            return UnexpectedRowsQueryRowCount._sqlalchemy(
+                cls=cls,
+                execution_engine=execution_engine,
+                metric_domain_kwargs=metric_domain_kwargs,
+                metric_value_kwargs=metric_value_kwargs,
+                **kwargs,
+            )
+        _rows, count = _unexpected_rows(
+            cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, fetch_all=False
+        )
+        return count
 
 
 _registry_log.setLevel(_level)

@@ -154,7 +154,10 @@ class Validator:
                 actions=[],
             )
         )
-        outcome = checkpoint.run(run_id=_gx_run_id(run_id, checked_at))
+        from cdp.quality.gx_duckdb import one_run_per_query
+
+        with one_run_per_query():
+            outcome = checkpoint.run(run_id=_gx_run_id(run_id, checked_at))
         validation = next(iter(outcome.run_results.values()))
         by_position = list(validation.results)
         results = tuple(

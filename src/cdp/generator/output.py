@@ -23,6 +23,7 @@ first and may change it or keep it from being exported.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import random
@@ -36,6 +37,9 @@ BREAK_RATE = 0.002  # ~0.2% of rows, plus the 200th row of a file that has no br
 FORCE_AT = 199  # (0-based) row forced broken if the file has none yet ...
 FORCE_AT_FIRST_DAY = 19  # ... and in the first export day (so small samples have bad rows too)
 OVERLAP_RATE = 0.004  # delta rows repeated in the next day's export
+# Tests set this to check that every JSON row made by hand (``Landing.delta_json``) is the text
+# the JSON encoder gives.
+CHECK_TEXT = False
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # What _JSON.encode does for a dict, with the C encoder made once rather than per row (and no
@@ -70,39 +74,28 @@ def csv_field(v: str, delim: str) -> str:
     return v
 
 
-class _Acc:
-    """Text accumulator (a file-like ``write`` for csv.writer). A plain list of row strings,
-    renewed at every flush, keeps memory flat (io.StringIO keeps its peak capacity)."""
-
-    __slots__ = ("parts", "size")
-
-    def __init__(self):
-        self.parts: list[str] = []
-        self.size = 0
-
-    def write(self, s: str) -> None:
-        self.parts.append(s)
-        self.size += len(s)
-
-    def take(self) -> str:
-        text = "".join(self.parts)
-        self.parts = []
-        self.size = 0
-        return text
-
-
 class Sink:
+    """The body of one export file (one day of one file type) that one shard writes: rows are
+    buffered as text and appended to the piece when the buffer passes ``FLUSH_BYTES``
+    characters (gzip-compressed first for the web file)."""
+
     __slots__ = (
         "spec",
         "path",
-        "acc",
+        "parts",
+        "size",
+        "text",
         "writer",
+        "write",
         "rows",
         "broken",
         "rng",
+        "random",
         "zc",
         "bytes_out",
         "force_at",
+        "sep",
+        "end",
     )
 
     def __init__(
@@ -117,25 +110,40 @@ class Sink:
         self.rng = random.Random(
             f"break:{seed}:{spec.key}:{day_key}" + (f":{shard}" if shard else "")
         )
+        self.random = self.rng.random
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb"):
             pass
         self.zc = _gzip() if spec.fmt == "ndjson.gz" else None
-        self.acc = _Acc()
+        self.size = 0  # characters buffered
+        self.parts: list[str] = []  # JSON lines buffered
+        self.text: io.StringIO | None = None  # CSV text buffered
+        self.writer = None
+        # every JSON array element follows a separator (assemble drops the file's first one)
+        self.sep = ",\n" if spec.fmt == "jsonarray" else ""
+        self.end = "" if spec.fmt == "jsonarray" else "\n"
         if spec.fmt == "csv":
-            self.writer = csv.writer(self.acc, delimiter=spec.delimiter, lineterminator="\r\n")
+            self._new_text()
+            self.write = self.write_csv
         else:
-            self.writer = None
+            self.write = self.write_json
+
+    def _new_text(self) -> None:
+        # a fresh buffer at every flush keeps memory flat (a StringIO keeps its peak capacity);
+        # its write returns the characters written, which csv.writer's writerow passes on
+        self.text = io.StringIO(newline="")
+        self.writer = csv.writer(self.text, delimiter=self.spec.delimiter, lineterminator="\r\n")
 
     # ---- low level ---------------------------------------------------------------------
-    def _add(self, s: str) -> None:
-        acc = self.acc
-        acc.write(s)
-        if acc.size > FLUSH_BYTES:
-            self.flush()
-
     def flush(self) -> None:
-        text = self.acc.take()
+        if self.text is not None:
+            text = self.text.getvalue()
+            if text:
+                self._new_text()
+        else:
+            text = "".join(self.parts)
+            self.parts = []
+        self.size = 0
         if not text:
             return
         data = text.encode("utf-8")
@@ -154,36 +162,49 @@ class Sink:
                 fh.write(tail)
             self.zc = None
 
-    def _should_break(self, flag) -> bool:
-        if flag is None:
-            flag = self.rng.random() < BREAK_RATE
-        if not flag and self.rows == self.force_at and self.broken == 0:
-            flag = True
-        return flag
-
     # ---- rows --------------------------------------------------------------------------
+    # A row is broken when ``broken`` says so, or (``broken`` None) for a draw of the file's
+    # own random stream below BREAK_RATE; and the row at ``force_at`` of a file with no broken
+    # row yet is broken whatever was decided.
     def write_csv(self, row: list, broken=None) -> None:
-        if self._should_break(broken):
+        if broken is None:
+            broken = self.random() < BREAK_RATE
+        if broken or (self.rows == self.force_at and not self.broken):
             self.broken += 1
-            self.acc.write(self._broken_csv(row))
+            self.size += self.text.write(self._broken_csv(row))
         else:
-            self.writer.writerow(row)
+            self.size += self.writer.writerow(row)
         self.rows += 1
-        if self.acc.size > FLUSH_BYTES:
+        if self.size > FLUSH_BYTES:
             self.flush()
 
     def write_json(self, obj: dict, broken=None) -> None:
-        if self._should_break(broken):
+        if broken is None:
+            broken = self.random() < BREAK_RATE
+        if broken or (self.rows == self.force_at and not self.broken):
             self.broken += 1
-            line = self._broken_json(obj)
+            line = self.sep + self._broken_json(obj) + self.end
         else:
-            line = _json(obj)
+            line = self.sep + _json(obj) + self.end
         self.rows += 1
-        if self.spec.fmt == "jsonarray":
-            # every element after a separator; assemble drops the file's first one
-            self._add(",\n" + line)
+        self.parts.append(line)
+        self.size += len(line)
+        if self.size > FLUSH_BYTES:
+            self.flush()
+
+    def write_text(self, text: str, fields: tuple, values: tuple) -> None:
+        """``write_json`` of the object of ``fields`` and ``values`` whose JSON, ``text``, is
+        made already (the object is built only if the row is to be broken)."""
+        if self.random() < BREAK_RATE or (self.rows == self.force_at and not self.broken):
+            self.broken += 1
+            line = self.sep + self._broken_json(dict(zip(fields, values, strict=True))) + self.end
         else:
-            self._add(line + "\n")
+            line = self.sep + text + self.end
+        self.rows += 1
+        self.parts.append(line)
+        self.size += len(line)
+        if self.size > FLUSH_BYTES:
+            self.flush()
 
     # ---- breakage ----------------------------------------------------------------------
     def _broken_csv(self, row: list) -> str:
@@ -267,6 +288,10 @@ class Landing:
         self.seed = seed
         self.resend = set(resend)
         self.sinks: dict[tuple[str, int], Sink] = {}
+        # per file (spec.key): the export day of a delta row of each day 0..D (see route), and
+        # the sink of each export day, made on the first row
+        self._routes: dict[str, list[int]] = {}
+        self._day_sinks: dict[str, list[Sink | None]] = {}
         self.truth: dict[tuple[str, str], str] = {}
         self.rng = random.Random(seed)  # replaced per household by the engine
 
@@ -274,11 +299,14 @@ class Landing:
         return self.dates[day] if day < self.D else self.extra_date
 
     def sink(self, spec: FileSpec, day: int) -> Sink:
-        k = (spec.key, day)
-        s = self.sinks.get(k)
+        sinks = self._day_sinks.get(spec.key)
+        if sinks is None:
+            sinks = self._day_sinks[spec.key] = [None] * (self.D + 1)
+        s = sinks[day]
         if s is None:
             path = os.path.join(self.root, spec.source, self._date(day), spec.name)
-            s = self.sinks[k] = Sink(spec, path, self.seed, self._date(day), day == 0, self.shard)
+            s = Sink(spec, path, self.seed, self._date(day), day == 0, self.shard)
+            sinks[day] = self.sinks[(spec.key, day)] = s
         return s
 
     def route(self, spec: FileSpec, day: int) -> int:
@@ -291,41 +319,74 @@ class Landing:
             return -1
         return day
 
+    def _route_table(self, spec: FileSpec) -> list[int]:
+        """``route`` of the delta days 0..D (a later day is never exported)."""
+        table = self._routes[spec.key] = [self.route(spec, d) for d in range(self.D + 1)]
+        return table
+
     def delta(self, spec: FileSpec, day: int, row, truth=None, broken=None) -> int:
-        d = self.route(spec, day)
+        """Write a delta row of ``day`` (see ``route``); its export day, or -1 if not written.
+        ``truth``: the (record key, person) the row names, registered when the row lands in a
+        complete export day."""
+        routes = self._routes.get(spec.key) or self._route_table(spec)
+        if day > self.D:
+            return -1
+        d = routes[day] if day > 0 else routes[0]
         if d < 0:
             return d
         if self.scrub is not None:
             row = self.scrub(spec, row)
             if row is None:
                 return -1
-        sink = self.sink(spec, d)
-        if spec.fmt == "csv":
-            sink.write_csv(row, broken)
-        else:
-            sink.write_json(row, broken)
+        sinks = self._day_sinks.get(spec.key)
+        sink = sinks[d] if sinks is not None else None
+        if sink is None:
+            sink = self.sink(spec, d)
+        sink.write(row, broken)
         if truth is not None and d < self.D and truth[0] not in self.truth:
             self.truth[truth[0]] = truth[1]
         if spec.overlap and self.rng.random() < OVERLAP_RATE:
-            d2 = self.route(spec, d + 1)
+            d2 = routes[d + 1]
             if 0 <= d2 < self.D:
-                s2 = self.sink(spec, d2)
-                if spec.fmt == "csv":
-                    s2.write_csv(row)
-                else:
-                    s2.write_json(row)
+                self.sink(spec, d2).write(row)
+        return d
+
+    def delta_json(
+        self, spec: FileSpec, day: int, text: str, fields: tuple, values: tuple, truth=None
+    ) -> int:
+        """``delta`` of the JSON object of ``fields`` and ``values``, whose JSON (what
+        ``_json`` gives) is ``text``: the object is built only when a scenario scrubs it or
+        the row is to be broken."""
+        if CHECK_TEXT:
+            assert text == _json(dict(zip(fields, values, strict=True))), text
+        if self.scrub is not None:
+            return self.delta(spec, day, dict(zip(fields, values, strict=True)), truth)
+        routes = self._routes.get(spec.key) or self._route_table(spec)
+        if day > self.D:
+            return -1
+        d = routes[day] if day > 0 else routes[0]
+        if d < 0:
+            return d
+        sinks = self._day_sinks.get(spec.key)
+        sink = sinks[d] if sinks is not None else None
+        if sink is None:
+            sink = self.sink(spec, d)
+        sink.write_text(text, fields, values)
+        if truth is not None and d < self.D and truth[0] not in self.truth:
+            self.truth[truth[0]] = truth[1]
+        if spec.overlap and self.rng.random() < OVERLAP_RATE:
+            d2 = routes[d + 1]
+            if 0 <= d2 < self.D:
+                self.sink(spec, d2).write_text(text, fields, values)
         return d
 
     def snapshot(self, spec: FileSpec, day: int, row, truth=None, broken=None) -> None:
+        """Write a row of the snapshot of export day ``day``."""
         if self.scrub is not None:
             row = self.scrub(spec, row)
             if row is None:
                 return
-        sink = self.sink(spec, day)
-        if spec.fmt == "csv":
-            sink.write_csv(row, broken)
-        else:
-            sink.write_json(row, broken)
+        self.sink(spec, day).write(row, broken)
         if truth is not None and truth[0] not in self.truth:
             self.truth[truth[0]] = truth[1]
 
@@ -355,11 +416,11 @@ def _append(out, path: str, skip: int = 0) -> None:
 def _head(spec: FileSpec) -> bytes:
     """What an export file starts with before its rows."""
     if spec.fmt == "csv":
-        acc = _Acc()
+        text = io.StringIO(newline="")
         if spec.bom:
-            acc.write("\ufeff")
-        csv.writer(acc, delimiter=spec.delimiter, lineterminator="\r\n").writerow(spec.columns)
-        return acc.take().encode("utf-8")
+            text.write("\ufeff")
+        csv.writer(text, delimiter=spec.delimiter, lineterminator="\r\n").writerow(spec.columns)
+        return text.getvalue().encode("utf-8")
     return b"[" if spec.fmt == "jsonarray" else b""
 
 

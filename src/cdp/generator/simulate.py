@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 from datetime import datetime
+from json.encoder import encode_basestring
 from zoneinfo import ZoneInfo
 
 from . import messy as M
@@ -23,18 +24,23 @@ from .util import (
     B62,
     DAY,
     HOUR,
+    ISO_MINUTES,
+    SECONDS_MS,
+    UUID4_KEEP,
+    UUID4_SET,
     IdSeq,
     Weighted,
     dmy2,
     ean13,
     encode,
     fold,
-    iso_ms,
+    iso_minute,
     iso_offset,
     iso_z,
     poisson,
     poisson_times,
     rand_str,
+    randbelow,
     rng_uuid,
     rome_local,
 )
@@ -70,6 +76,55 @@ NPS_SCORE = Weighted(
 SATISFACTION = Weighted([(5, 35), (4, 35), (3, 18), (2, 8), (1, 4)])
 SUPPORT_CHANNEL = Weighted([("chat", 35), ("email", 35), ("phone", 15), ("social", 15)])
 PLATFORM_PICK = Weighted([("instagram", 70), ("tiktok", 15), ("facebook", 10), ("x", 5)])
+PAGE_CATEGORIES = ("cookware", "knives", "bakeware", "recipes", "stores", "gift-cards")
+LATE_DAYS = (1, 1, 2, 3)  # export days a late web event arrives after it occurred
+REFERRERS = R.REFERRERS
+# The keys of a web event, in the order of its JSON object.
+WEB_FIELDS = (
+    "event_id",
+    "anonymous_id",
+    "account_id",
+    "event_type",
+    "occurred_at",
+    "received_at",
+    "platform",
+    "page_url",
+    "referrer",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "properties",
+)
+NO_UTM = ',"utm_source":null,"utm_medium":null,"utm_campaign":null'
+
+
+class _JsonText(dict):
+    """The JSON text of a string (quoted and escaped as ``json`` does), cached: for the few
+    hundred strings that web events repeat (pages, referrers, UTM values)."""
+
+    def __missing__(self, s: str) -> str:
+        text = self[s] = encode_basestring(s)
+        return text
+
+
+class _Site:
+    """The URLs of the shop's site in one language, and the JSON of the event properties that
+    name a product or a search, made once."""
+
+    def __init__(self, lang: str, products):
+        self.base = base = f"{SITE}/{LANG_PATH[lang]}"
+        self.home = base + "/"
+        self.login = base + "/account/login"
+        self.cart = f"{base}/cart"
+        self.checkout = f"{base}/checkout"
+        self.confirmation = f"{base}/checkout/confirmation"
+        self.newsletter = f"{base}/newsletter"
+        self.search = f"{base}/search"
+        self.product = {sku: f"{base}/p/{sku.lower()}" for sku, *_ in products}
+        self.sku_props = {sku: f'{{"sku":{encode_basestring(sku)}}}' for sku, *_ in products}
+        self.category = {cat: f"{base}/c/{cat}" for cat in PAGE_CATEGORIES}
+        self.queries = R.SEARCH_QUERIES[lang]
+        self.query_props = {q: f'{{"query":{encode_basestring(q)}}}' for q in self.queries}
 
 
 def nice_price(eur: float, fx: float) -> float:
@@ -199,6 +254,8 @@ class Sim:
         self.request_ids = IdSeq(7_777_777, 424_242, 1_000_000, shard=shard)
         self.loyalty_ids = IdSeq(1_664_527, 1_013_904_223, 1_000_000_000, shard=shard)
         self.forced_erasure = n_persons // 2 + 1
+        self._sites: dict[str, _Site] = {}
+        self._json_text = _JsonText()
         self.policy_mid = w0 + (self.w1 - w0) / 2
 
     # ------------------------------------------------------------------ helpers
@@ -757,15 +814,9 @@ class Sim:
     def web(self, p, acct, devices, rng, consents) -> None:
         if not devices:
             return
-        L = self.L
         h0 = self.w0 - WEB_HORIZON
         stop = min(p.stop_t or self.web_end, self.web_end)
-        lang = LANG_PATH[p.lang]
-        base = f"{SITE}/{lang}"
-        products = self.products
-        pid = p.pid
-        w0, web_end = self.w0, self.web_end
-        acct_id = str(acct.id) if acct is not None else None
+        w0 = self.w0
         for d in devices:
             if d.first_seen >= w0 - CONSENT_HORIZON and d.first_seen < min(stop, self.w1):
                 for purpose, pr in (("analytics", 0.72), ("personalization", 0.55)):
@@ -779,6 +830,8 @@ class Sim:
                             "cookie_banner",
                         )
                     )
+        site = self._site(p.lang)
+        acct_id = str(acct.id) if acct is not None else None
         for d in devices:
             start = max(d.first_seen, h0)
             if start >= stop:
@@ -790,119 +843,176 @@ class Sim:
                 if start <= t < stop:
                     sessions.append((t, kind, payload))
             sessions.sort(key=lambda x: x[0])
-            truth = (("web", d.anon), pid)
-            is_app = d.platform != "web"
+            truth = (("web", d.anon), p.pid)
             for s_t, kind, payload in sessions:
-                logged = d.ident_t is not None and s_t > d.ident_t and acct_id is not None
-                if kind == "order":
-                    logged = payload.account_id is not None and not payload.login
-                uid = acct_id if logged else None
-                t_ms = int(s_t * 1000)
-                evs = []
-                utm = None
-                ref = None
-                if rng.random() < 0.3:
-                    ads = self.ads(s_t)
-                    if ads:
-                        c = ads[rng.randrange(len(ads))]
-                        src, med = R.UTM_SOURCES[c.channel][
-                            rng.randrange(len(R.UTM_SOURCES[c.channel]))
-                        ]
-                        utm = (src, med, c.utm)
-                elif not is_app and rng.random() < 0.5:
-                    ref = R.REFERRERS[rng.randrange(len(R.REFERRERS))]
-                if is_app:
-                    evs.append(("app_open", None, {}))
+                self._web_session(p, acct, acct_id, d, site, s_t, kind, payload, stop, truth, rng)
+
+    def _site(self, lang: str) -> _Site:
+        site = self._sites.get(lang)
+        if site is None:
+            site = self._sites[lang] = _Site(lang, self.products)
+        return site
+
+    def _web_session(
+        self, p, acct, acct_id, d: Dev, site: _Site, s_t, kind, payload, stop, truth, rng
+    ) -> None:
+        """The events of one session of device ``d`` at ``s_t`` (a browse, the device's
+        login, an order or a newsletter signup), each handed to the landing as it is recorded.
+
+        The draws below are those of ``rng.randint``, ``rng.randrange`` and ``rng.choice``
+        written out (see ``util.randint_draw``): this runs for every web event."""
+        random, getrandbits = rng.random, rng.getrandbits
+        jt = self._json_text  # the JSON text of a string of the site (cached)
+        enc = encode_basestring  # ... and of any other
+        base = site.base
+        logged = d.ident_t is not None and s_t > d.ident_t and acct_id is not None
+        if kind == "order":
+            logged = payload.account_id is not None and not payload.login
+        uid = acct_id if logged else None
+        t_ms = int(s_t * 1000)
+        utm = None
+        ref = None
+        is_app = d.platform != "web"
+        if random() < 0.3:
+            ads = self.ads(s_t)
+            if ads:
+                c = ads[randbelow(getrandbits, len(ads))]
+                sources = R.UTM_SOURCES[c.channel]
+                src, med = sources[randbelow(getrandbits, len(sources))]
+                utm = (src, med, c.utm)
+        elif not is_app and random() < 0.5:
+            ref = REFERRERS[randbelow(getrandbits, len(REFERRERS))]
+        # (event type, url, properties, the properties' JSON)
+        evs = [("app_open", None, {}, "{}") if is_app else ("page_view", site.home, {}, "{}")]
+        if kind == "ident" or (kind == "order" and payload.login) or logged and random() < 0.03:
+            email = acct.email_at(s_t)
+            evs.append(("login", site.login, {"email": email}, f'{{"email":{enc(email)}}}'))
+            acct.logins.append(s_t + 20)
+        if kind == "order":
+            o = payload
+            for sku, *_ in o.lines:
+                sku_props = site.sku_props[sku]
+                evs.append(("product_view", site.product[sku], {"sku": sku}, sku_props))
+                evs.append(("add_to_cart", site.cart, {"sku": sku}, sku_props))
+            evs.append(("checkout_started", site.checkout, {}, "{}"))
+            evs.append(
+                (
+                    "order_completed",
+                    site.confirmation,
+                    {"order_id": o.id},
+                    f'{{"order_id":{enc(o.id)}}}',
+                )
+            )
+        elif kind == "signup":
+            evs.append(
+                (
+                    "newsletter_signup",
+                    site.newsletter,
+                    {"email": payload},
+                    f'{{"email":{enc(payload)}}}',
+                )
+            )
+        else:
+            products = self.products
+            for _ in range(SESSION_LEN.pick(rng) - 1):
+                et = BROWSE_EVENT.pick(rng)
+                if et == "product_view" or et == "add_to_cart":
+                    sku = products[randbelow(getrandbits, len(products))][0]
+                    url = site.product[sku] if et == "product_view" else site.cart
+                    evs.append((et, url, {"sku": sku}, site.sku_props[sku]))
+                elif et == "search":
+                    queries = site.queries
+                    q = queries[randbelow(getrandbits, len(queries))]
+                    evs.append((et, site.search, {"query": q}, site.query_props[q]))
+                elif et == "page_view":
+                    cat = PAGE_CATEGORIES[randbelow(getrandbits, len(PAGE_CATEGORIES))]
+                    evs.append((et, site.category[cat], {}, "{}"))
                 else:
-                    evs.append(("page_view", base + "/", {}))
-                if (
-                    kind == "ident"
-                    or (kind == "order" and payload.login)
-                    or logged
-                    and rng.random() < 0.03
-                ):
-                    evs.append(("login", base + "/account/login", {"email": acct.email_at(s_t)}))
-                    acct.logins.append(s_t + 20)
-                if kind == "order":
-                    o = payload
-                    for sku, *_ in o.lines:
-                        evs.append(("product_view", f"{base}/p/{sku.lower()}", {"sku": sku}))
-                        evs.append(("add_to_cart", f"{base}/cart", {"sku": sku}))
-                    evs.append(("checkout_started", f"{base}/checkout", {}))
-                    evs.append(
-                        ("order_completed", f"{base}/checkout/confirmation", {"order_id": o.id})
-                    )
-                elif kind == "signup":
-                    evs.append(("newsletter_signup", f"{base}/newsletter", {"email": payload}))
-                else:
-                    for _ in range(SESSION_LEN.pick(rng) - 1):
-                        et = BROWSE_EVENT.pick(rng)
-                        if et == "product_view" or et == "add_to_cart":
-                            sku = products[rng.randrange(len(products))][0]
-                            url = (
-                                f"{base}/p/{sku.lower()}"
-                                if et == "product_view"
-                                else (f"{base}/cart")
-                            )
-                            evs.append((et, url, {"sku": sku}))
-                        elif et == "search":
-                            q = rng.choice(R.SEARCH_QUERIES[p.lang])
-                            evs.append((et, f"{base}/search", {"query": q}))
-                        elif et == "page_view":
-                            cat = rng.choice(
-                                (
-                                    "cookware",
-                                    "knives",
-                                    "bakeware",
-                                    "recipes",
-                                    "stores",
-                                    "gift-cards",
-                                )
-                            )
-                            evs.append((et, f"{base}/c/{cat}", {}))
-                        else:
-                            evs.append((et, f"{base}/checkout", {}))
-                prev_url = ref
-                for i, (etype, url, props) in enumerate(evs):
-                    if i:
-                        t_ms += rng.randint(3000, 90000)
-                    if etype == "login":
-                        uid = acct_id
-                    page = None if is_app else url
-                    if is_app and url is not None:
-                        page = "app://cucinaviva" + url[len(base) :]
-                    rec = t_ms + rng.randint(40, 4000)
-                    if is_app and rng.random() < 0.15:
-                        rec += rng.randint(60_000, 900_000)
-                    if rng.random() < 0.03:  # late arrival, 1-3 export days later
-                        occ_day = (t_ms // 1000 - w0) // DAY
-                        k = rng.choice((1, 1, 2, 3))
-                        rec = int((w0 + (occ_day + k) * DAY + rng.random() * DAY) * 1000)
-                        rec = max(rec, t_ms + 1000)
-                    rec_s = rec / 1000
-                    if rec_s >= web_end or t_ms / 1000 >= stop:
-                        continue
-                    obj = {
-                        "event_id": rng_uuid(rng),
-                        "anonymous_id": d.anon,
-                        "account_id": uid,
-                        "event_type": etype,
-                        "occurred_at": iso_ms(t_ms),
-                        "received_at": iso_ms(rec),
-                        "platform": d.platform,
-                        "page_url": page,
-                        "referrer": prev_url if i else ref,
-                        "utm_source": utm[0] if utm and i == 0 else None,
-                        "utm_medium": utm[1] if utm and i == 0 else None,
-                        "utm_campaign": utm[2] if utm and i == 0 else None,
-                        "properties": props,
-                    }
-                    if not is_app:
-                        prev_url = url
-                    day = math.floor((rec_s - w0) / DAY)
-                    landed = L.delta(S.WEB, day, obj, truth)
-                    if landed >= 0 and rng.random() < 0.015:  # tracker retry
-                        L.delta(S.WEB, landed + (0 if rng.random() < 0.7 else 1), obj, truth)
+                    evs.append((et, site.checkout, {}, "{}"))
+
+        L = self.L
+        w0, web_end = self.w0, self.web_end
+        platform = d.platform
+        anon = d.anon
+        head = f'","anonymous_id":"{anon}","account_id":'
+        uid_json = "null" if uid is None else enc(uid)
+        ref_json = "null" if ref is None else jt[ref]
+        prev_url, prev_json = ref, ref_json  # the referrer of the next web page
+        minutes, seconds_ms = ISO_MINUTES, SECONDS_MS
+        for i, (etype, url, props, props_json) in enumerate(evs):
+            if i:
+                r = getrandbits(17)  # rng.randint(3000, 90000)
+                while r >= 87001:
+                    r = getrandbits(17)
+                t_ms += 3000 + r
+            if etype == "login":
+                uid, uid_json = acct_id, enc(acct_id)
+            if is_app:
+                page = None if url is None else "app://cucinaviva" + url[len(base) :]
+            else:
+                page = url
+            r = getrandbits(12)  # rng.randint(40, 4000)
+            while r >= 3961:
+                r = getrandbits(12)
+            rec = t_ms + 40 + r
+            if is_app and random() < 0.15:
+                r = getrandbits(20)  # rng.randint(60_000, 900_000)
+                while r >= 840001:
+                    r = getrandbits(20)
+                rec += 60_000 + r
+            if random() < 0.03:  # late arrival, 1-3 export days later
+                occ_day = (t_ms // 1000 - w0) // DAY
+                k = LATE_DAYS[randbelow(getrandbits, 4)]
+                rec = int((w0 + (occ_day + k) * DAY + random() * DAY) * 1000)
+                rec = max(rec, t_ms + 1000)
+            rec_s = rec / 1000
+            if rec_s >= web_end or t_ms / 1000 >= stop:
+                continue
+            h = "%032x" % ((getrandbits(128) & UUID4_KEEP) | UUID4_SET)  # rng_uuid(rng)
+            event_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+            m, ms = divmod(t_ms, 60_000)  # iso_ms(t_ms)
+            occurred = (minutes.get(m) or iso_minute(m)) + seconds_ms[ms]
+            m, ms = divmod(rec, 60_000)
+            received = (minutes.get(m) or iso_minute(m)) + seconds_ms[ms]
+            page_json = "null" if page is None else jt[page]
+            referrer, referrer_json = (prev_url, prev_json) if i else (ref, ref_json)
+            if utm is not None and i == 0:
+                utm_src, utm_med, utm_camp = utm
+                utm_json = (
+                    f',"utm_source":{jt[utm_src]},"utm_medium":{jt[utm_med]}'
+                    f',"utm_campaign":{jt[utm_camp]}'
+                )
+            else:
+                utm_src = utm_med = utm_camp = None
+                utm_json = NO_UTM
+            text = (
+                f'{{"event_id":"{event_id}{head}{uid_json},"event_type":"{etype}",'
+                f'"occurred_at":"{occurred}","received_at":"{received}",'
+                f'"platform":"{platform}","page_url":{page_json},"referrer":{referrer_json}'
+                f'{utm_json},"properties":{props_json}}}'
+            )
+            values = (
+                event_id,
+                anon,
+                uid,
+                etype,
+                occurred,
+                received,
+                platform,
+                page,
+                referrer,
+                utm_src,
+                utm_med,
+                utm_camp,
+                props,
+            )
+            if not is_app:
+                prev_url, prev_json = url, page_json
+            day = math.floor((rec_s - w0) / DAY)
+            landed = L.delta_json(S.WEB, day, text, WEB_FIELDS, values, truth)
+            if landed >= 0 and random() < 0.015:  # tracker retry
+                day = landed + (0 if random() < 0.7 else 1)
+                L.delta_json(S.WEB, day, text, WEB_FIELDS, values, truth)
 
     # ------------------------------------------------------------------ CRM
     def crm(self, p, end, rng, consents, srng=None) -> None:

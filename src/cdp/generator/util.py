@@ -25,18 +25,25 @@ def iso_z(t: float) -> str:
     return _strftime("%Y-%m-%dT%H:%M:%SZ", _gmtime(int(t)))
 
 
-_MINUTES: dict[int, str] = {}  # epoch minute -> "YYYY-MM-DDTHH:MM:" (a few weeks of minutes)
+ISO_MINUTES: dict[int, str] = {}  # epoch minute -> "YYYY-MM-DDTHH:MM:" (a few weeks of minutes)
+# "SS.mmmZ" of each millisecond of a minute, by its index 0..59,999 in the minute
+SECONDS_MS = tuple(f"{s:02d}.{ms:03d}Z" for s in range(60) for ms in range(1000))
+
+
+def iso_minute(minute: int) -> str:
+    """``2026-11-03T10:15:`` of an epoch minute (cached: a few weeks of minutes)."""
+    head = ISO_MINUTES.get(minute)
+    if head is None:
+        head = ISO_MINUTES[minute] = _strftime("%Y-%m-%dT%H:%M:", _gmtime(minute * 60))
+    return head
 
 
 def iso_ms(t_ms: int) -> str:
-    """``2026-11-03T10:15:22.123Z`` from integer epoch milliseconds (the minute's part from a
-    cache: this formats every web event's two times)."""
-    s, ms = divmod(int(t_ms), 1000)
-    minute, s = divmod(s, 60)
-    head = _MINUTES.get(minute)
-    if head is None:
-        head = _MINUTES[minute] = _strftime("%Y-%m-%dT%H:%M:", _gmtime(minute * 60))
-    return f"{head}{s:02d}.{ms:03d}Z"
+    """``2026-11-03T10:15:22.123Z`` from integer epoch milliseconds (the minute's part and the
+    second's from tables: this formats every web event's two times)."""
+    minute, ms = divmod(int(t_ms), 60_000)
+    head = ISO_MINUTES.get(minute) or iso_minute(minute)
+    return head + SECONDS_MS[ms]
 
 
 def iso_offset(t: float, tz: ZoneInfo) -> str:
@@ -102,16 +109,50 @@ def rand_str(rng, alphabet: str, k: int) -> str:
 
 
 # the bits a version 4 UUID fixes (RFC 9562): the variant (10) and the version (0100)
-_UUID4_KEEP = ~((0xC000 << 48) | (0xF000 << 64))
-_UUID4_SET = (0x8000 << 48) | (4 << 76)
+UUID4_KEEP = ~((0xC000 << 48) | (0xF000 << 64))
+UUID4_SET = (0x8000 << 48) | (4 << 76)
+
+
+def uuid4_text(bits: int) -> str:
+    """The version 4 UUID (lower case) made of 128 random ``bits``: what
+    ``str(uuid.UUID(int=bits, version=4))`` gives, without building the object."""
+    h = "%032x" % ((bits & UUID4_KEEP) | UUID4_SET)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def rng_uuid(rng, upper: bool = False) -> str:
-    """A version 4 UUID from ``rng``: what ``str(uuid.UUID(int=..., version=4))`` gives,
-    without building the object (one per web event)."""
-    h = f"{(rng.getrandbits(128) & _UUID4_KEEP) | _UUID4_SET:032x}"
-    s = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    """A version 4 UUID from ``rng`` (one ``getrandbits(128)``)."""
+    s = uuid4_text(rng.getrandbits(128))
     return s.upper() if upper else s
+
+
+def randint_draw(rng, a: int, b: int):
+    """A function that draws what ``rng.randint(a, b)`` would, consuming ``rng`` the same way
+    (``a`` plus ``getrandbits(k)`` redrawn until below the range's size, as ``random``'s
+    ``_randbelow`` does), without the three Python calls of ``randint`` per draw."""
+    n = b - a + 1
+    if n <= 0:
+        raise ValueError(f"empty range ({a}, {b})")
+    k = n.bit_length()
+    getrandbits = rng.getrandbits
+
+    def draw() -> int:
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return a + r
+
+    return draw
+
+
+def randbelow(getrandbits, n: int) -> int:
+    """What ``rng.randrange(n)`` draws (and the index that ``rng.choice`` draws in a sequence
+    of ``n``), given ``rng.getrandbits``: consumes the stream the same way, in one call."""
+    k = n.bit_length()
+    r = getrandbits(k)
+    while r >= n:
+        r = getrandbits(k)
+    return r
 
 
 class Bloom:

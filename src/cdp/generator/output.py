@@ -23,6 +23,7 @@ first and may change it or keep it from being exported.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -74,6 +75,26 @@ def csv_field(v: str, delim: str) -> str:
     return v
 
 
+@functools.cache
+def _csv_line_writer(delimiter: str):
+    """``line(row)``: the row as csv.writer writes it (QUOTE_MINIMAL, CRLF)."""
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n")
+
+    def line(row) -> str:
+        text.seek(0)
+        text.truncate()
+        writer.writerow(row)
+        return text.getvalue()
+
+    return line
+
+
+def _field_text(v) -> str:
+    """A CSV field's text as csv.writer has it: None is empty, other values their str."""
+    return "" if v is None else v if v.__class__ is str else str(v)
+
+
 class Sink:
     """The body of one export file (one day of one file type) that one shard writes: rows are
     buffered as text and appended to the piece when the buffer passes ``FLUSH_BYTES``
@@ -84,8 +105,6 @@ class Sink:
         "path",
         "parts",
         "size",
-        "text",
-        "writer",
         "write",
         "rows",
         "broken",
@@ -96,6 +115,8 @@ class Sink:
         "force_at",
         "sep",
         "end",
+        "delimiter",
+        "csv_line",
     )
 
     def __init__(
@@ -115,34 +136,22 @@ class Sink:
         with open(path, "wb"):
             pass
         self.zc = _gzip() if spec.fmt == "ndjson.gz" else None
+        self.parts: list[str] = []  # rows' text buffered (a list renewed at every flush)
         self.size = 0  # characters buffered
-        self.parts: list[str] = []  # JSON lines buffered
-        self.text: io.StringIO | None = None  # CSV text buffered
-        self.writer = None
         # every JSON array element follows a separator (assemble drops the file's first one)
         self.sep = ",\n" if spec.fmt == "jsonarray" else ""
         self.end = "" if spec.fmt == "jsonarray" else "\n"
         if spec.fmt == "csv":
-            self._new_text()
+            self.delimiter = spec.delimiter
+            self.csv_line = _csv_line_writer(spec.delimiter)
             self.write = self.write_csv
         else:
             self.write = self.write_json
 
-    def _new_text(self) -> None:
-        # a fresh buffer at every flush keeps memory flat (a StringIO keeps its peak capacity);
-        # its write returns the characters written, which csv.writer's writerow passes on
-        self.text = io.StringIO(newline="")
-        self.writer = csv.writer(self.text, delimiter=self.spec.delimiter, lineterminator="\r\n")
-
     # ---- low level ---------------------------------------------------------------------
     def flush(self) -> None:
-        if self.text is not None:
-            text = self.text.getvalue()
-            if text:
-                self._new_text()
-        else:
-            text = "".join(self.parts)
-            self.parts = []
+        text = "".join(self.parts)
+        self.parts = []
         self.size = 0
         if not text:
             return
@@ -167,14 +176,33 @@ class Sink:
     # own random stream below BREAK_RATE; and the row at ``force_at`` of a file with no broken
     # row yet is broken whatever was decided.
     def write_csv(self, row: list, broken=None) -> None:
+        """The row as csv.writer writes it (QUOTE_MINIMAL, CRLF): the fields joined by the
+        delimiter when none holds the delimiter, a quote or a line break (none is then
+        quoted), else by csv.writer itself."""
         if broken is None:
             broken = self.random() < BREAK_RATE
         if broken or (self.rows == self.force_at and not self.broken):
             self.broken += 1
-            self.size += self.text.write(self._broken_csv(row))
+            line = self._broken_csv(row)
         else:
-            self.size += self.writer.writerow(row)
+            d = self.delimiter
+            try:
+                line = d.join(row)
+            except TypeError:  # a number or None among the fields
+                line = d.join([_field_text(v) for v in row])
+            if (
+                line.count(d) == len(row) - 1
+                and len(row) > 1
+                and '"' not in line
+                and "\n" not in line
+                and "\r" not in line
+            ):
+                line += "\r\n"
+            else:
+                line = self.csv_line(row)
         self.rows += 1
+        self.parts.append(line)
+        self.size += len(line)
         if self.size > FLUSH_BYTES:
             self.flush()
 
@@ -416,11 +444,8 @@ def _append(out, path: str, skip: int = 0) -> None:
 def _head(spec: FileSpec) -> bytes:
     """What an export file starts with before its rows."""
     if spec.fmt == "csv":
-        text = io.StringIO(newline="")
-        if spec.bom:
-            text.write("\ufeff")
-        csv.writer(text, delimiter=spec.delimiter, lineterminator="\r\n").writerow(spec.columns)
-        return text.getvalue().encode("utf-8")
+        header = _csv_line_writer(spec.delimiter)(spec.columns)
+        return (("\ufeff" if spec.bom else "") + header).encode("utf-8")
     return b"[" if spec.fmt == "jsonarray" else b""
 
 

@@ -365,7 +365,17 @@ class Sim:
 
     def emit_account(self, p, a: Acct, rng) -> None:
         versions = []
-        base = [a.id, None, a.first, a.last, a.phone, a.dob, p.country, a.loyalty, iso_z(a.created)]
+        base = [
+            str(a.id),  # (csv writes the number's str)
+            None,
+            a.first,
+            a.last,
+            a.phone,
+            a.dob,
+            p.country,
+            a.loyalty,
+            iso_z(a.created),
+        ]
         last_login = a.created
         versions.append(
             (
@@ -620,7 +630,8 @@ class Sim:
 
         def items(d: int) -> None:
             for i, (sku, name, cat, qty, unit) in enumerate(o.lines, 1):
-                self.L.delta(S.ITEMS, d, [o.id, i, sku, name, cat, qty, f"{unit:.2f}"])
+                row = [o.id, str(i), sku, name, cat, str(qty), f"{unit:.2f}"]
+                self.L.delta(S.ITEMS, d, row)
 
         self.emit_versions(S.ORDERS, versions, truth, items)
 
@@ -746,15 +757,17 @@ class Sim:
         for s in subs:
             d0 = max(0, self.day(s["created"]))
             d_end = self.D if s["deleted"] is None else min(self.D, self.day(s["deleted"]))
-            truth = (("newsletter", str(s["id"])), p.pid)
+            sid = str(s["id"])  # (csv writes the number's str)
+            truth = (("newsletter", sid), p.pid)
+            state, row = None, None
             for d in range(d0, d_end):
                 t = self.w0 + (d + 1) * DAY
-                status, opt, unsub = self._sub_state(s, t)
-                L.snapshot(
-                    S.SUBSCRIBERS,
-                    d,
-                    [
-                        s["id"],
+                now = self._sub_state(s, t)
+                if now != state:  # the row of the days with this state
+                    state = now
+                    status, opt, unsub = now
+                    row = [
+                        sid,
                         s["email"],
                         s["first_name"],
                         s["list_id"],
@@ -763,10 +776,8 @@ class Sim:
                         opt,
                         unsub,
                         s["source"],
-                    ],
-                    truth,
-                    s["broken"],
-                )
+                    ]
+                L.snapshot(S.SUBSCRIBERS, d, row, truth, s["broken"])
             # activity: sends of the list's campaigns while subscribed
             if s["confirm"] is None:
                 continue
@@ -1288,7 +1299,7 @@ class Sim:
                 self.L.delta(
                     S.NPS,
                     self.day(t),
-                    [rid, email, when, score, comment],
+                    [rid, email, when, str(score), comment],
                     (("surveys_nps", rid), p.pid),
                 )
         if rng.random() < 0.09:

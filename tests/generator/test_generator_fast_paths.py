@@ -6,12 +6,14 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from cdp.generator import output
 from cdp.generator.engine import generate
-from cdp.generator.util import iso_ms, randbelow, uuid4_text
+from cdp.generator.util import ROME, iso_ms, iso_offset, iso_z, randbelow, rome_local, uuid4_text
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 5, 6, 7, 64, 65, 100, 1000, 12_345, 2**20, 2**20 + 1])
@@ -35,6 +37,34 @@ def test_iso_ms_is_strftime_with_milliseconds():
     for t_ms in range(1_764_000_000_000, 1_764_000_000_000 + 10**9, 7_919_393):
         s, ms = divmod(t_ms, 1000)
         assert iso_ms(t_ms) == time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)) + f".{ms:03d}Z"
+
+
+def test_iso_z_is_strftime():
+    rng = random.Random(4)
+    for _ in range(20_000):
+        t = rng.uniform(1.5e9, 1.9e9)
+        assert iso_z(t) == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(t)))
+
+
+# the zones of the generated countries, and zones whose offsets are not whole hours (these take
+# the slow path)
+ZONES = ["Europe/Rome", "Europe/London", "Europe/Madrid", "America/New_York",
+         "America/Los_Angeles", "Asia/Kolkata", "Australia/Lord_Howe"]  # fmt: skip
+# days of daylight saving changes (Europe, United States, Lord Howe in 2026)
+CHANGES = ["2026-03-08", "2026-03-29", "2026-04-05", "2026-10-04", "2026-10-25", "2026-11-01"]
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_local_times_are_datetimes_text_also_across_daylight_saving_changes(zone):
+    tz = ZoneInfo(zone)
+    rng = random.Random(zone)
+    times = [rng.uniform(1.5e9, 1.9e9) for _ in range(5_000)]
+    for day in CHANGES:
+        t0 = datetime.fromisoformat(day + "T00:00:00+00:00").timestamp() - 86400
+        times += [t0 + k * 61.3 for k in range(3 * 86400 // 61)]
+    for t in times:
+        assert iso_offset(t, tz) == datetime.fromtimestamp(int(t), tz).isoformat()
+        assert rome_local(t) == datetime.fromtimestamp(int(t), ROME).strftime("%d/%m/%Y %H:%M")
 
 
 @pytest.mark.parametrize("scenario", ["default", "contact_free"])

@@ -20,9 +20,23 @@ _gmtime = time.gmtime
 _strftime = time.strftime
 
 
+# Times are formatted from tables of the parts that repeat: the text of a day (UTC) or of an
+# hour (in a zone), cached as they are met, and the text of each second of a day or of an hour.
+_CLOCK_Z = tuple(
+    f"{h:02d}:{m:02d}:{s:02d}Z" for h in range(24) for m in range(60) for s in range(60)
+)
+_MIN_SEC = tuple(f"{m:02d}:{s:02d}" for m in range(60) for s in range(60))
+_MIN = tuple(f"{m:02d}" for m in range(60))
+_ISO_DAYS: dict[int, str] = {}  # epoch day -> "YYYY-MM-DDT"
+
+
 def iso_z(t: float) -> str:
-    """``2026-11-03T10:15:22Z``"""
-    return _strftime("%Y-%m-%dT%H:%M:%SZ", _gmtime(int(t)))
+    """``2026-11-03T10:15:22Z``: ``strftime("%Y-%m-%dT%H:%M:%SZ", gmtime(int(t)))``."""
+    day, sec = divmod(int(t), DAY)
+    head = _ISO_DAYS.get(day)
+    if head is None:
+        head = _ISO_DAYS[day] = _strftime("%Y-%m-%dT", _gmtime(day * DAY))
+    return head + _CLOCK_Z[sec]
 
 
 ISO_MINUTES: dict[int, str] = {}  # epoch minute -> "YYYY-MM-DDTHH:MM:" (a few weeks of minutes)
@@ -46,14 +60,45 @@ def iso_ms(t_ms: int) -> str:
     return head + SECONDS_MS[ms]
 
 
+def _local_hour(tz: ZoneInfo, hour: int) -> datetime | None:
+    """The local time at the start of an epoch hour, if the zone's offset is a whole number of
+    hours all through it (then a time in the hour has the minutes and seconds it has in UTC);
+    else None."""
+    start = datetime.fromtimestamp(hour * HOUR, tz)
+    offset = start.utcoffset()
+    steady = offset == datetime.fromtimestamp(hour * HOUR + HOUR - 1, tz).utcoffset()
+    return start if steady and offset.total_seconds() % HOUR == 0 else None
+
+
+_ISO_HOURS: dict[tuple[ZoneInfo, int], tuple[str, str]] = {}  # -> ("...THH:", "+01:00")
+_ROME_HOURS: dict[int, str] = {}  # epoch hour -> "dd/mm/yyyy HH:"
+
+
 def iso_offset(t: float, tz: ZoneInfo) -> str:
-    """``2026-11-03T11:15:22+01:00`` in the given zone."""
-    return datetime.fromtimestamp(int(t), tz).isoformat()
+    """``2026-11-03T11:15:22+01:00`` in the given zone:
+    ``datetime.fromtimestamp(int(t), tz).isoformat()``."""
+    hour, sec = divmod(int(t), HOUR)
+    parts = _ISO_HOURS.get((tz, hour))
+    if parts is None:
+        start = _local_hour(tz, hour)
+        if start is None:
+            return datetime.fromtimestamp(int(t), tz).isoformat()
+        text = start.isoformat()  # YYYY-MM-DDTHH:00:00+01:00
+        parts = _ISO_HOURS[(tz, hour)] = (text[:14], text[19:])
+    return parts[0] + _MIN_SEC[sec] + parts[1]
 
 
 def rome_local(t: float) -> str:
-    """``dd/mm/yyyy HH:MM`` in Europe/Rome local time (CRM)."""
-    return datetime.fromtimestamp(int(t), ROME).strftime("%d/%m/%Y %H:%M")
+    """``dd/mm/yyyy HH:MM`` in Europe/Rome local time (CRM):
+    ``datetime.fromtimestamp(int(t), ROME).strftime("%d/%m/%Y %H:%M")``."""
+    hour, sec = divmod(int(t), HOUR)
+    head = _ROME_HOURS.get(hour)
+    if head is None:
+        start = _local_hour(ROME, hour)
+        if start is None:
+            return datetime.fromtimestamp(int(t), ROME).strftime("%d/%m/%Y %H:%M")
+        head = _ROME_HOURS[hour] = start.strftime("%d/%m/%Y %H:")
+    return head + _MIN[sec // 60]
 
 
 def ymd(t: float) -> str:

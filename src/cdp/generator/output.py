@@ -399,7 +399,18 @@ class Landing:
         sink = sinks[d] if sinks is not None else None
         if sink is None:
             sink = self.sink(spec, d)
-        sink.write_text(text, fields, values)
+        # sink.write_text(text, fields, values), written out: this writes every web event
+        if sink.random() < BREAK_RATE or (sink.rows == sink.force_at and not sink.broken):
+            sink.broken += 1
+            line = sink._broken_json(dict(zip(fields, values, strict=True)))
+        else:
+            line = text
+        line = sink.sep + line + sink.end
+        sink.rows += 1
+        sink.parts.append(line)
+        sink.size += len(line)
+        if sink.size > FLUSH_BYTES:
+            sink.flush()
         if truth is not None and d < self.D and truth[0] not in self.truth:
             self.truth[truth[0]] = truth[1]
         if spec.overlap and self.rng.random() < OVERLAP_RATE:

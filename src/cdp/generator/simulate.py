@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+from bisect import bisect_right
 from datetime import datetime
 from json.encoder import encode_basestring
 from zoneinfo import ZoneInfo
@@ -26,8 +27,7 @@ from .util import (
     HOUR,
     ISO_MINUTES,
     SECONDS_MS,
-    UUID4_KEEP,
-    UUID4_SET,
+    UUID4_VARIANT,
     IdSeq,
     Weighted,
     dmy2,
@@ -925,8 +925,9 @@ class Sim:
             )
         else:
             products = self.products
+            kinds, cum, total = BROWSE_EVENT.items, BROWSE_EVENT.cum, BROWSE_EVENT.total
             for _ in range(SESSION_LEN.pick(rng) - 1):
-                et = BROWSE_EVENT.pick(rng)
+                et = kinds[bisect_right(cum, random() * total)]  # BROWSE_EVENT.pick(rng)
                 if et == "product_view" or et == "add_to_cart":
                     sku = products[randbelow(getrandbits, len(products))][0]
                     url = site.product[sku] if et == "product_view" else site.cart
@@ -979,8 +980,8 @@ class Sim:
             rec_s = rec / 1000
             if rec_s >= web_end or t_ms / 1000 >= stop:
                 continue
-            h = "%032x" % ((getrandbits(128) & UUID4_KEEP) | UUID4_SET)  # rng_uuid(rng)
-            event_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+            h = getrandbits(128).to_bytes(16).hex()  # rng_uuid(rng), as util.uuid4_text
+            event_id = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{UUID4_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
             m, ms = divmod(t_ms, 60_000)  # iso_ms(t_ms)
             occurred = (minutes.get(m) or iso_minute(m)) + seconds_ms[ms]
             m, ms = divmod(rec, 60_000)

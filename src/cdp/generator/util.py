@@ -153,16 +153,16 @@ def rand_str(rng, alphabet: str, k: int) -> str:
     return "".join(rng.choices(alphabet, k=k))
 
 
-# the bits a version 4 UUID fixes (RFC 9562): the variant (10) and the version (0100)
-UUID4_KEEP = ~((0xC000 << 48) | (0xF000 << 64))
-UUID4_SET = (0x8000 << 48) | (4 << 76)
+# the hex digit of a version 4 UUID's variant nibble (10xx) for each hex digit of random bits
+UUID4_VARIANT = {f"{n:x}": f"{8 | (n & 3):x}" for n in range(16)}
 
 
 def uuid4_text(bits: int) -> str:
     """The version 4 UUID (lower case) made of 128 random ``bits``: what
-    ``str(uuid.UUID(int=bits, version=4))`` gives, without building the object."""
-    h = "%032x" % ((bits & UUID4_KEEP) | UUID4_SET)
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    ``str(uuid.UUID(int=bits, version=4))`` gives (the version nibble set to 4, the variant's
+    two bits to 10), without building the object."""
+    h = bits.to_bytes(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{UUID4_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
 def rng_uuid(rng, upper: bool = False) -> str:

@@ -175,50 +175,60 @@ class Sink:
     # A row is broken when ``broken`` says so, or (``broken`` None) for a draw of the file's
     # own random stream below BREAK_RATE; and the row at ``force_at`` of a file with no broken
     # row yet is broken whatever was decided.
-    def write_csv(self, row: list, broken=None) -> None:
-        """The row as csv.writer writes it (QUOTE_MINIMAL, CRLF): the fields joined by the
-        delimiter when none holds the delimiter, a quote or a line break (none is then
-        quoted), else by csv.writer itself."""
+    def write_csv(self, row: list, broken=None, line: str | None = None) -> str | None:
+        """Write the row as csv.writer writes it (QUOTE_MINIMAL, CRLF): the fields joined by
+        the delimiter when none holds the delimiter, a quote or a line break (none is then
+        quoted), else by csv.writer itself. ``line``: that text, if known (as returned by
+        an earlier write of the same row); returns it (None if the row was written broken)."""
         if broken is None:
             broken = self.random() < BREAK_RATE
         if broken or (self.rows == self.force_at and not self.broken):
             self.broken += 1
-            line = self._broken_csv(row)
+            text = self._broken_csv(row)
         else:
-            d = self.delimiter
-            try:
-                line = d.join(row)
-            except TypeError:  # a number or None among the fields
-                line = d.join([_field_text(v) for v in row])
-            if (
-                line.count(d) == len(row) - 1
-                and len(row) > 1
-                and '"' not in line
-                and "\n" not in line
-                and "\r" not in line
-            ):
-                line += "\r\n"
-            else:
-                line = self.csv_line(row)
+            if line is None:
+                d = self.delimiter
+                try:
+                    line = d.join(row)
+                except TypeError:  # a number or None among the fields
+                    line = d.join([_field_text(v) for v in row])
+                if (
+                    line.count(d) == len(row) - 1
+                    and len(row) > 1
+                    and '"' not in line
+                    and "\n" not in line
+                    and "\r" not in line
+                ):
+                    line += "\r\n"
+                else:
+                    line = self.csv_line(row)
+            text = line
         self.rows += 1
-        self.parts.append(line)
-        self.size += len(line)
+        self.parts.append(text)
+        self.size += len(text)
         if self.size > FLUSH_BYTES:
             self.flush()
+        return line
 
-    def write_json(self, obj: dict, broken=None) -> None:
+    def write_json(self, obj: dict, broken=None, line: str | None = None) -> str | None:
+        """Write the object as one JSON line (or array element). ``line``: its JSON, if known
+        (as returned by an earlier write of the same object); returns it (None if the object
+        was written broken)."""
         if broken is None:
             broken = self.random() < BREAK_RATE
         if broken or (self.rows == self.force_at and not self.broken):
             self.broken += 1
-            line = self.sep + self._broken_json(obj) + self.end
+            text = self.sep + self._broken_json(obj) + self.end
         else:
-            line = self.sep + _json(obj) + self.end
+            if line is None:
+                line = _json(obj)
+            text = self.sep + line + self.end
         self.rows += 1
-        self.parts.append(line)
-        self.size += len(line)
+        self.parts.append(text)
+        self.size += len(text)
         if self.size > FLUSH_BYTES:
             self.flush()
+        return line
 
     def write_text(self, text: str, fields: tuple, values: tuple) -> None:
         """``write_json`` of the object of ``fields`` and ``values`` whose JSON, ``text``, is
@@ -421,11 +431,25 @@ class Landing:
 
     def snapshot(self, spec: FileSpec, day: int, row, truth=None, broken=None) -> None:
         """Write a row of the snapshot of export day ``day``."""
+        self.snapshots(spec, range(day, day + 1), row, truth, broken)
+
+    def snapshots(self, spec: FileSpec, days: range, row, truth=None, broken=None) -> None:
+        """Write a row of the snapshot of each export day of ``days`` (its text made once),
+        as ``snapshot`` of each day would."""
+        if not days:
+            return
         if self.scrub is not None:
             row = self.scrub(spec, row)
             if row is None:
                 return
-        self.sink(spec, day).write(row, broken)
+        sinks = self._day_sinks.get(spec.key)
+        line = None
+        for day in days:
+            sink = sinks[day] if sinks is not None else None
+            if sink is None:
+                sink = self.sink(spec, day)
+                sinks = self._day_sinks[spec.key]
+            line = sink.write(row, broken, line)
         if truth is not None and truth[0] not in self.truth:
             self.truth[truth[0]] = truth[1]
 

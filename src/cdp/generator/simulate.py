@@ -98,6 +98,19 @@ WEB_FIELDS = (
 NO_UTM = ',"utm_source":null,"utm_medium":null,"utm_campaign":null'
 
 
+def _runs(days: range, states: list):
+    """(days, state) of each run of consecutive days of ``days`` with the same state (the
+    state of each day in ``states``), in order."""
+    run_from, state = days.start, None
+    for d, now in zip(days, states, strict=True):
+        if d > days.start and now != state:
+            yield range(run_from, d), state
+            run_from = d
+        state = now
+    if days:
+        yield range(run_from, days.stop), state
+
+
 class _JsonText(dict):
     """The JSON text of a string (quoted and escaped as ``json`` does), cached: for the few
     hundred strings that web events repeat (pages, referrers, UTM values)."""
@@ -261,6 +274,10 @@ class Sim:
     # ------------------------------------------------------------------ helpers
     def day(self, t: float) -> int:
         return math.floor((t - self.w0) / DAY)
+
+    def _eod(self, d: int) -> float:
+        """The end of export day ``d`` (its snapshot's time)."""
+        return self.w0 + (d + 1) * DAY
 
     def policy(self, t: float) -> str:
         if t < self.w0 - 300 * DAY:
@@ -759,25 +776,21 @@ class Sim:
             d_end = self.D if s["deleted"] is None else min(self.D, self.day(s["deleted"]))
             sid = str(s["id"])  # (csv writes the number's str)
             truth = (("newsletter", sid), p.pid)
-            state, row = None, None
-            for d in range(d0, d_end):
-                t = self.w0 + (d + 1) * DAY
-                now = self._sub_state(s, t)
-                if now != state:  # the row of the days with this state
-                    state = now
-                    status, opt, unsub = now
-                    row = [
-                        sid,
-                        s["email"],
-                        s["first_name"],
-                        s["list_id"],
-                        status,
-                        s["lang"],
-                        opt,
-                        unsub,
-                        s["source"],
-                    ]
-                L.snapshot(S.SUBSCRIBERS, d, row, truth, s["broken"])
+            # the days with one state share a row
+            states = [self._sub_state(s, self._eod(d)) for d in range(d0, d_end)]
+            for run, (status, opt, unsub) in _runs(range(d0, d_end), states):
+                row = [
+                    sid,
+                    s["email"],
+                    s["first_name"],
+                    s["list_id"],
+                    status,
+                    s["lang"],
+                    opt,
+                    unsub,
+                    s["source"],
+                ]
+                L.snapshots(S.SUBSCRIBERS, run, row, truth, s["broken"])
             # activity: sends of the list's campaigns while subscribed
             if s["confirm"] is None:
                 continue
@@ -1247,8 +1260,11 @@ class Sim:
         addr_change = p.hh.move_t + rng.uniform(0, 5) * DAY if p.hh.move_t else None
         broken = rng.random() < 0.0025
         truth = (("subscriptions", sid), p.pid)
-        for d in range(max(0, self.day(start)), self.D):
-            t = self.w0 + (d + 1) * DAY
+        started = iso_z(start)
+
+        def state(d: int) -> tuple:
+            """(status, cancelled at, address, e-mail) at the end of day ``d``."""
+            t = self._eod(d)
             status, cancelled = "active", None
             for et, st in events:
                 if et <= t:
@@ -1260,6 +1276,11 @@ class Sim:
                 else (p.hh.address)
             )
             em = p.email if email_change and t >= email_change else email
+            return status, cancelled, a, em
+
+        # the days with one state share a row
+        days = range(max(0, self.day(start)), self.D)
+        for run, (status, cancelled, a, em) in _runs(days, [state(d) for d in days]):
             obj = {
                 "id": sid,
                 "customer": {"email": em, "name": name, "phone": phone},
@@ -1267,7 +1288,7 @@ class Sim:
                 "price": {"amount": price_s, "currency": cur},
                 "interval": interval,
                 "status": status,
-                "started_at": iso_z(start),
+                "started_at": started,
                 "cancelled_at": iso_z(cancelled) if cancelled else None,
                 "delivery_address": {
                     "line1": a.street,
@@ -1276,7 +1297,7 @@ class Sim:
                     "country": p.country,
                 },
             }
-            self.L.snapshot(S.SUBSCRIPTIONS, d, obj, truth, broken)
+            self.L.snapshots(S.SUBSCRIPTIONS, run, obj, truth, broken)
 
     # ------------------------------------------------------------------ surveys
     def surveys(self, p, acct, end, rng) -> None:

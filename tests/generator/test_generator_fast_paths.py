@@ -13,7 +13,16 @@ import pytest
 
 from cdp.generator import output
 from cdp.generator.engine import generate
-from cdp.generator.util import ROME, iso_ms, iso_offset, iso_z, randbelow, rome_local, uuid4_text
+from cdp.generator.util import (
+    ROME,
+    FastRandom,
+    iso_ms,
+    iso_offset,
+    iso_z,
+    randbelow,
+    rome_local,
+    uuid4_text,
+)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 5, 6, 7, 64, 65, 100, 1000, 12_345, 2**20, 2**20 + 1])
@@ -24,6 +33,38 @@ def test_randbelow_draws_what_randrange_and_choice_draw(n):
         assert randbelow(ours.getrandbits, n) == theirs.randrange(n)
         assert randbelow(ours.getrandbits, n) == theirs.choice(seq)
     assert ours.random() == theirs.random()  # the streams are where they were
+
+
+@pytest.mark.parametrize("seed", ["42/7", "scenario:42/7", 5])
+def test_fast_random_draws_what_random_draws(seed):
+    ours, theirs = FastRandom(seed), random.Random(seed)
+    for i in range(5_000):
+        n = i % 700 + 1
+        seq = list(range(n))
+        assert ours.randint(-n, 7 * n) == theirs.randint(-n, 7 * n)
+        assert ours.randrange(n) == theirs.randrange(n)
+        assert ours.randrange(n, 3 * n) == theirs.randrange(n, 3 * n)
+        assert ours.randrange(0, 3 * n, 3) == theirs.randrange(0, 3 * n, 3)
+        assert ours.choice(seq) == theirs.choice(seq)
+        assert ours.choice("abc") == theirs.choice("abc")
+        assert ours.uniform(1, 5) == theirs.uniform(1, 5)
+        assert ours.sample(seq, min(3, n)) == theirs.sample(seq, min(3, n))
+    assert ours.randint(10**18, 10**19 - 1) == theirs.randint(10**18, 10**19 - 1)
+    assert ours.getstate() == theirs.getstate()
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [lambda r: r.randint(5, 4), lambda r: r.choice([]), lambda r: r.randrange(0),
+     lambda r: r.randrange(5, 5), lambda r: r.randint(1.5, 4)],
+)  # fmt: skip
+def test_fast_random_refuses_what_random_refuses(draw):
+    errors = []
+    for rng in (FastRandom(1), random.Random(1)):
+        with pytest.raises(Exception) as e:
+            draw(rng)
+        errors.append(e.type)
+    assert errors[0] == errors[1]
 
 
 def test_uuid4_text_is_the_uuid_module_text():

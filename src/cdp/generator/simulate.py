@@ -120,24 +120,48 @@ class _JsonText(dict):
         return text
 
 
+def _event(base: str, etype: str, url: str | None, props: dict, props_json: str) -> tuple:
+    """A kind of web event of the site at ``base``: (event type, properties, the properties'
+    JSON, ((page URL, its JSON) on the web, (page, its JSON) in the apps)). The apps' pages are
+    ``app://cucinaviva`` and the path; the app's first event (``url`` None) has none."""
+    app_page = None if url is None else "app://cucinaviva" + url[len(base) :]
+    web = (url, "null" if url is None else encode_basestring(url))
+    app = (app_page, "null" if app_page is None else encode_basestring(app_page))
+    return (etype, props, props_json, (web, app))
+
+
 class _Site:
-    """The URLs of the shop's site in one language, and the JSON of the event properties that
-    name a product or a search, made once."""
+    """The web events of the shop's site in one language that name no person (pages,
+    products, searches), made once (see ``_event``)."""
 
     def __init__(self, lang: str, products):
         self.base = base = f"{SITE}/{LANG_PATH[lang]}"
-        self.home = base + "/"
-        self.login = base + "/account/login"
-        self.cart = f"{base}/cart"
-        self.checkout = f"{base}/checkout"
-        self.confirmation = f"{base}/checkout/confirmation"
-        self.newsletter = f"{base}/newsletter"
-        self.search = f"{base}/search"
-        self.product = {sku: f"{base}/p/{sku.lower()}" for sku, *_ in products}
-        self.sku_props = {sku: f'{{"sku":{encode_basestring(sku)}}}' for sku, *_ in products}
-        self.category = {cat: f"{base}/c/{cat}" for cat in PAGE_CATEGORIES}
+        self.login_url = base + "/account/login"
+        self.confirmation_url = f"{base}/checkout/confirmation"
+        self.newsletter_url = f"{base}/newsletter"
+        self.app_open = _event(base, "app_open", None, {}, "{}")
+        self.home = _event(base, "page_view", base + "/", {}, "{}")
+        self.checkout = _event(base, "checkout_started", f"{base}/checkout", {}, "{}")
+        self.product_view, self.add_to_cart = {}, {}
+        for sku, *_ in products:
+            props, props_json = {"sku": sku}, f'{{"sku":{encode_basestring(sku)}}}'
+            url = f"{base}/p/{sku.lower()}"
+            self.product_view[sku] = _event(base, "product_view", url, props, props_json)
+            self.add_to_cart[sku] = _event(base, "add_to_cart", f"{base}/cart", props, props_json)
+        self.category = {
+            cat: _event(base, "page_view", f"{base}/c/{cat}", {}, "{}") for cat in PAGE_CATEGORIES
+        }
         self.queries = R.SEARCH_QUERIES[lang]
-        self.query_props = {q: f'{{"query":{encode_basestring(q)}}}' for q in self.queries}
+        self.search = {
+            q: _event(
+                base,
+                "search",
+                f"{base}/search",
+                {"query": q},
+                f'{{"query":{encode_basestring(q)}}}',
+            )
+            for q in self.queries
+        }
 
 
 def nice_price(eur: float, fx: float) -> float:
@@ -906,34 +930,30 @@ class Sim:
                 utm = (src, med, c.utm)
         elif not is_app and random() < 0.5:
             ref = REFERRERS[randbelow(getrandbits, len(REFERRERS))]
-        # (event type, url, properties, the properties' JSON)
-        evs = [("app_open", None, {}, "{}") if is_app else ("page_view", site.home, {}, "{}")]
+        # the session's events (see _event)
+        evs = [site.app_open if is_app else site.home]
         if kind == "ident" or (kind == "order" and payload.login) or logged and random() < 0.03:
             email = acct.email_at(s_t)
-            evs.append(("login", site.login, {"email": email}, f'{{"email":{enc(email)}}}'))
+            props_json = f'{{"email":{enc(email)}}}'
+            evs.append(_event(base, "login", site.login_url, {"email": email}, props_json))
             acct.logins.append(s_t + 20)
         if kind == "order":
             o = payload
             for sku, *_ in o.lines:
-                sku_props = site.sku_props[sku]
-                evs.append(("product_view", site.product[sku], {"sku": sku}, sku_props))
-                evs.append(("add_to_cart", site.cart, {"sku": sku}, sku_props))
-            evs.append(("checkout_started", site.checkout, {}, "{}"))
+                evs.append(site.product_view[sku])
+                evs.append(site.add_to_cart[sku])
+            evs.append(site.checkout)
+            props_json = f'{{"order_id":{enc(o.id)}}}'
             evs.append(
-                (
-                    "order_completed",
-                    site.confirmation,
-                    {"order_id": o.id},
-                    f'{{"order_id":{enc(o.id)}}}',
+                _event(
+                    base, "order_completed", site.confirmation_url, {"order_id": o.id}, props_json
                 )
             )
         elif kind == "signup":
+            props_json = f'{{"email":{enc(payload)}}}'
             evs.append(
-                (
-                    "newsletter_signup",
-                    site.newsletter,
-                    {"email": payload},
-                    f'{{"email":{enc(payload)}}}',
+                _event(
+                    base, "newsletter_signup", site.newsletter_url, {"email": payload}, props_json
                 )
             )
         else:
@@ -943,17 +963,17 @@ class Sim:
                 et = kinds[bisect_right(cum, random() * total)]  # BROWSE_EVENT.pick(rng)
                 if et == "product_view" or et == "add_to_cart":
                     sku = products[randbelow(getrandbits, len(products))][0]
-                    url = site.product[sku] if et == "product_view" else site.cart
-                    evs.append((et, url, {"sku": sku}, site.sku_props[sku]))
+                    evs.append(
+                        (site.product_view if et == "product_view" else site.add_to_cart)[sku]
+                    )
                 elif et == "search":
                     queries = site.queries
-                    q = queries[randbelow(getrandbits, len(queries))]
-                    evs.append((et, site.search, {"query": q}, site.query_props[q]))
+                    evs.append(site.search[queries[randbelow(getrandbits, len(queries))]])
                 elif et == "page_view":
                     cat = PAGE_CATEGORIES[randbelow(getrandbits, len(PAGE_CATEGORIES))]
-                    evs.append((et, site.category[cat], {}, "{}"))
+                    evs.append(site.category[cat])
                 else:
-                    evs.append((et, site.checkout, {}, "{}"))
+                    evs.append(site.checkout)
 
         L = self.L
         w0, web_end = self.w0, self.web_end
@@ -962,9 +982,10 @@ class Sim:
         head = f'","anonymous_id":"{anon}","account_id":'
         uid_json = "null" if uid is None else enc(uid)
         ref_json = "null" if ref is None else jt[ref]
-        prev_url, prev_json = ref, ref_json  # the referrer of the next web page
+        # the referrer of the next page: the page before on the web (none in the apps)
+        prev_url, prev_json = ref, ref_json
         minutes, seconds_ms = ISO_MINUTES, SECONDS_MS
-        for i, (etype, url, props, props_json) in enumerate(evs):
+        for i, (etype, props, props_json, pages) in enumerate(evs):
             if i:
                 r = getrandbits(17)  # rng.randint(3000, 90000)
                 while r >= 87001:
@@ -972,10 +993,7 @@ class Sim:
                 t_ms += 3000 + r
             if etype == "login":
                 uid, uid_json = acct_id, enc(acct_id)
-            if is_app:
-                page = None if url is None else "app://cucinaviva" + url[len(base) :]
-            else:
-                page = url
+            page, page_json = pages[is_app]
             r = getrandbits(12)  # rng.randint(40, 4000)
             while r >= 3961:
                 r = getrandbits(12)
@@ -999,7 +1017,6 @@ class Sim:
             occurred = (minutes.get(m) or iso_minute(m)) + seconds_ms[ms]
             m, ms = divmod(rec, 60_000)
             received = (minutes.get(m) or iso_minute(m)) + seconds_ms[ms]
-            page_json = "null" if page is None else jt[page]
             referrer, referrer_json = (prev_url, prev_json) if i else (ref, ref_json)
             if utm is not None and i == 0:
                 utm_src, utm_med, utm_camp = utm
@@ -1032,7 +1049,7 @@ class Sim:
                 props,
             )
             if not is_app:
-                prev_url, prev_json = url, page_json
+                prev_url, prev_json = page, page_json
             day = math.floor((rec_s - w0) / DAY)
             landed = L.delta_json(S.WEB, day, text, WEB_FIELDS, values, truth)
             if landed >= 0 and random() < 0.015:  # tracker retry

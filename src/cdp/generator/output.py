@@ -133,13 +133,15 @@ class Sink:
         )
         self.random = self.rng.random
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb"):
-            pass
+        # The first shard's piece begins as the file does (assemble makes the file of it)
+        with open(path, "wb") as fh:
+            if shard == 0:
+                fh.write(_head(spec))
         self.zc = _gzip() if spec.fmt == "ndjson.gz" else None
         self.parts: list[str] = []  # rows' text buffered (a list renewed at every flush)
         self.size = 0  # characters buffered
-        # every JSON array element follows a separator (assemble drops the file's first one)
-        self.sep = ",\n" if spec.fmt == "jsonarray" else ""
+        # JSON array elements follow ",\n", but the file's first one follows "[" and a newline
+        self.sep = ("\n" if shard == 0 else ",\n") if spec.fmt == "jsonarray" else ""
         self.end = "" if spec.fmt == "jsonarray" else "\n"
         if spec.fmt == "csv":
             self.delimiter = spec.delimiter
@@ -223,6 +225,8 @@ class Sink:
             if line is None:
                 line = _json(obj)
             text = self.sep + line + self.end
+        if self.sep == "\n":  # the file's first element was this one
+            self.sep = ",\n"
         self.rows += 1
         self.parts.append(text)
         self.size += len(text)
@@ -238,6 +242,8 @@ class Sink:
             line = self.sep + self._broken_json(dict(zip(fields, values, strict=True))) + self.end
         else:
             line = self.sep + text + self.end
+        if self.sep == "\n":  # the file's first element was this one
+            self.sep = ",\n"
         self.rows += 1
         self.parts.append(line)
         self.size += len(line)
@@ -416,6 +422,8 @@ class Landing:
         else:
             line = text
         line = sink.sep + line + sink.end
+        if sink.sep == "\n":  # the file's first element was this one
+            sink.sep = ",\n"
         sink.rows += 1
         sink.parts.append(line)
         sink.size += len(line)
@@ -470,10 +478,24 @@ def _gzip():
 
 
 def _append(out, path: str, skip: int = 0) -> None:
-    with open(path, "rb") as piece:
-        if skip:
-            piece.seek(skip)
-        shutil.copyfileobj(piece, out, 1 << 20)
+    """Append the file at ``path``, but its first ``skip`` bytes, to ``out`` (an unbuffered
+    file written at its end): copied by the kernel where it can (copy_file_range)."""
+    with open(path, "rb", buffering=0) as piece:
+        src, dst = piece.fileno(), out.fileno()
+        size = os.fstat(src).st_size
+        done = piece.seek(skip)
+        if hasattr(os, "copy_file_range"):
+            try:
+                while done < size:
+                    n = os.copy_file_range(src, dst, size - done)
+                    if n <= 0:
+                        break
+                    done += n
+            except OSError:  # not on this file system: the plain way from where it stopped
+                pass
+        if done < size:
+            piece.seek(done)
+            shutil.copyfileobj(piece, out, 1 << 20)
 
 
 def _head(spec: FileSpec) -> bytes:
@@ -504,24 +526,30 @@ def assemble(
             date = dates[day] if day < days else extra_date
             if (spec.source, day) in resent and day < days:
                 continue
-            holders = [b for b in range(shards) if (spec.key, day) in written[b]]
+            # the shards that wrote rows of the file, in order
+            holders = [b for b in range(shards) if written[b].get((spec.key, day), (0,))[0]]
             path = os.path.join(root, spec.source, date, spec.name)
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            rows = sum(written[b][(spec.key, day)][0] for b in holders)
-            with open(path, "wb") as out:
+            pieces_of = [
+                piece_path(pieces, b, "landing", spec.source, date, spec.name) for b in holders
+            ]
+            if holders and holders[0] == 0:
+                # the first shard's piece begins as the file does: it becomes the file
+                os.replace(pieces_of[0], path)
+                out = open(path, "r+b", buffering=0)  # noqa: SIM115 (closed below)
+                out.seek(0, os.SEEK_END)
+                first, skip = 1, 0
+            else:
+                out = open(path, "wb", buffering=0)  # noqa: SIM115 (closed below)
                 out.write(_head(spec))
-                first = True
-                for b in holders:
-                    if not written[b][(spec.key, day)][0]:
-                        continue
-                    # a JSON array's elements follow ",\n": the first goes without the comma
-                    skip = 1 if spec.fmt == "jsonarray" and first else 0
-                    piece = piece_path(pieces, b, "landing", spec.source, date, spec.name)
-                    _append(out, piece, skip)
-                    first = False
+                # a JSON array's first element follows "[" and a newline, not ",\n"
+                first, skip = 0, 1 if spec.fmt == "jsonarray" else 0
+            with out:
+                for i, piece in enumerate(pieces_of[first:]):
+                    _append(out, piece, skip if i == 0 else 0)
                 if spec.fmt == "jsonarray":
-                    out.write(b"\n]\n" if rows else b"]\n")
-                elif spec.fmt == "ndjson.gz" and not rows:
+                    out.write(b"\n]\n" if holders else b"]\n")
+                elif spec.fmt == "ndjson.gz" and not holders:
                     zc = _gzip()
                     out.write(zc.compress(b"") + zc.flush())
     for source, day in resend:
@@ -603,6 +631,7 @@ def assemble_truth(truth_dir: str, parts: list[str]) -> None:
     heads = TruthWriter(truth_dir)
     heads.close()
     for name in TRUTH_FILES:
-        with open(os.path.join(truth_dir, name), "ab") as out:
+        with open(os.path.join(truth_dir, name), "r+b", buffering=0) as out:
+            out.seek(0, os.SEEK_END)
             for part in parts:
                 _append(out, os.path.join(part, name))

@@ -110,7 +110,8 @@ class PhoneFactory:
         cc = self.cc[country]
         for _ in range(40):
             p = rng.choice(prefixes)
-            cand = p + "".join(str(d) for d in rng.choices(range(10), k=length - len(p)))
+            # the digits rng.choices(range(10), ...) draws, as text
+            cand = p + "".join(rng.choices("0123456789", k=length - len(p)))
             if usable is not None and not usable(f"+{cc}{cand}"):
                 continue
             num = self._valid(country, cand, ok)

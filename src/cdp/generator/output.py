@@ -334,18 +334,24 @@ class Landing:
         self.sinks: dict[tuple[str, int], Sink] = {}
         # per file (spec.key): the export day of a delta row of each day 0..D (see route), and
         # the sink of each export day, made on the first row
-        self._routes: dict[str, list[int]] = {}
-        self._day_sinks: dict[str, list[Sink | None]] = {}
+        self._files: dict[str, tuple[list[int], list[Sink | None]]] = {}
         self.truth: dict[tuple[str, str], str] = {}
         self.rng = random.Random(seed)  # replaced per household by the engine
 
     def _date(self, day: int) -> str:
         return self.dates[day] if day < self.D else self.extra_date
 
+    def _file(self, spec: FileSpec) -> tuple[list[int], list[Sink | None]]:
+        """(``route`` of each delta day 0..D (a later day is never exported), the sink of each
+        export day or None) of the file."""
+        f = self._files.get(spec.key)
+        if f is None:
+            routes = [self.route(spec, d) for d in range(self.D + 1)]
+            f = self._files[spec.key] = (routes, [None] * (self.D + 1))
+        return f
+
     def sink(self, spec: FileSpec, day: int) -> Sink:
-        sinks = self._day_sinks.get(spec.key)
-        if sinks is None:
-            sinks = self._day_sinks[spec.key] = [None] * (self.D + 1)
+        sinks = self._file(spec)[1]
         s = sinks[day]
         if s is None:
             path = os.path.join(self.root, spec.source, self._date(day), spec.name)
@@ -363,16 +369,11 @@ class Landing:
             return -1
         return day
 
-    def _route_table(self, spec: FileSpec) -> list[int]:
-        """``route`` of the delta days 0..D (a later day is never exported)."""
-        table = self._routes[spec.key] = [self.route(spec, d) for d in range(self.D + 1)]
-        return table
-
     def delta(self, spec: FileSpec, day: int, row, truth=None, broken=None) -> int:
         """Write a delta row of ``day`` (see ``route``); its export day, or -1 if not written.
         ``truth``: the (record key, person) the row names, registered when the row lands in a
         complete export day."""
-        routes = self._routes.get(spec.key) or self._route_table(spec)
+        routes, sinks = self._files.get(spec.key) or self._file(spec)
         if day > self.D:
             return -1
         d = routes[day] if day > 0 else routes[0]
@@ -382,11 +383,7 @@ class Landing:
             row = self.scrub(spec, row)
             if row is None:
                 return -1
-        sinks = self._day_sinks.get(spec.key)
-        sink = sinks[d] if sinks is not None else None
-        if sink is None:
-            sink = self.sink(spec, d)
-        sink.write(row, broken)
+        (sinks[d] or self.sink(spec, d)).write(row, broken)
         if truth is not None and d < self.D and truth[0] not in self.truth:
             self.truth[truth[0]] = truth[1]
         if spec.overlap and self.rng.random() < OVERLAP_RATE:
@@ -405,16 +402,13 @@ class Landing:
             assert text == _json(dict(zip(fields, values, strict=True))), text
         if self.scrub is not None:
             return self.delta(spec, day, dict(zip(fields, values, strict=True)), truth)
-        routes = self._routes.get(spec.key) or self._route_table(spec)
+        routes, sinks = self._files.get(spec.key) or self._file(spec)
         if day > self.D:
             return -1
         d = routes[day] if day > 0 else routes[0]
         if d < 0:
             return d
-        sinks = self._day_sinks.get(spec.key)
-        sink = sinks[d] if sinks is not None else None
-        if sink is None:
-            sink = self.sink(spec, d)
+        sink = sinks[d] or self.sink(spec, d)
         # sink.write_text(text, fields, values), written out: this writes every web event
         if sink.random() < BREAK_RATE or (sink.rows == sink.force_at and not sink.broken):
             sink.broken += 1
@@ -450,14 +444,10 @@ class Landing:
             row = self.scrub(spec, row)
             if row is None:
                 return
-        sinks = self._day_sinks.get(spec.key)
+        sinks = self._file(spec)[1]
         line = None
         for day in days:
-            sink = sinks[day] if sinks is not None else None
-            if sink is None:
-                sink = self.sink(spec, day)
-                sinks = self._day_sinks[spec.key]
-            line = sink.write(row, broken, line)
+            line = (sinks[day] or self.sink(spec, day)).write(row, broken, line)
         if truth is not None and truth[0] not in self.truth:
             self.truth[truth[0]] = truth[1]
 

@@ -23,6 +23,8 @@ first and may change it or keep it from being exported.
 from __future__ import annotations
 
 import csv
+import functools
+import io
 import json
 import os
 import random
@@ -36,6 +38,9 @@ BREAK_RATE = 0.002  # ~0.2% of rows, plus the 200th row of a file that has no br
 FORCE_AT = 199  # (0-based) row forced broken if the file has none yet ...
 FORCE_AT_FIRST_DAY = 19  # ... and in the first export day (so small samples have bad rows too)
 OVERLAP_RATE = 0.004  # delta rows repeated in the next day's export
+# Tests set this to check that every JSON row made by hand (``Landing.delta_json``) is the text
+# the JSON encoder gives.
+CHECK_TEXT = False
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # What _JSON.encode does for a dict, with the C encoder made once rather than per row (and no
@@ -70,39 +75,48 @@ def csv_field(v: str, delim: str) -> str:
     return v
 
 
-class _Acc:
-    """Text accumulator (a file-like ``write`` for csv.writer). A plain list of row strings,
-    renewed at every flush, keeps memory flat (io.StringIO keeps its peak capacity)."""
+@functools.cache
+def _csv_line_writer(delimiter: str):
+    """``line(row)``: the row as csv.writer writes it (QUOTE_MINIMAL, CRLF)."""
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n")
 
-    __slots__ = ("parts", "size")
+    def line(row) -> str:
+        text.seek(0)
+        text.truncate()
+        writer.writerow(row)
+        return text.getvalue()
 
-    def __init__(self):
-        self.parts: list[str] = []
-        self.size = 0
+    return line
 
-    def write(self, s: str) -> None:
-        self.parts.append(s)
-        self.size += len(s)
 
-    def take(self) -> str:
-        text = "".join(self.parts)
-        self.parts = []
-        self.size = 0
-        return text
+def _field_text(v) -> str:
+    """A CSV field's text as csv.writer has it: None is empty, other values their str."""
+    return "" if v is None else v if v.__class__ is str else str(v)
 
 
 class Sink:
+    """The body of one export file (one day of one file type) that one shard writes: rows are
+    buffered as text and appended to the piece when the buffer passes ``FLUSH_BYTES``
+    characters (gzip-compressed first for the web file)."""
+
     __slots__ = (
         "spec",
         "path",
-        "acc",
-        "writer",
+        "parts",
+        "size",
+        "write",
         "rows",
         "broken",
         "rng",
+        "random",
         "zc",
         "bytes_out",
         "force_at",
+        "sep",
+        "end",
+        "delimiter",
+        "csv_line",
     )
 
     def __init__(
@@ -117,25 +131,30 @@ class Sink:
         self.rng = random.Random(
             f"break:{seed}:{spec.key}:{day_key}" + (f":{shard}" if shard else "")
         )
+        self.random = self.rng.random
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb"):
-            pass
+        # The first shard's piece begins as the file does (assemble makes the file of it)
+        with open(path, "wb") as fh:
+            if shard == 0:
+                fh.write(_head(spec))
         self.zc = _gzip() if spec.fmt == "ndjson.gz" else None
-        self.acc = _Acc()
+        self.parts: list[str] = []  # rows' text buffered (a list renewed at every flush)
+        self.size = 0  # characters buffered
+        # JSON array elements follow ",\n", but the file's first one follows "[" and a newline
+        self.sep = ("\n" if shard == 0 else ",\n") if spec.fmt == "jsonarray" else ""
+        self.end = "" if spec.fmt == "jsonarray" else "\n"
         if spec.fmt == "csv":
-            self.writer = csv.writer(self.acc, delimiter=spec.delimiter, lineterminator="\r\n")
+            self.delimiter = spec.delimiter
+            self.csv_line = _csv_line_writer(spec.delimiter)
+            self.write = self.write_csv
         else:
-            self.writer = None
+            self.write = self.write_json
 
     # ---- low level ---------------------------------------------------------------------
-    def _add(self, s: str) -> None:
-        acc = self.acc
-        acc.write(s)
-        if acc.size > FLUSH_BYTES:
-            self.flush()
-
     def flush(self) -> None:
-        text = self.acc.take()
+        text = "".join(self.parts)
+        self.parts = []
+        self.size = 0
         if not text:
             return
         data = text.encode("utf-8")
@@ -154,36 +173,82 @@ class Sink:
                 fh.write(tail)
             self.zc = None
 
-    def _should_break(self, flag) -> bool:
-        if flag is None:
-            flag = self.rng.random() < BREAK_RATE
-        if not flag and self.rows == self.force_at and self.broken == 0:
-            flag = True
-        return flag
-
     # ---- rows --------------------------------------------------------------------------
-    def write_csv(self, row: list, broken=None) -> None:
-        if self._should_break(broken):
+    # A row is broken when ``broken`` says so, or (``broken`` None) for a draw of the file's
+    # own random stream below BREAK_RATE; and the row at ``force_at`` of a file with no broken
+    # row yet is broken whatever was decided.
+    def write_csv(self, row: list, broken=None, line: str | None = None) -> str | None:
+        """Write the row as csv.writer writes it (QUOTE_MINIMAL, CRLF): the fields joined by
+        the delimiter when none holds the delimiter, a quote or a line break (none is then
+        quoted), else by csv.writer itself. ``line``: that text, if known (as returned by
+        an earlier write of the same row); returns it (None if the row was written broken)."""
+        if broken is None:
+            broken = self.random() < BREAK_RATE
+        if broken or (self.rows == self.force_at and not self.broken):
             self.broken += 1
-            self.acc.write(self._broken_csv(row))
+            text = self._broken_csv(row)
         else:
-            self.writer.writerow(row)
+            if line is None:
+                d = self.delimiter
+                try:
+                    line = d.join(row)
+                except TypeError:  # a number or None among the fields
+                    line = d.join([_field_text(v) for v in row])
+                if (
+                    line.count(d) == len(row) - 1
+                    and len(row) > 1
+                    and '"' not in line
+                    and "\n" not in line
+                    and "\r" not in line
+                ):
+                    line += "\r\n"
+                else:
+                    line = self.csv_line(row)
+            text = line
         self.rows += 1
-        if self.acc.size > FLUSH_BYTES:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size > FLUSH_BYTES:
             self.flush()
+        return line
 
-    def write_json(self, obj: dict, broken=None) -> None:
-        if self._should_break(broken):
+    def write_json(self, obj: dict, broken=None, line: str | None = None) -> str | None:
+        """Write the object as one JSON line (or array element). ``line``: its JSON, if known
+        (as returned by an earlier write of the same object); returns it (None if the object
+        was written broken)."""
+        if broken is None:
+            broken = self.random() < BREAK_RATE
+        if broken or (self.rows == self.force_at and not self.broken):
             self.broken += 1
-            line = self._broken_json(obj)
+            text = self.sep + self._broken_json(obj) + self.end
         else:
-            line = _json(obj)
+            if line is None:
+                line = _json(obj)
+            text = self.sep + line + self.end
+        if self.sep == "\n":  # the file's first element was this one
+            self.sep = ",\n"
         self.rows += 1
-        if self.spec.fmt == "jsonarray":
-            # every element after a separator; assemble drops the file's first one
-            self._add(",\n" + line)
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size > FLUSH_BYTES:
+            self.flush()
+        return line
+
+    def write_text(self, text: str, fields: tuple, values: tuple) -> None:
+        """``write_json`` of the object of ``fields`` and ``values`` whose JSON, ``text``, is
+        made already (the object is built only if the row is to be broken)."""
+        if self.random() < BREAK_RATE or (self.rows == self.force_at and not self.broken):
+            self.broken += 1
+            line = self.sep + self._broken_json(dict(zip(fields, values, strict=True))) + self.end
         else:
-            self._add(line + "\n")
+            line = self.sep + text + self.end
+        if self.sep == "\n":  # the file's first element was this one
+            self.sep = ",\n"
+        self.rows += 1
+        self.parts.append(line)
+        self.size += len(line)
+        if self.size > FLUSH_BYTES:
+            self.flush()
 
     # ---- breakage ----------------------------------------------------------------------
     def _broken_csv(self, row: list) -> str:
@@ -267,18 +332,31 @@ class Landing:
         self.seed = seed
         self.resend = set(resend)
         self.sinks: dict[tuple[str, int], Sink] = {}
+        # per file (spec.key): the export day of a delta row of each day 0..D (see route), and
+        # the sink of each export day, made on the first row
+        self._files: dict[str, tuple[list[int], list[Sink | None]]] = {}
         self.truth: dict[tuple[str, str], str] = {}
         self.rng = random.Random(seed)  # replaced per household by the engine
 
     def _date(self, day: int) -> str:
         return self.dates[day] if day < self.D else self.extra_date
 
+    def _file(self, spec: FileSpec) -> tuple[list[int], list[Sink | None]]:
+        """(``route`` of each delta day 0..D (a later day is never exported), the sink of each
+        export day or None) of the file."""
+        f = self._files.get(spec.key)
+        if f is None:
+            routes = [self.route(spec, d) for d in range(self.D + 1)]
+            f = self._files[spec.key] = (routes, [None] * (self.D + 1))
+        return f
+
     def sink(self, spec: FileSpec, day: int) -> Sink:
-        k = (spec.key, day)
-        s = self.sinks.get(k)
+        sinks = self._file(spec)[1]
+        s = sinks[day]
         if s is None:
             path = os.path.join(self.root, spec.source, self._date(day), spec.name)
-            s = self.sinks[k] = Sink(spec, path, self.seed, self._date(day), day == 0, self.shard)
+            s = Sink(spec, path, self.seed, self._date(day), day == 0, self.shard)
+            sinks[day] = self.sinks[(spec.key, day)] = s
         return s
 
     def route(self, spec: FileSpec, day: int) -> int:
@@ -292,40 +370,84 @@ class Landing:
         return day
 
     def delta(self, spec: FileSpec, day: int, row, truth=None, broken=None) -> int:
-        d = self.route(spec, day)
+        """Write a delta row of ``day`` (see ``route``); its export day, or -1 if not written.
+        ``truth``: the (record key, person) the row names, registered when the row lands in a
+        complete export day."""
+        routes, sinks = self._files.get(spec.key) or self._file(spec)
+        if day > self.D:
+            return -1
+        d = routes[day] if day > 0 else routes[0]
         if d < 0:
             return d
         if self.scrub is not None:
             row = self.scrub(spec, row)
             if row is None:
                 return -1
-        sink = self.sink(spec, d)
-        if spec.fmt == "csv":
-            sink.write_csv(row, broken)
-        else:
-            sink.write_json(row, broken)
+        (sinks[d] or self.sink(spec, d)).write(row, broken)
         if truth is not None and d < self.D and truth[0] not in self.truth:
             self.truth[truth[0]] = truth[1]
         if spec.overlap and self.rng.random() < OVERLAP_RATE:
-            d2 = self.route(spec, d + 1)
+            d2 = routes[d + 1]
             if 0 <= d2 < self.D:
-                s2 = self.sink(spec, d2)
-                if spec.fmt == "csv":
-                    s2.write_csv(row)
-                else:
-                    s2.write_json(row)
+                self.sink(spec, d2).write(row)
+        return d
+
+    def delta_json(
+        self, spec: FileSpec, day: int, text: str, fields: tuple, values: tuple, truth=None
+    ) -> int:
+        """``delta`` of the JSON object of ``fields`` and ``values``, whose JSON (what
+        ``_json`` gives) is ``text``: the object is built only when a scenario scrubs it or
+        the row is to be broken."""
+        if CHECK_TEXT:
+            assert text == _json(dict(zip(fields, values, strict=True))), text
+        if self.scrub is not None:
+            return self.delta(spec, day, dict(zip(fields, values, strict=True)), truth)
+        routes, sinks = self._files.get(spec.key) or self._file(spec)
+        if day > self.D:
+            return -1
+        d = routes[day] if day > 0 else routes[0]
+        if d < 0:
+            return d
+        sink = sinks[d] or self.sink(spec, d)
+        # sink.write_text(text, fields, values), written out: this writes every web event
+        if sink.random() < BREAK_RATE or (sink.rows == sink.force_at and not sink.broken):
+            sink.broken += 1
+            line = sink._broken_json(dict(zip(fields, values, strict=True)))
+        else:
+            line = text
+        line = sink.sep + line + sink.end
+        if sink.sep == "\n":  # the file's first element was this one
+            sink.sep = ",\n"
+        sink.rows += 1
+        sink.parts.append(line)
+        sink.size += len(line)
+        if sink.size > FLUSH_BYTES:
+            sink.flush()
+        if truth is not None and d < self.D and truth[0] not in self.truth:
+            self.truth[truth[0]] = truth[1]
+        if spec.overlap and self.rng.random() < OVERLAP_RATE:
+            d2 = routes[d + 1]
+            if 0 <= d2 < self.D:
+                self.sink(spec, d2).write_text(text, fields, values)
         return d
 
     def snapshot(self, spec: FileSpec, day: int, row, truth=None, broken=None) -> None:
+        """Write a row of the snapshot of export day ``day``."""
+        self.snapshots(spec, range(day, day + 1), row, truth, broken)
+
+    def snapshots(self, spec: FileSpec, days: range, row, truth=None, broken=None) -> None:
+        """Write a row of the snapshot of each export day of ``days`` (its text made once),
+        as ``snapshot`` of each day would."""
+        if not days:
+            return
         if self.scrub is not None:
             row = self.scrub(spec, row)
             if row is None:
                 return
-        sink = self.sink(spec, day)
-        if spec.fmt == "csv":
-            sink.write_csv(row, broken)
-        else:
-            sink.write_json(row, broken)
+        sinks = self._file(spec)[1]
+        line = None
+        for day in days:
+            line = (sinks[day] or self.sink(spec, day)).write(row, broken, line)
         if truth is not None and truth[0] not in self.truth:
             self.truth[truth[0]] = truth[1]
 
@@ -346,20 +468,31 @@ def _gzip():
 
 
 def _append(out, path: str, skip: int = 0) -> None:
-    with open(path, "rb") as piece:
-        if skip:
-            piece.seek(skip)
-        shutil.copyfileobj(piece, out, 1 << 20)
+    """Append the file at ``path``, but its first ``skip`` bytes, to ``out`` (an unbuffered
+    file written at its end): copied by the kernel where it can (copy_file_range)."""
+    with open(path, "rb", buffering=0) as piece:
+        src, dst = piece.fileno(), out.fileno()
+        size = os.fstat(src).st_size
+        done = piece.seek(skip)
+        if hasattr(os, "copy_file_range"):
+            try:
+                while done < size:
+                    n = os.copy_file_range(src, dst, size - done)
+                    if n <= 0:
+                        break
+                    done += n
+            except OSError:  # not on this file system: the plain way from where it stopped
+                pass
+        if done < size:
+            piece.seek(done)
+            shutil.copyfileobj(piece, out, 1 << 20)
 
 
 def _head(spec: FileSpec) -> bytes:
     """What an export file starts with before its rows."""
     if spec.fmt == "csv":
-        acc = _Acc()
-        if spec.bom:
-            acc.write("\ufeff")
-        csv.writer(acc, delimiter=spec.delimiter, lineterminator="\r\n").writerow(spec.columns)
-        return acc.take().encode("utf-8")
+        header = _csv_line_writer(spec.delimiter)(spec.columns)
+        return (("\ufeff" if spec.bom else "") + header).encode("utf-8")
     return b"[" if spec.fmt == "jsonarray" else b""
 
 
@@ -383,24 +516,30 @@ def assemble(
             date = dates[day] if day < days else extra_date
             if (spec.source, day) in resent and day < days:
                 continue
-            holders = [b for b in range(shards) if (spec.key, day) in written[b]]
+            # the shards that wrote rows of the file, in order
+            holders = [b for b in range(shards) if written[b].get((spec.key, day), (0,))[0]]
             path = os.path.join(root, spec.source, date, spec.name)
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            rows = sum(written[b][(spec.key, day)][0] for b in holders)
-            with open(path, "wb") as out:
+            pieces_of = [
+                piece_path(pieces, b, "landing", spec.source, date, spec.name) for b in holders
+            ]
+            if holders and holders[0] == 0:
+                # the first shard's piece begins as the file does: it becomes the file
+                os.replace(pieces_of[0], path)
+                out = open(path, "r+b", buffering=0)  # noqa: SIM115 (closed below)
+                out.seek(0, os.SEEK_END)
+                first, skip = 1, 0
+            else:
+                out = open(path, "wb", buffering=0)  # noqa: SIM115 (closed below)
                 out.write(_head(spec))
-                first = True
-                for b in holders:
-                    if not written[b][(spec.key, day)][0]:
-                        continue
-                    # a JSON array's elements follow ",\n": the first goes without the comma
-                    skip = 1 if spec.fmt == "jsonarray" and first else 0
-                    piece = piece_path(pieces, b, "landing", spec.source, date, spec.name)
-                    _append(out, piece, skip)
-                    first = False
+                # a JSON array's first element follows "[" and a newline, not ",\n"
+                first, skip = 0, 1 if spec.fmt == "jsonarray" else 0
+            with out:
+                for i, piece in enumerate(pieces_of[first:]):
+                    _append(out, piece, skip if i == 0 else 0)
                 if spec.fmt == "jsonarray":
-                    out.write(b"\n]\n" if rows else b"]\n")
-                elif spec.fmt == "ndjson.gz" and not rows:
+                    out.write(b"\n]\n" if holders else b"]\n")
+                elif spec.fmt == "ndjson.gz" and not holders:
                     zc = _gzip()
                     out.write(zc.compress(b"") + zc.flush())
     for source, day in resend:
@@ -482,6 +621,7 @@ def assemble_truth(truth_dir: str, parts: list[str]) -> None:
     heads = TruthWriter(truth_dir)
     heads.close()
     for name in TRUTH_FILES:
-        with open(os.path.join(truth_dir, name), "ab") as out:
+        with open(os.path.join(truth_dir, name), "r+b", buffering=0) as out:
+            out.seek(0, os.SEEK_END)
             for part in parts:
                 _append(out, os.path.join(part, name))

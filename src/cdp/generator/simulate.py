@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import random
+from bisect import bisect_right
 from datetime import datetime
+from json.encoder import encode_basestring
 from zoneinfo import ZoneInfo
 
 from . import messy as M
@@ -23,18 +25,22 @@ from .util import (
     B62,
     DAY,
     HOUR,
+    ISO_MINUTES,
+    SECONDS_MS,
+    UUID4_VARIANT,
     IdSeq,
     Weighted,
     dmy2,
     ean13,
     encode,
     fold,
-    iso_ms,
+    iso_minute,
     iso_offset,
     iso_z,
     poisson,
     poisson_times,
     rand_str,
+    randbelow,
     rng_uuid,
     rome_local,
 )
@@ -70,6 +76,92 @@ NPS_SCORE = Weighted(
 SATISFACTION = Weighted([(5, 35), (4, 35), (3, 18), (2, 8), (1, 4)])
 SUPPORT_CHANNEL = Weighted([("chat", 35), ("email", 35), ("phone", 15), ("social", 15)])
 PLATFORM_PICK = Weighted([("instagram", 70), ("tiktok", 15), ("facebook", 10), ("x", 5)])
+PAGE_CATEGORIES = ("cookware", "knives", "bakeware", "recipes", "stores", "gift-cards")
+LATE_DAYS = (1, 1, 2, 3)  # export days a late web event arrives after it occurred
+REFERRERS = R.REFERRERS
+# The keys of a web event, in the order of its JSON object.
+WEB_FIELDS = (
+    "event_id",
+    "anonymous_id",
+    "account_id",
+    "event_type",
+    "occurred_at",
+    "received_at",
+    "platform",
+    "page_url",
+    "referrer",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "properties",
+)
+NO_UTM = ',"utm_source":null,"utm_medium":null,"utm_campaign":null'
+
+
+def _runs(days: range, states: list):
+    """(days, state) of each run of consecutive days of ``days`` with the same state (the
+    state of each day in ``states``), in order."""
+    run_from, state = days.start, None
+    for d, now in zip(days, states, strict=True):
+        if d > days.start and now != state:
+            yield range(run_from, d), state
+            run_from = d
+        state = now
+    if days:
+        yield range(run_from, days.stop), state
+
+
+class _JsonText(dict):
+    """The JSON text of a string (quoted and escaped as ``json`` does), cached: for the few
+    hundred strings that web events repeat (pages, referrers, UTM values)."""
+
+    def __missing__(self, s: str) -> str:
+        text = self[s] = encode_basestring(s)
+        return text
+
+
+def _event(base: str, etype: str, url: str | None, props: dict, props_json: str) -> tuple:
+    """A kind of web event of the site at ``base``: (event type, properties, the properties'
+    JSON, ((page URL, its JSON) on the web, (page, its JSON) in the apps)). The apps' pages are
+    ``app://cucinaviva`` and the path; the app's first event (``url`` None) has none."""
+    app_page = None if url is None else "app://cucinaviva" + url[len(base) :]
+    web = (url, "null" if url is None else encode_basestring(url))
+    app = (app_page, "null" if app_page is None else encode_basestring(app_page))
+    return (etype, props, props_json, (web, app))
+
+
+class _Site:
+    """The web events of the shop's site in one language that name no person (pages,
+    products, searches), made once (see ``_event``)."""
+
+    def __init__(self, lang: str, products):
+        self.base = base = f"{SITE}/{LANG_PATH[lang]}"
+        self.login_url = base + "/account/login"
+        self.confirmation_url = f"{base}/checkout/confirmation"
+        self.newsletter_url = f"{base}/newsletter"
+        self.app_open = _event(base, "app_open", None, {}, "{}")
+        self.home = _event(base, "page_view", base + "/", {}, "{}")
+        self.checkout = _event(base, "checkout_started", f"{base}/checkout", {}, "{}")
+        self.product_view, self.add_to_cart = {}, {}
+        for sku, *_ in products:
+            props, props_json = {"sku": sku}, f'{{"sku":{encode_basestring(sku)}}}'
+            url = f"{base}/p/{sku.lower()}"
+            self.product_view[sku] = _event(base, "product_view", url, props, props_json)
+            self.add_to_cart[sku] = _event(base, "add_to_cart", f"{base}/cart", props, props_json)
+        self.category = {
+            cat: _event(base, "page_view", f"{base}/c/{cat}", {}, "{}") for cat in PAGE_CATEGORIES
+        }
+        self.queries = R.SEARCH_QUERIES[lang]
+        self.search = {
+            q: _event(
+                base,
+                "search",
+                f"{base}/search",
+                {"query": q},
+                f'{{"query":{encode_basestring(q)}}}',
+            )
+            for q in self.queries
+        }
 
 
 def nice_price(eur: float, fx: float) -> float:
@@ -199,11 +291,17 @@ class Sim:
         self.request_ids = IdSeq(7_777_777, 424_242, 1_000_000, shard=shard)
         self.loyalty_ids = IdSeq(1_664_527, 1_013_904_223, 1_000_000_000, shard=shard)
         self.forced_erasure = n_persons // 2 + 1
+        self._sites: dict[str, _Site] = {}
+        self._json_text = _JsonText()
         self.policy_mid = w0 + (self.w1 - w0) / 2
 
     # ------------------------------------------------------------------ helpers
     def day(self, t: float) -> int:
         return math.floor((t - self.w0) / DAY)
+
+    def _eod(self, d: int) -> float:
+        """The end of export day ``d`` (its snapshot's time)."""
+        return self.w0 + (d + 1) * DAY
 
     def policy(self, t: float) -> str:
         if t < self.w0 - 300 * DAY:
@@ -308,7 +406,17 @@ class Sim:
 
     def emit_account(self, p, a: Acct, rng) -> None:
         versions = []
-        base = [a.id, None, a.first, a.last, a.phone, a.dob, p.country, a.loyalty, iso_z(a.created)]
+        base = [
+            str(a.id),  # (csv writes the number's str)
+            None,
+            a.first,
+            a.last,
+            a.phone,
+            a.dob,
+            p.country,
+            a.loyalty,
+            iso_z(a.created),
+        ]
         last_login = a.created
         versions.append(
             (
@@ -563,7 +671,8 @@ class Sim:
 
         def items(d: int) -> None:
             for i, (sku, name, cat, qty, unit) in enumerate(o.lines, 1):
-                self.L.delta(S.ITEMS, d, [o.id, i, sku, name, cat, qty, f"{unit:.2f}"])
+                row = [o.id, str(i), sku, name, cat, str(qty), f"{unit:.2f}"]
+                self.L.delta(S.ITEMS, d, row)
 
         self.emit_versions(S.ORDERS, versions, truth, items)
 
@@ -689,27 +798,23 @@ class Sim:
         for s in subs:
             d0 = max(0, self.day(s["created"]))
             d_end = self.D if s["deleted"] is None else min(self.D, self.day(s["deleted"]))
-            truth = (("newsletter", str(s["id"])), p.pid)
-            for d in range(d0, d_end):
-                t = self.w0 + (d + 1) * DAY
-                status, opt, unsub = self._sub_state(s, t)
-                L.snapshot(
-                    S.SUBSCRIBERS,
-                    d,
-                    [
-                        s["id"],
-                        s["email"],
-                        s["first_name"],
-                        s["list_id"],
-                        status,
-                        s["lang"],
-                        opt,
-                        unsub,
-                        s["source"],
-                    ],
-                    truth,
-                    s["broken"],
-                )
+            sid = str(s["id"])  # (csv writes the number's str)
+            truth = (("newsletter", sid), p.pid)
+            # the days with one state share a row
+            states = [self._sub_state(s, self._eod(d)) for d in range(d0, d_end)]
+            for run, (status, opt, unsub) in _runs(range(d0, d_end), states):
+                row = [
+                    sid,
+                    s["email"],
+                    s["first_name"],
+                    s["list_id"],
+                    status,
+                    s["lang"],
+                    opt,
+                    unsub,
+                    s["source"],
+                ]
+                L.snapshots(S.SUBSCRIBERS, run, row, truth, s["broken"])
             # activity: sends of the list's campaigns while subscribed
             if s["confirm"] is None:
                 continue
@@ -757,15 +862,9 @@ class Sim:
     def web(self, p, acct, devices, rng, consents) -> None:
         if not devices:
             return
-        L = self.L
         h0 = self.w0 - WEB_HORIZON
         stop = min(p.stop_t or self.web_end, self.web_end)
-        lang = LANG_PATH[p.lang]
-        base = f"{SITE}/{lang}"
-        products = self.products
-        pid = p.pid
-        w0, web_end = self.w0, self.web_end
-        acct_id = str(acct.id) if acct is not None else None
+        w0 = self.w0
         for d in devices:
             if d.first_seen >= w0 - CONSENT_HORIZON and d.first_seen < min(stop, self.w1):
                 for purpose, pr in (("analytics", 0.72), ("personalization", 0.55)):
@@ -779,6 +878,8 @@ class Sim:
                             "cookie_banner",
                         )
                     )
+        site = self._site(p.lang)
+        acct_id = str(acct.id) if acct is not None else None
         for d in devices:
             start = max(d.first_seen, h0)
             if start >= stop:
@@ -790,119 +891,170 @@ class Sim:
                 if start <= t < stop:
                     sessions.append((t, kind, payload))
             sessions.sort(key=lambda x: x[0])
-            truth = (("web", d.anon), pid)
-            is_app = d.platform != "web"
+            truth = (("web", d.anon), p.pid)
             for s_t, kind, payload in sessions:
-                logged = d.ident_t is not None and s_t > d.ident_t and acct_id is not None
-                if kind == "order":
-                    logged = payload.account_id is not None and not payload.login
-                uid = acct_id if logged else None
-                t_ms = int(s_t * 1000)
-                evs = []
-                utm = None
-                ref = None
-                if rng.random() < 0.3:
-                    ads = self.ads(s_t)
-                    if ads:
-                        c = ads[rng.randrange(len(ads))]
-                        src, med = R.UTM_SOURCES[c.channel][
-                            rng.randrange(len(R.UTM_SOURCES[c.channel]))
-                        ]
-                        utm = (src, med, c.utm)
-                elif not is_app and rng.random() < 0.5:
-                    ref = R.REFERRERS[rng.randrange(len(R.REFERRERS))]
-                if is_app:
-                    evs.append(("app_open", None, {}))
-                else:
-                    evs.append(("page_view", base + "/", {}))
-                if (
-                    kind == "ident"
-                    or (kind == "order" and payload.login)
-                    or logged
-                    and rng.random() < 0.03
-                ):
-                    evs.append(("login", base + "/account/login", {"email": acct.email_at(s_t)}))
-                    acct.logins.append(s_t + 20)
-                if kind == "order":
-                    o = payload
-                    for sku, *_ in o.lines:
-                        evs.append(("product_view", f"{base}/p/{sku.lower()}", {"sku": sku}))
-                        evs.append(("add_to_cart", f"{base}/cart", {"sku": sku}))
-                    evs.append(("checkout_started", f"{base}/checkout", {}))
+                self._web_session(p, acct, acct_id, d, site, s_t, kind, payload, stop, truth, rng)
+
+    def _site(self, lang: str) -> _Site:
+        site = self._sites.get(lang)
+        if site is None:
+            site = self._sites[lang] = _Site(lang, self.products)
+        return site
+
+    def _web_session(
+        self, p, acct, acct_id, d: Dev, site: _Site, s_t, kind, payload, stop, truth, rng
+    ) -> None:
+        """The events of one session of device ``d`` at ``s_t`` (a browse, the device's
+        login, an order or a newsletter signup), each handed to the landing as it is recorded.
+
+        The draws below are those of ``rng.randint``, ``rng.randrange`` and ``rng.choice``
+        written out (see ``util.randint_draw``): this runs for every web event."""
+        random, getrandbits = rng.random, rng.getrandbits
+        jt = self._json_text  # the JSON text of a string of the site (cached)
+        enc = encode_basestring  # ... and of any other
+        base = site.base
+        logged = d.ident_t is not None and s_t > d.ident_t and acct_id is not None
+        if kind == "order":
+            logged = payload.account_id is not None and not payload.login
+        uid = acct_id if logged else None
+        t_ms = int(s_t * 1000)
+        utm = None
+        ref = None
+        is_app = d.platform != "web"
+        if random() < 0.3:
+            ads = self.ads(s_t)
+            if ads:
+                c = ads[randbelow(getrandbits, len(ads))]
+                sources = R.UTM_SOURCES[c.channel]
+                src, med = sources[randbelow(getrandbits, len(sources))]
+                utm = (src, med, c.utm)
+        elif not is_app and random() < 0.5:
+            ref = REFERRERS[randbelow(getrandbits, len(REFERRERS))]
+        # the session's events (see _event)
+        evs = [site.app_open if is_app else site.home]
+        if kind == "ident" or (kind == "order" and payload.login) or logged and random() < 0.03:
+            email = acct.email_at(s_t)
+            props_json = f'{{"email":{enc(email)}}}'
+            evs.append(_event(base, "login", site.login_url, {"email": email}, props_json))
+            acct.logins.append(s_t + 20)
+        if kind == "order":
+            o = payload
+            for sku, *_ in o.lines:
+                evs.append(site.product_view[sku])
+                evs.append(site.add_to_cart[sku])
+            evs.append(site.checkout)
+            props_json = f'{{"order_id":{enc(o.id)}}}'
+            evs.append(
+                _event(
+                    base, "order_completed", site.confirmation_url, {"order_id": o.id}, props_json
+                )
+            )
+        elif kind == "signup":
+            props_json = f'{{"email":{enc(payload)}}}'
+            evs.append(
+                _event(
+                    base, "newsletter_signup", site.newsletter_url, {"email": payload}, props_json
+                )
+            )
+        else:
+            products = self.products
+            kinds, cum, total = BROWSE_EVENT.items, BROWSE_EVENT.cum, BROWSE_EVENT.total
+            for _ in range(SESSION_LEN.pick(rng) - 1):
+                et = kinds[bisect_right(cum, random() * total)]  # BROWSE_EVENT.pick(rng)
+                if et == "product_view" or et == "add_to_cart":
+                    sku = products[randbelow(getrandbits, len(products))][0]
                     evs.append(
-                        ("order_completed", f"{base}/checkout/confirmation", {"order_id": o.id})
+                        (site.product_view if et == "product_view" else site.add_to_cart)[sku]
                     )
-                elif kind == "signup":
-                    evs.append(("newsletter_signup", f"{base}/newsletter", {"email": payload}))
+                elif et == "search":
+                    queries = site.queries
+                    evs.append(site.search[queries[randbelow(getrandbits, len(queries))]])
+                elif et == "page_view":
+                    cat = PAGE_CATEGORIES[randbelow(getrandbits, len(PAGE_CATEGORIES))]
+                    evs.append(site.category[cat])
                 else:
-                    for _ in range(SESSION_LEN.pick(rng) - 1):
-                        et = BROWSE_EVENT.pick(rng)
-                        if et == "product_view" or et == "add_to_cart":
-                            sku = products[rng.randrange(len(products))][0]
-                            url = (
-                                f"{base}/p/{sku.lower()}"
-                                if et == "product_view"
-                                else (f"{base}/cart")
-                            )
-                            evs.append((et, url, {"sku": sku}))
-                        elif et == "search":
-                            q = rng.choice(R.SEARCH_QUERIES[p.lang])
-                            evs.append((et, f"{base}/search", {"query": q}))
-                        elif et == "page_view":
-                            cat = rng.choice(
-                                (
-                                    "cookware",
-                                    "knives",
-                                    "bakeware",
-                                    "recipes",
-                                    "stores",
-                                    "gift-cards",
-                                )
-                            )
-                            evs.append((et, f"{base}/c/{cat}", {}))
-                        else:
-                            evs.append((et, f"{base}/checkout", {}))
-                prev_url = ref
-                for i, (etype, url, props) in enumerate(evs):
-                    if i:
-                        t_ms += rng.randint(3000, 90000)
-                    if etype == "login":
-                        uid = acct_id
-                    page = None if is_app else url
-                    if is_app and url is not None:
-                        page = "app://cucinaviva" + url[len(base) :]
-                    rec = t_ms + rng.randint(40, 4000)
-                    if is_app and rng.random() < 0.15:
-                        rec += rng.randint(60_000, 900_000)
-                    if rng.random() < 0.03:  # late arrival, 1-3 export days later
-                        occ_day = (t_ms // 1000 - w0) // DAY
-                        k = rng.choice((1, 1, 2, 3))
-                        rec = int((w0 + (occ_day + k) * DAY + rng.random() * DAY) * 1000)
-                        rec = max(rec, t_ms + 1000)
-                    rec_s = rec / 1000
-                    if rec_s >= web_end or t_ms / 1000 >= stop:
-                        continue
-                    obj = {
-                        "event_id": rng_uuid(rng),
-                        "anonymous_id": d.anon,
-                        "account_id": uid,
-                        "event_type": etype,
-                        "occurred_at": iso_ms(t_ms),
-                        "received_at": iso_ms(rec),
-                        "platform": d.platform,
-                        "page_url": page,
-                        "referrer": prev_url if i else ref,
-                        "utm_source": utm[0] if utm and i == 0 else None,
-                        "utm_medium": utm[1] if utm and i == 0 else None,
-                        "utm_campaign": utm[2] if utm and i == 0 else None,
-                        "properties": props,
-                    }
-                    if not is_app:
-                        prev_url = url
-                    day = math.floor((rec_s - w0) / DAY)
-                    landed = L.delta(S.WEB, day, obj, truth)
-                    if landed >= 0 and rng.random() < 0.015:  # tracker retry
-                        L.delta(S.WEB, landed + (0 if rng.random() < 0.7 else 1), obj, truth)
+                    evs.append(site.checkout)
+
+        L = self.L
+        w0, web_end = self.w0, self.web_end
+        platform = d.platform
+        anon = d.anon
+        head = f'","anonymous_id":"{anon}","account_id":'
+        uid_json = "null" if uid is None else enc(uid)
+        ref_json = "null" if ref is None else jt[ref]
+        # the referrer of the next page: the page before on the web (none in the apps)
+        prev_url, prev_json = ref, ref_json
+        minutes, seconds_ms = ISO_MINUTES, SECONDS_MS
+        for i, (etype, props, props_json, pages) in enumerate(evs):
+            if i:
+                r = getrandbits(17)  # rng.randint(3000, 90000)
+                while r >= 87001:
+                    r = getrandbits(17)
+                t_ms += 3000 + r
+            if etype == "login":
+                uid, uid_json = acct_id, enc(acct_id)
+            page, page_json = pages[is_app]
+            r = getrandbits(12)  # rng.randint(40, 4000)
+            while r >= 3961:
+                r = getrandbits(12)
+            rec = t_ms + 40 + r
+            if is_app and random() < 0.15:
+                r = getrandbits(20)  # rng.randint(60_000, 900_000)
+                while r >= 840001:
+                    r = getrandbits(20)
+                rec += 60_000 + r
+            if random() < 0.03:  # late arrival, 1-3 export days later
+                occ_day = (t_ms // 1000 - w0) // DAY
+                k = LATE_DAYS[randbelow(getrandbits, 4)]
+                rec = int((w0 + (occ_day + k) * DAY + random() * DAY) * 1000)
+                rec = max(rec, t_ms + 1000)
+            rec_s = rec / 1000
+            if rec_s >= web_end or t_ms / 1000 >= stop:
+                continue
+            h = getrandbits(128).to_bytes(16).hex()  # rng_uuid(rng), as util.uuid4_text
+            event_id = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{UUID4_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+            m, ms = divmod(t_ms, 60_000)  # iso_ms(t_ms)
+            occurred = (minutes.get(m) or iso_minute(m)) + seconds_ms[ms]
+            m, ms = divmod(rec, 60_000)
+            received = (minutes.get(m) or iso_minute(m)) + seconds_ms[ms]
+            referrer, referrer_json = (prev_url, prev_json) if i else (ref, ref_json)
+            if utm is not None and i == 0:
+                utm_src, utm_med, utm_camp = utm
+                utm_json = (
+                    f',"utm_source":{jt[utm_src]},"utm_medium":{jt[utm_med]}'
+                    f',"utm_campaign":{jt[utm_camp]}'
+                )
+            else:
+                utm_src = utm_med = utm_camp = None
+                utm_json = NO_UTM
+            text = (
+                f'{{"event_id":"{event_id}{head}{uid_json},"event_type":"{etype}",'
+                f'"occurred_at":"{occurred}","received_at":"{received}",'
+                f'"platform":"{platform}","page_url":{page_json},"referrer":{referrer_json}'
+                f'{utm_json},"properties":{props_json}}}'
+            )
+            values = (
+                event_id,
+                anon,
+                uid,
+                etype,
+                occurred,
+                received,
+                platform,
+                page,
+                referrer,
+                utm_src,
+                utm_med,
+                utm_camp,
+                props,
+            )
+            if not is_app:
+                prev_url, prev_json = page, page_json
+            day = math.floor((rec_s - w0) / DAY)
+            landed = L.delta_json(S.WEB, day, text, WEB_FIELDS, values, truth)
+            if landed >= 0 and random() < 0.015:  # tracker retry
+                day = landed + (0 if random() < 0.7 else 1)
+                L.delta_json(S.WEB, day, text, WEB_FIELDS, values, truth)
 
     # ------------------------------------------------------------------ CRM
     def crm(self, p, end, rng, consents, srng=None) -> None:
@@ -1125,8 +1277,11 @@ class Sim:
         addr_change = p.hh.move_t + rng.uniform(0, 5) * DAY if p.hh.move_t else None
         broken = rng.random() < 0.0025
         truth = (("subscriptions", sid), p.pid)
-        for d in range(max(0, self.day(start)), self.D):
-            t = self.w0 + (d + 1) * DAY
+        started = iso_z(start)
+
+        def state(d: int) -> tuple:
+            """(status, cancelled at, address, e-mail) at the end of day ``d``."""
+            t = self._eod(d)
             status, cancelled = "active", None
             for et, st in events:
                 if et <= t:
@@ -1138,6 +1293,11 @@ class Sim:
                 else (p.hh.address)
             )
             em = p.email if email_change and t >= email_change else email
+            return status, cancelled, a, em
+
+        # the days with one state share a row
+        days = range(max(0, self.day(start)), self.D)
+        for run, (status, cancelled, a, em) in _runs(days, [state(d) for d in days]):
             obj = {
                 "id": sid,
                 "customer": {"email": em, "name": name, "phone": phone},
@@ -1145,7 +1305,7 @@ class Sim:
                 "price": {"amount": price_s, "currency": cur},
                 "interval": interval,
                 "status": status,
-                "started_at": iso_z(start),
+                "started_at": started,
                 "cancelled_at": iso_z(cancelled) if cancelled else None,
                 "delivery_address": {
                     "line1": a.street,
@@ -1154,7 +1314,7 @@ class Sim:
                     "country": p.country,
                 },
             }
-            self.L.snapshot(S.SUBSCRIPTIONS, d, obj, truth, broken)
+            self.L.snapshots(S.SUBSCRIPTIONS, run, obj, truth, broken)
 
     # ------------------------------------------------------------------ surveys
     def surveys(self, p, acct, end, rng) -> None:
@@ -1178,7 +1338,7 @@ class Sim:
                 self.L.delta(
                     S.NPS,
                     self.day(t),
-                    [rid, email, when, score, comment],
+                    [rid, email, when, str(score), comment],
                     (("surveys_nps", rid), p.pid),
                 )
         if rng.random() < 0.09:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import math
+import random
 import time
 import unicodedata
 import zlib
@@ -20,33 +21,85 @@ _gmtime = time.gmtime
 _strftime = time.strftime
 
 
+# Times are formatted from tables of the parts that repeat: the text of a day (UTC) or of an
+# hour (in a zone), cached as they are met, and the text of each second of a day or of an hour.
+_CLOCK_Z = tuple(
+    f"{h:02d}:{m:02d}:{s:02d}Z" for h in range(24) for m in range(60) for s in range(60)
+)
+_MIN_SEC = tuple(f"{m:02d}:{s:02d}" for m in range(60) for s in range(60))
+_MIN = tuple(f"{m:02d}" for m in range(60))
+_ISO_DAYS: dict[int, str] = {}  # epoch day -> "YYYY-MM-DDT"
+
+
 def iso_z(t: float) -> str:
-    """``2026-11-03T10:15:22Z``"""
-    return _strftime("%Y-%m-%dT%H:%M:%SZ", _gmtime(int(t)))
+    """``2026-11-03T10:15:22Z``: ``strftime("%Y-%m-%dT%H:%M:%SZ", gmtime(int(t)))``."""
+    day, sec = divmod(int(t), DAY)
+    head = _ISO_DAYS.get(day)
+    if head is None:
+        head = _ISO_DAYS[day] = _strftime("%Y-%m-%dT", _gmtime(day * DAY))
+    return head + _CLOCK_Z[sec]
 
 
-_MINUTES: dict[int, str] = {}  # epoch minute -> "YYYY-MM-DDTHH:MM:" (a few weeks of minutes)
+ISO_MINUTES: dict[int, str] = {}  # epoch minute -> "YYYY-MM-DDTHH:MM:" (a few weeks of minutes)
+# "SS.mmmZ" of each millisecond of a minute, by its index 0..59,999 in the minute
+SECONDS_MS = tuple(f"{s:02d}.{ms:03d}Z" for s in range(60) for ms in range(1000))
+
+
+def iso_minute(minute: int) -> str:
+    """``2026-11-03T10:15:`` of an epoch minute (cached: a few weeks of minutes)."""
+    head = ISO_MINUTES.get(minute)
+    if head is None:
+        head = ISO_MINUTES[minute] = _strftime("%Y-%m-%dT%H:%M:", _gmtime(minute * 60))
+    return head
 
 
 def iso_ms(t_ms: int) -> str:
-    """``2026-11-03T10:15:22.123Z`` from integer epoch milliseconds (the minute's part from a
-    cache: this formats every web event's two times)."""
-    s, ms = divmod(int(t_ms), 1000)
-    minute, s = divmod(s, 60)
-    head = _MINUTES.get(minute)
-    if head is None:
-        head = _MINUTES[minute] = _strftime("%Y-%m-%dT%H:%M:", _gmtime(minute * 60))
-    return f"{head}{s:02d}.{ms:03d}Z"
+    """``2026-11-03T10:15:22.123Z`` from integer epoch milliseconds (the minute's part and the
+    second's from tables: this formats every web event's two times)."""
+    minute, ms = divmod(int(t_ms), 60_000)
+    head = ISO_MINUTES.get(minute) or iso_minute(minute)
+    return head + SECONDS_MS[ms]
+
+
+def _local_hour(tz: ZoneInfo, hour: int) -> datetime | None:
+    """The local time at the start of an epoch hour, if the zone's offset is a whole number of
+    hours all through it (then a time in the hour has the minutes and seconds it has in UTC);
+    else None."""
+    start = datetime.fromtimestamp(hour * HOUR, tz)
+    offset = start.utcoffset()
+    steady = offset == datetime.fromtimestamp(hour * HOUR + HOUR - 1, tz).utcoffset()
+    return start if steady and offset.total_seconds() % HOUR == 0 else None
+
+
+_ISO_HOURS: dict[tuple[ZoneInfo, int], tuple[str, str]] = {}  # -> ("...THH:", "+01:00")
+_ROME_HOURS: dict[int, str] = {}  # epoch hour -> "dd/mm/yyyy HH:"
 
 
 def iso_offset(t: float, tz: ZoneInfo) -> str:
-    """``2026-11-03T11:15:22+01:00`` in the given zone."""
-    return datetime.fromtimestamp(int(t), tz).isoformat()
+    """``2026-11-03T11:15:22+01:00`` in the given zone:
+    ``datetime.fromtimestamp(int(t), tz).isoformat()``."""
+    hour, sec = divmod(int(t), HOUR)
+    parts = _ISO_HOURS.get((tz, hour))
+    if parts is None:
+        start = _local_hour(tz, hour)
+        if start is None:
+            return datetime.fromtimestamp(int(t), tz).isoformat()
+        text = start.isoformat()  # YYYY-MM-DDTHH:00:00+01:00
+        parts = _ISO_HOURS[(tz, hour)] = (text[:14], text[19:])
+    return parts[0] + _MIN_SEC[sec] + parts[1]
 
 
 def rome_local(t: float) -> str:
-    """``dd/mm/yyyy HH:MM`` in Europe/Rome local time (CRM)."""
-    return datetime.fromtimestamp(int(t), ROME).strftime("%d/%m/%Y %H:%M")
+    """``dd/mm/yyyy HH:MM`` in Europe/Rome local time (CRM):
+    ``datetime.fromtimestamp(int(t), ROME).strftime("%d/%m/%Y %H:%M")``."""
+    hour, sec = divmod(int(t), HOUR)
+    head = _ROME_HOURS.get(hour)
+    if head is None:
+        start = _local_hour(ROME, hour)
+        if start is None:
+            return datetime.fromtimestamp(int(t), ROME).strftime("%d/%m/%Y %H:%M")
+        head = _ROME_HOURS[hour] = start.strftime("%d/%m/%Y %H:")
+    return head + _MIN[sec // 60]
 
 
 def ymd(t: float) -> str:
@@ -101,17 +154,89 @@ def rand_str(rng, alphabet: str, k: int) -> str:
     return "".join(rng.choices(alphabet, k=k))
 
 
-# the bits a version 4 UUID fixes (RFC 9562): the variant (10) and the version (0100)
-_UUID4_KEEP = ~((0xC000 << 48) | (0xF000 << 64))
-_UUID4_SET = (0x8000 << 48) | (4 << 76)
+# the hex digit of a version 4 UUID's variant nibble (10xx) for each hex digit of random bits
+UUID4_VARIANT = {f"{n:x}": f"{8 | (n & 3):x}" for n in range(16)}
+
+
+def uuid4_text(bits: int) -> str:
+    """The version 4 UUID (lower case) made of 128 random ``bits``: what
+    ``str(uuid.UUID(int=bits, version=4))`` gives (the version nibble set to 4, the variant's
+    two bits to 10), without building the object."""
+    h = bits.to_bytes(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{UUID4_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
 def rng_uuid(rng, upper: bool = False) -> str:
-    """A version 4 UUID from ``rng``: what ``str(uuid.UUID(int=..., version=4))`` gives,
-    without building the object (one per web event)."""
-    h = f"{(rng.getrandbits(128) & _UUID4_KEEP) | _UUID4_SET:032x}"
-    s = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    """A version 4 UUID from ``rng`` (one ``getrandbits(128)``)."""
+    s = uuid4_text(rng.getrandbits(128))
     return s.upper() if upper else s
+
+
+def randint_draw(rng, a: int, b: int):
+    """A function that draws what ``rng.randint(a, b)`` would, consuming ``rng`` the same way
+    (``a`` plus ``getrandbits(k)`` redrawn until below the range's size, as ``random``'s
+    ``_randbelow`` does), without the three Python calls of ``randint`` per draw."""
+    n = b - a + 1
+    if n <= 0:
+        raise ValueError(f"empty range ({a}, {b})")
+    k = n.bit_length()
+    getrandbits = rng.getrandbits
+
+    def draw() -> int:
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return a + r
+
+    return draw
+
+
+class FastRandom(random.Random):
+    """A ``random.Random`` whose ``randint``, ``randrange`` and ``choice`` draw exactly what
+    ``random.Random``'s do (the same ``getrandbits`` calls, see ``randbelow``) in one Python
+    call instead of two or three. Other methods, and arguments other than ints, are
+    ``random.Random``'s own."""
+
+    def randrange(self, start, stop=None, step=1):
+        if stop is None and step == 1 and type(start) is int and start > 0:
+            return randbelow(self.getrandbits, start)
+        if step == 1 and type(start) is int and type(stop) is int and stop > start:
+            return start + randbelow(self.getrandbits, stop - start)
+        if stop is None and step == 1:
+            return super().randrange(start)
+        return super().randrange(start, stop, step)
+
+    def randint(self, a, b):
+        if type(a) is int and type(b) is int and b >= a:
+            n = b - a + 1
+            k = n.bit_length()
+            getrandbits = self.getrandbits
+            r = getrandbits(k)
+            while r >= n:
+                r = getrandbits(k)
+            return a + r
+        return super().randint(a, b)
+
+    def choice(self, seq):
+        n = len(seq)
+        if not n:
+            raise IndexError("Cannot choose from an empty sequence")
+        k = n.bit_length()
+        getrandbits = self.getrandbits
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return seq[r]
+
+
+def randbelow(getrandbits, n: int) -> int:
+    """What ``rng.randrange(n)`` draws (and the index that ``rng.choice`` draws in a sequence
+    of ``n``), given ``rng.getrandbits``: consumes the stream the same way, in one call."""
+    k = n.bit_length()
+    r = getrandbits(k)
+    while r >= n:
+        r = getrandbits(k)
+    return r
 
 
 class Bloom:

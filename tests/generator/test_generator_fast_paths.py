@@ -3,6 +3,7 @@ a random stream, the same text for a value, the same JSON for a row."""
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 import uuid
@@ -115,3 +116,40 @@ def test_rows_made_as_text_are_the_json_encoders_text(tmp_path, monkeypatch, sce
     monkeypatch.setattr(output, "CHECK_TEXT", True)
     generate(400, 4, 5, str(tmp_path), end_date="2026-03-29", progress=False,
              scenario=scenario, workers=1, shards=2)  # fmt: skip
+
+
+def digest(root) -> str:
+    """sha256 of the ``sha256sum`` listing of every landing and truth file, by path."""
+    lines = []
+    for sub in ("landing", "truth"):
+        for p in sorted((root / sub).rglob("*")):
+            if p.is_file():
+                lines.append(
+                    f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(root)}\n"
+                )
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+# Generations whose every byte is pinned: the files the generator wrote before its fast paths
+# (persons, days, seed, shards, scenario; end date 2026-11-28). A change that means to change
+# the output updates these digests; a change meant to be only faster must leave them.
+PINNED = [
+    (300, 6, 7, 1, "default", "a0da1056ca53048f20c9a0962bb0f7d5b6cdaa69230e98437f4baf15580347a4"),
+    (40, 5, 3, 3, "default", "1ad9799c98517277e4fb1224967f5aa46b8e280d9391571af4bd0f821aded223"),
+    (
+        30,
+        6,
+        4,
+        2,
+        "contact_free",
+        "25a9ff8e4c5c486fe2e5d0a2d1f5f24d24128a32c42fcc19307e174d1aa327db",
+    ),
+    (60, 4, 6, 4, "movers", "fc189a0026257b7dcad71c7e4e4c2e3c739b89d53340cf1fab4b71c2779b241e"),
+]
+
+
+@pytest.mark.parametrize(("persons", "days", "seed", "shards", "scenario", "expected"), PINNED)
+def test_generated_bytes_are_pinned(tmp_path, persons, days, seed, shards, scenario, expected):
+    generate(persons, days, seed, str(tmp_path), end_date="2026-11-28", progress=False,
+             scenario=scenario, workers=1, shards=shards)  # fmt: skip
+    assert digest(tmp_path) == expected

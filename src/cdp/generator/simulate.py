@@ -908,7 +908,8 @@ class Sim:
         login, an order or a newsletter signup), each handed to the landing as it is recorded.
 
         The draws below are those of ``rng.randint``, ``rng.randrange`` and ``rng.choice``
-        written out (see ``util.randint_draw``): this runs for every web event."""
+        written out (as ``util.randbelow`` and ``util.FastRandom`` make them): this runs for
+        every web event."""
         random, getrandbits = rng.random, rng.getrandbits
         jt = self._json_text  # the JSON text of a string of the site (cached)
         enc = encode_basestring  # ... and of any other

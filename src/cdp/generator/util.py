@@ -172,25 +172,6 @@ def rng_uuid(rng, upper: bool = False) -> str:
     return s.upper() if upper else s
 
 
-def randint_draw(rng, a: int, b: int):
-    """A function that draws what ``rng.randint(a, b)`` would, consuming ``rng`` the same way
-    (``a`` plus ``getrandbits(k)`` redrawn until below the range's size, as ``random``'s
-    ``_randbelow`` does), without the three Python calls of ``randint`` per draw."""
-    n = b - a + 1
-    if n <= 0:
-        raise ValueError(f"empty range ({a}, {b})")
-    k = n.bit_length()
-    getrandbits = rng.getrandbits
-
-    def draw() -> int:
-        r = getrandbits(k)
-        while r >= n:
-            r = getrandbits(k)
-        return a + r
-
-    return draw
-
-
 class FastRandom(random.Random):
     """A ``random.Random`` whose ``randint``, ``randrange`` and ``choice`` draw exactly what
     ``random.Random``'s do (the same ``getrandbits`` calls, see ``randbelow``) in one Python

@@ -462,9 +462,15 @@ def piece_path(pieces: str, shard: int, *parts: str) -> str:
     return os.path.join(pieces, f"shard-{shard:03d}", *parts)
 
 
+#: zlib's level for the web file: 3 compresses twice as fast as the default 6 for a sixth
+#: more bytes (site events of a million persons: 0.9 s instead of 1.8 s per 150 MB); the
+#: compression was a fifth of the generator's time at level 6.
+GZIP_LEVEL = 3
+
+
 def _gzip():
     """A gzip stream with mtime 0 and no file name (reproducible bytes)."""
-    return zlib.compressobj(6, zlib.DEFLATED, 31)
+    return zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
 
 
 def _append(out, path: str, skip: int = 0) -> None:

@@ -431,15 +431,24 @@ def _reconciliation(staged: Staged) -> list[Check]:
             from {raw} as raw_rows
             where raw_rows._loaded_at > {LOADED_AFTER}
         ),
-        -- every version of the delivered records: the raw rows whose key a delivered row has
-        -- (a filter on the key rather than a join with a keyed copy of all of raw, which
-        -- DuckDB would materialize in full even when nothing was delivered)
+        -- a delivered row that is itself staged is kept; only the others (older versions,
+        -- and any row lost) are looked up by their record
+        unstaged as (
+            select delivered.*
+            from delivered
+            anti join {{batch}} as staged
+                on delivered._source_file = staged.source_file
+                and delivered._row_number = staged.source_row_number
+        ),
+        -- every version of those records: the raw rows whose key an unstaged row has (a
+        -- filter on the key rather than a join with a keyed copy of all of raw, which DuckDB
+        -- would materialize in full even when nothing was delivered)
         versions as (
             select raw_rows._source_file, raw_rows._row_number, {key_columns}
             from {raw} as raw_rows
             where ({", ".join(keys)}) in (
-                select ({", ".join(f"delivered.key_{i}" for i in range(len(keys)))})
-                from delivered
+                select ({", ".join(f"unstaged.key_{i}" for i in range(len(keys)))})
+                from unstaged
             )
         ),
         survivors as (
@@ -449,9 +458,9 @@ def _reconciliation(staged: Staged) -> list[Check]:
                 on versions._source_file = staged.source_file
                 and versions._row_number = staged.source_row_number
         )
-        select delivered._source_file, delivered._row_number
-        from delivered
-        anti join survivors on {same_record.format("survivors", "delivered")}
+        select unstaged._source_file, unstaged._row_number
+        from unstaged
+        anti join survivors on {same_record.format("survivors", "unstaged")}
         """,
         "completeness",
         new_rows,

@@ -220,18 +220,11 @@ class Sink:
             broken = self.random() < BREAK_RATE
         if broken or (self.rows == self.force_at and not self.broken):
             self.broken += 1
-            text = self.sep + self._broken_json(obj) + self.end
+            self._add_element(self._broken_json(obj))
         else:
             if line is None:
                 line = _json(obj)
-            text = self.sep + line + self.end
-        if self.sep == "\n":  # the file's first element was this one
-            self.sep = ",\n"
-        self.rows += 1
-        self.parts.append(text)
-        self.size += len(text)
-        if self.size > FLUSH_BYTES:
-            self.flush()
+            self._add_element(line)
         return line
 
     def write_text(self, text: str, fields: tuple, values: tuple) -> None:
@@ -239,14 +232,18 @@ class Sink:
         made already (the object is built only if the row is to be broken)."""
         if self.random() < BREAK_RATE or (self.rows == self.force_at and not self.broken):
             self.broken += 1
-            line = self.sep + self._broken_json(dict(zip(fields, values, strict=True))) + self.end
+            self._add_element(self._broken_json(dict(zip(fields, values, strict=True))))
         else:
-            line = self.sep + text + self.end
+            self._add_element(text)
+
+    def _add_element(self, element: str) -> None:
+        """Append one JSON line or array element (its separator and end added)."""
+        text = self.sep + element + self.end
         if self.sep == "\n":  # the file's first element was this one
             self.sep = ",\n"
         self.rows += 1
-        self.parts.append(line)
-        self.size += len(line)
+        self.parts.append(text)
+        self.size += len(text)
         if self.size > FLUSH_BYTES:
             self.flush()
 

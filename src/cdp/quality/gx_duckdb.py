@@ -137,17 +137,31 @@ def _unexpected_rows(
     return rows, count
 
 
+def _as_gx_does(
+    parent, cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, kwargs
+) -> object:
+    """The metric as GX's own ``parent`` computes it (another engine than DuckDB)."""
+    return parent._sqlalchemy(
+        cls=cls,
+        execution_engine=execution_engine,
+        metric_domain_kwargs=metric_domain_kwargs,
+        metric_value_kwargs=metric_value_kwargs,
+        **kwargs,
+    )
+
+
 class DuckDBUnexpectedRowsQueryTable(UnexpectedRowsQueryTable):
     @metric_value(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, **kwargs):
         fetch_all = bool(metric_value_kwargs.get("fetch_all", False))
         if execution_engine.dialect_name != "duckdb":
-            return UnexpectedRowsQueryTable._sqlalchemy(
-                cls=cls,
-                execution_engine=execution_engine,
-                metric_domain_kwargs=metric_domain_kwargs,
-                metric_value_kwargs=metric_value_kwargs,
-                **kwargs,
+            return _as_gx_does(
+                UnexpectedRowsQueryTable,
+                cls,
+                execution_engine,
+                metric_domain_kwargs,
+                metric_value_kwargs,
+                kwargs,
             )
         rows, _count = _unexpected_rows(
             cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, fetch_all
@@ -159,12 +173,13 @@ class DuckDBUnexpectedRowsQueryRowCount(UnexpectedRowsQueryRowCount):
     @metric_value(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, **kwargs):
         if execution_engine.dialect_name != "duckdb":
-            return UnexpectedRowsQueryRowCount._sqlalchemy(
-                cls=cls,
-                execution_engine=execution_engine,
-                metric_domain_kwargs=metric_domain_kwargs,
-                metric_value_kwargs=metric_value_kwargs,
-                **kwargs,
+            return _as_gx_does(
+                UnexpectedRowsQueryRowCount,
+                cls,
+                execution_engine,
+                metric_domain_kwargs,
+                metric_value_kwargs,
+                kwargs,
             )
         _rows, count = _unexpected_rows(
             cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, fetch_all=False

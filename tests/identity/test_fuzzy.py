@@ -21,6 +21,7 @@ from cdp.duckdb_budget import connect
 from cdp.identity.fuzzy import (
     RETRAIN_CHANGE,
     FuzzyConfig,
+    KeptMatches,
     KeptModel,
     comparison_levels,
     fuzzy_matches,
@@ -685,3 +686,75 @@ def test_identifier_conflicts_use_the_matchers_notion_of_one_person(one, other, 
     table = identifier_conflicts(con, records, "identifiers", max_records=50)
     found = con.execute(f"select identifier_key from {table}").fetchall()
     assert (found == [("email:shared@x.it",)]) == conflict
+
+
+def _judged(con: duckdb.DuckDBPyConnection, table: str) -> set[tuple]:
+    return set(
+        con.execute(f"select left_record_key, right_record_key, refused_by from {table}").fetchall()
+    )
+
+
+def test_a_run_scores_only_what_changed_and_judges_as_scoring_all():
+    """With the pairs and digests an earlier run kept, a run scores only the pairs of records
+    that are new or changed, keeps the others as judged, and ends with the pairs (refused and
+    ambiguous ones included) that scoring every pair gives. With nothing new it scores
+    nothing and changes nothing."""
+    rows, same_person, _households = _synthetic(600)
+    config = FuzzyConfig(preset=PRESET, keep_refused=True)
+    con = connect()
+    first, _model = fuzzy_matches(con, _table(con, rows), config, keep_as="digests_1")
+    con.execute(f"create table pairs_1 as select * from {first}")
+    day_1 = _judged(con, "pairs_1")
+    assert len(day_1) > 100
+
+    # nothing new
+    table, model = fuzzy_matches(
+        con, "records", config, kept=KeptMatches("pairs_1", "digests_1"), keep_as="digests_2"
+    )
+    assert model.rescored_records == 0 and model.pairs_kept == len(day_1)
+    assert _judged(con, table) == day_1
+
+    # a new day: a record of a pair retyped as someone else, one of a pair gone, and a new
+    # copy of a person with a typo in the first name
+    found = {(left, right) for left, right, _refused in day_1}
+    paired = sorted(pair for pair in same_person if pair in found)
+    retyped, gone, copied = paired[0][0], paired[1][1], paired[2][0]
+    assert len({retyped, gone, copied}) == 3
+    changed = [dict(row) for row in rows if row["record_key"] != gone]
+    for row in changed:
+        if row["record_key"] == retyped:
+            row.update(first_name="zebulon", birth_date=date(1901, 2, 3), email=None, phone=None)
+    copy = dict(next(row for row in rows if row["record_key"] == copied))
+    copy.update(record_key="shop:new-1", first_name=copy["first_name"][:-1] + "x")
+    changed.append(copy)
+    _table(con, changed)
+    table, model = fuzzy_matches(
+        con, "records", config, kept=KeptMatches("pairs_1", "digests_1"), keep_as="digests_3"
+    )
+    assert model.rescored_records == 2  # the retyped record and the new one
+    incremental = _judged(con, table)
+    whole, _model = fuzzy_matches(con, "records", config)
+    assert incremental == _judged(con, whole)
+    assert not {pair for pair in incremental if gone in pair[:2]}
+    assert any("shop:new-1" in pair[:2] for pair in incremental)
+    assert incremental != day_1
+
+
+def test_kept_pairs_that_do_not_agree_with_their_digests_are_scored_again():
+    """Pairs written by another run than the digests (a run that failed between the two) are
+    not trusted: every pair is scored."""
+    rows, _same_person, _households = _synthetic(200)
+    config = FuzzyConfig(preset=PRESET, keep_refused=True)
+    con = connect()
+    first, _model = fuzzy_matches(con, _table(con, rows), config, keep_as="digests_1")
+    con.execute(f"create table pairs_1 as select * from {first} limit 5")
+    table, model = fuzzy_matches(con, "records", config, kept=KeptMatches("pairs_1", "digests_1"))
+    assert model.rescored_records is None
+    assert len(_judged(con, table)) > 5
+    # and a model other than the one the pairs were judged with scores every pair too
+    con.execute(f"create or replace table pairs_1 as select * from {first}")
+    other = FuzzyConfig(preset={**PRESET, "prior": PRESET["prior"] / 2}, keep_refused=True)
+    _pairs_table, model = fuzzy_matches(
+        con, "records", other, kept=KeptMatches("pairs_1", "digests_1")
+    )
+    assert model.rescored_records is None

@@ -1,6 +1,7 @@
 -- How identity resolution did on this run, as one row per metric (and dimension, where the
 -- metric is broken down): records, profiles, consolidation rate, the distribution of profile
--- sizes, joins the guards refused, fuzzy matches, and singletons per source.
+-- sizes, joins the guards refused, fuzzy matches (and the pairs refused, by reason), and
+-- singletons per source.
 with
 
 source_records as (
@@ -62,6 +63,16 @@ totals as (
         'all' as dimension,
         count(*)::double as metric_value
     from fuzzy
+    where refused_by is null
+    union all
+    -- pairs over the threshold that a refusal or ambiguity kept apart, by reason
+    select
+        'fuzzy_refused_pairs' as metric,
+        refused_by as dimension,
+        count(*)::double as metric_value
+    from fuzzy
+    where refused_by is not null
+    group by refused_by
 
 ),
 

@@ -4,6 +4,7 @@ dbt sources ``<source>.<entity>`` map to the asset keys ``[source, entity]`` of 
 so lineage from raw to staging joins by itself.
 """
 
+import json
 import os
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
@@ -138,8 +139,9 @@ class DbtBuildConfig(dg.Config):
     """Run configuration of the dbt steps."""
 
     full_refresh: bool = False
-    """Rebuild the incremental models from all of raw (``dbt build --full-refresh``) instead of
-    processing what arrived since the last run (``make full-refresh``)."""
+    """Rebuild the incremental models from all of raw (``dbt build --full-refresh``) and score
+    every pair of records again instead of processing what arrived since the last run
+    (``make full-refresh``)."""
 
 
 def build(
@@ -151,7 +153,8 @@ def build(
     would only repeat them (42 unit tests, 8 s at any size)."""
     args = ["build", "--exclude-resource-type", "unit_test"]
     if config.full_refresh:
-        args.append("--full-refresh")
+        # the fuzzy matcher's kept pairs are no incremental model: it is asked by a variable
+        args += ["--full-refresh", "--vars", json.dumps({"rescore_fuzzy_matches": True})]
     invocation = dbt.cli(args, context=context)
     yield from with_row_counts(context, invocation.stream(), invocation.manifest)
     # Reached only when dbt succeeded: its folder of this invocation (compiled SQL, run results,

@@ -693,6 +693,12 @@ class FuzzyModel:
     pairs: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    #: what the pairs were judged on (``_basis``); none when the model was trained in the run
+    basis: str | None = None
+    #: records scored against all (new or changed since the kept run), when it scored so
+    rescored_records: int | None = None
+    #: pairs of two unchanged records taken from the kept run as judged there
+    pairs_kept: int = 0
 
     def match_weights(self) -> dict[str, dict[str, float]]:
         """Match weight (log2 m/u) of every trained level, by comparison and level name."""
@@ -758,6 +764,19 @@ def build_settings(config: FuzzyConfig) -> SettingsCreator:
 
 class FuzzyBudgetError(RuntimeError):
     """Blocking would generate more comparisons than ``FuzzyConfig.max_comparisons``."""
+
+
+@dataclass(frozen=True)
+class KeptMatches:
+    """What an earlier run judged, for a run to score only the records that changed since.
+
+    ``pairs`` is that run's output (every pair over the threshold, the refused ones with
+    ``refused_by``: ``FuzzyConfig.keep_refused``); ``records`` the table that run wrote as
+    ``keep_as`` (``fuzzy_matches``): each record it compared with a digest of its prepared
+    columns, the basis it judged on (model, refusals, threshold) and a checksum of the pairs."""
+
+    pairs: str
+    records: str
 
 
 PAIR_COLUMNS = """
@@ -862,11 +881,17 @@ def _match(
     model: FuzzyModel,
     log: Callable[[str], None],
     trained: Mapping[str, Any] | None = None,
+    kept_basis: str | None = None,
 ) -> duckdb.DuckDBPyRelation:
     """Train (unless preset or ``trained`` is given), predict and apply the refusals on the
     private connection ``work`` holding tables ``prepared`` and, when it trains, ``typed`` (the
     same records with the last names as typed, none inferred: the parameters are estimated on
-    those); returns the accepted pairs."""
+    those); returns the judged pairs.
+
+    With ``kept_basis`` (the basis of the pairs and digests in tables ``kept_pairs`` and
+    ``kept_records`` on ``work``) equal to this run's, only pairs with a record that is new or
+    changed since are scored; the kept pairs of two unchanged records are judged again with
+    them (the refusals are pairwise, ambiguity is worked out on all pairs)."""
     db_api = DuckDBAPI(connection=work)
     settings: SettingsCreator | dict[str, Any] = build_settings(config)
     started = time.perf_counter()
@@ -875,6 +900,31 @@ def _match(
     elif config.preset is None:
         trainer = Linker(db_api.register("typed"), settings, log_level=None)
         settings = _train(trainer, config, model.records, log)
+    # The refusals apply when the data holds households: decided before predicting, since the
+    # basis a kept pair was judged on names them.
+    model.households = household_evidence(work, "prepared")
+    applies = model.households.holds_households(config.min_household_share)
+    model.refusals = config.refusals if applies else ()
+    log(
+        f"households: {model.households.describe()}; refusals "
+        + (", ".join(model.refusals) or "none")
+        + " applied"
+    )
+    fixed = trained if trained is not None else config.preset
+    model.basis = _basis(fixed, model.refusals, config) if fixed is not None else None
+    rescoring = kept_basis is not None and kept_basis == model.basis
+    if rescoring:
+        model.rescored_records = _mark_changed(work)
+        if isinstance(settings, SettingsCreator):
+            settings = settings.create_settings_dict("duckdb")
+        settings = dict(settings)
+        settings["blocking_rules_to_generate_predictions"] = [
+            {**rule, "blocking_rule": f"({rule['blocking_rule']}) and (l.rescore or r.rescore)"}
+            for rule in settings["blocking_rules_to_generate_predictions"]
+        ]
+        log(f"fuzzy matching: {model.rescored_records:,} records new or changed since kept")
+    elif kept_basis is not None:
+        log("fuzzy matching: the kept pairs were judged on another basis; scoring every pair")
     linker = Linker(db_api.register("prepared"), settings, log_level=None)
     model.seconds["train"] = time.perf_counter() - started
     model.settings = linker.misc.save_model_to_json()
@@ -908,17 +958,8 @@ def _match(
     )
     model.seconds["predict"] = time.perf_counter() - started
 
-    # The refusals, when the data holds households, and records matched to two records that
-    # cannot be one person.
+    # The refusals, and records matched to two records that cannot be one person.
     started = time.perf_counter()
-    model.households = household_evidence(work, "prepared")
-    applies = model.households.holds_households(config.min_household_share)
-    model.refusals = config.refusals if applies else ()
-    log(
-        f"households: {model.households.describe()}; refusals "
-        + (", ".join(model.refusals) or "none")
-        + " applied"
-    )
     joined = ("l.{}", "r.{}")
     levels = comparison_levels()
     rules = " ".join(
@@ -954,6 +995,17 @@ def _match(
         inner join prepared as r on predictions.record_key_r = r.record_key
         """
     )
+    if rescoring:
+        # the pairs of two unchanged records stand as judged (ambiguity apart: worked out below)
+        model.pairs_kept = work.execute(
+            """
+            insert into scored by name
+            select kept.* replace (nullif(kept.refused_by, 'ambiguous') as refused_by)
+            from kept_pairs as kept
+            where kept.left_record_key in (select record_key from prepared where not rescore)
+                and kept.right_record_key in (select record_key from prepared where not rescore)
+            """
+        ).fetchall()[0][0]
     # Two partners with one first name and birth dates equal or one missing cannot be refused
     # either: the refusals are only worked out for the other pairs of partners (at a million
     # persons, 3 % of them).
@@ -1255,23 +1307,139 @@ def count_named_records(con: duckdb.DuckDBPyConnection, records: str) -> int:
     return con.execute(f"select count(*) from ({named_records_sql(records)})").fetchall()[0][0]
 
 
+def _basis(fixed: Mapping[str, Any], refusals: tuple[str, ...], config: FuzzyConfig) -> str:
+    """A digest of what a pair's judgement depends on besides its two records: the model (or
+    preset), the refusals applied and their SQL, the threshold and the blocking. Kept pairs
+    are judged again only while it is unchanged."""
+    described = [
+        dict(fixed),
+        refused_by_sql(refusals),
+        config.threshold_match_probability,
+        config.max_block_records,
+        BLOCKING_RULES,
+    ]
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _digest_records(work: duckdb.DuckDBPyConnection) -> None:
+    """Table ``digests`` on ``work``: each prepared record with a digest of every column it is
+    compared, blocked and refused on (a record whose digest is unchanged scores as before)."""
+    columns = [
+        name
+        for (name,) in work.execute(
+            "select column_name from information_schema.columns "
+            "where table_name = 'prepared' order by ordinal_position"
+        ).fetchall()
+        if name != "record_key"
+    ]
+    listed = ", ".join(f'"{name}"' for name in columns)
+    work.execute(
+        f"create or replace table digests as select record_key, hash({listed}) as digest "
+        "from prepared"
+    )
+
+
+def _mark_changed(work: duckdb.DuckDBPyConnection) -> int:
+    """Add ``rescore`` to table ``prepared`` on ``work``: true for a record that is new or
+    whose digest differs from the kept one (``kept_records``); returns how many."""
+    work.execute(
+        """
+        create or replace table prepared as
+        select prepared.*, kept.record_key is null as rescore
+        from prepared
+        inner join digests using (record_key)
+        left join kept_records as kept
+            on prepared.record_key = kept.record_key and digests.digest = kept.digest
+        """
+    )
+    return work.execute("select count(*) from prepared where rescore").fetchall()[0][0]
+
+
+def _pairs_checksum(con: duckdb.DuckDBPyConnection, pairs: str) -> tuple[int, str]:
+    """How many rows the pairs table holds and a checksum of their keys and judgements."""
+    count, checksum = con.execute(
+        "select count(*), coalesce(sum(hash(left_record_key, right_record_key, refused_by)"
+        f"::hugeint), 0)::varchar from {pairs}"
+    ).fetchall()[0]
+    return int(count), checksum
+
+
+def _read_kept(
+    con: duckdb.DuckDBPyConnection,
+    work: duckdb.DuckDBPyConnection,
+    kept: KeptMatches,
+    log: Callable[[str], None],
+) -> str | None:
+    """Copy the kept pairs and record digests to ``work`` (``kept_pairs``, ``kept_records``)
+    and return their basis; none when they do not agree (the pairs were not written by the run
+    that wrote the digests), so that every pair is scored."""
+    rows = con.execute(
+        f"select any_value(basis), any_value(pairs), any_value(pairs_checksum) from {kept.records}"
+    ).fetchall()
+    basis, count, checksum = rows[0] if rows else (None, None, None)
+    if basis is None or _pairs_checksum(con, kept.pairs) != (count, checksum):
+        log("fuzzy matching: the kept pairs and digests do not agree; scoring every pair")
+        return None
+    for table, sql in (
+        ("kept_records", f"select record_key, digest from {kept.records}"),
+        ("kept_pairs", f"select * from {kept.pairs}"),
+    ):
+        work.register("kept_stream", con.sql(sql).to_arrow_reader())
+        work.execute(f"create table {table} as select * from kept_stream")
+        work.unregister("kept_stream")
+    return basis
+
+
+def _keep(
+    con: duckdb.DuckDBPyConnection,
+    work: duckdb.DuckDBPyConnection,
+    model: FuzzyModel,
+    keep_as: str,
+) -> None:
+    """Write table ``keep_as`` on ``con``: the digest of every record this run compared, its
+    basis and the checksum of its pairs (``PAIRS_TABLE``), for the next run to read as
+    ``KeptMatches.records``."""
+    count, checksum = _pairs_checksum(con, PAIRS_TABLE)
+    con.register("digest_stream", work.sql("select * from digests").to_arrow_reader())
+    con.execute(
+        f"""
+        create or replace table {keep_as} as
+        select record_key, digest, ?::varchar as basis, ?::bigint as pairs,
+            ?::varchar as pairs_checksum
+        from digest_stream
+        """,
+        [model.basis, count, checksum],
+    )
+    con.unregister("digest_stream")
+
+
 def fuzzy_matches(
     con: duckdb.DuckDBPyConnection,
     records: str,
     config: FuzzyConfig | None = None,
     *,
     trained: Mapping[str, Any] | None = None,
+    kept: KeptMatches | None = None,
+    keep_as: str | None = None,
     log: Callable[[str], None] = lambda _message: None,
 ) -> tuple[str, FuzzyModel]:
     """Pair the records of table or view ``records`` (the columns of int_identity__records)
     that the model judges to be one person: with the ``trained`` model (``train_model``) when
     given, else trained on these records (or ``config.preset``) first.
 
+    With ``kept`` (what an earlier run with ``keep_as`` judged), only the pairs of records that
+    are new or changed since are scored, when the model, refusals, threshold and blocking are
+    those the kept pairs were judged on; every pair otherwise. ``keep_as`` names a table to
+    write on ``con`` for the next run (``KeptMatches.records``); it needs
+    ``config.keep_refused``, since the refused pairs are part of what is kept.
+
     Returns the name of a temporary table on ``con``: one row per pair (``left_record_key`` <
     ``right_record_key``, ``match_probability``, ``match_weight``, the blocking rule that found
     it, and the level each comparison reached), and what the run learned and did.
     """
     config = config or FuzzyConfig()
+    if keep_as and not config.keep_refused:
+        raise ValueError("keep_as needs FuzzyConfig.keep_refused: refused pairs are kept too")
     trained = trained or None  # an empty model (trained on fewer than two records) is none
     model = FuzzyModel()
     started = time.perf_counter()
@@ -1283,14 +1451,24 @@ def fuzzy_matches(
         model.records = _prepare(
             con, work, records, config, ("prepared", "typed") if trains else ("prepared",)
         )
+        if kept or keep_as:
+            _digest_records(work)
+        kept_basis = _read_kept(con, work, kept, log) if kept else None
         model.seconds["prepare"] = time.perf_counter() - started
         log(f"fuzzy matching: {model.records:,} named records")
         if model.records > 1:
-            pairs = _match(work, config, model, log, trained).to_arrow_reader()
+            pairs = _match(work, config, model, log, trained, kept_basis).to_arrow_reader()
             con.register("_fuzzy_pairs_stream", pairs)
             con.execute(f"insert into {PAIRS_TABLE} select * from _fuzzy_pairs_stream")
             con.unregister("_fuzzy_pairs_stream")
+        if keep_as:
+            _keep(con, work, model, keep_as)
     model.pairs = con.execute(f"select count(*) from {PAIRS_TABLE}").fetchall()[0][0]
     model.seconds["total"] = time.perf_counter() - started
-    log(f"fuzzy matching: {model.pairs:,} pairs in {model.seconds['total']:.1f} s")
+    kept_note = (
+        f" ({model.pairs_kept:,} kept as judged, {model.rescored_records:,} records rescored)"
+        if model.rescored_records is not None
+        else ""
+    )
+    log(f"fuzzy matching: {model.pairs:,} pairs{kept_note} in {model.seconds['total']:.1f} s")
     return PAIRS_TABLE, model

@@ -1,24 +1,65 @@
-"""Pairs of records the probabilistic matcher judged to be one person: one row per pair.
+"""Pairs of records the probabilistic matcher judged: one row per pair over the threshold.
 
 A Splink (Fellegi–Sunter) model on the named records of int_identity__records, scored with
 the model int_identity__fuzzy_model keeps (trained without labels, again when the records
-changed by a tenth), keeps pairs whose match probability reaches 0.99 and that pass the
-refusals (twins, siblings, a parent and child of one name: cdp.identity.fuzzy.REFUSALS,
-applied when the records show households; docs/identity_fuzzy.md#refusals). Columns:
+changed by a tenth). A pair whose match probability reaches 0.99 is accepted unless a refusal
+holds (twins, siblings, a parent and child of one name: cdp.identity.fuzzy.REFUSALS, applied
+when the records show households; docs/identity_fuzzy.md#refusals) or it is ambiguous;
+`refused_by` names why, and is null for the accepted pairs that identity joins. Columns:
 left_record_key < right_record_key, match_probability, match_weight, the blocking rule that
-found the pair, and the level each comparison reached (first_name_level, …) for audit.
+found the pair, the level each comparison reached (first_name_level, …) for audit, refused_by.
+
+A nightly run scores only the pairs of records that are new or changed since the last run:
+the last run's pairs and, in `<this>__compared`, a digest of each record it compared are read
+back; the pairs of two unchanged records stand as judged. Every pair is scored again when the
+model, the refusals applied or the blocking changed, when the two tables do not agree, and with
+`--vars '{rescore_fuzzy_matches: true}'` (which `make full-refresh` passes).
 """
 
 import json
 
-from cdp.identity.fuzzy import fuzzy_matches
+from cdp.identity.fuzzy import FuzzyConfig, KeptMatches, fuzzy_matches
+
+
+def _kept(session, this) -> KeptMatches | None:
+    """The last run's pairs and record digests, when both are there (pairs written by a version
+    that did not keep the refused ones have no ``refused_by``: every pair is scored)."""
+    compared = f"{this.identifier}__compared"
+    pairs_kept, digests_kept = session.execute(
+        """
+        select
+            count(*) filter (where table_name = ? and column_name = 'refused_by'),
+            count(*) filter (where table_name = ? and column_name = 'digest')
+        from information_schema.columns
+        where table_catalog = ? and table_schema = ?
+        """,
+        [this.identifier, compared, this.database, this.schema],
+    ).fetchall()[0]
+    if not (pairs_kept and digests_kept):
+        return None
+    return KeptMatches(pairs=str(this), records=_state(this))
+
+
+def _state(this) -> str:
+    """The table the record digests are kept in, beside the model's own."""
+    return f'"{this.database}"."{this.schema}"."{this.identifier}__compared"'
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     dbt.ref("int_identity__records").create_view("_fuzzy_records")
     dbt.ref("int_identity__fuzzy_model").create_view("_fuzzy_model")
-    kept = session.execute("select settings from _fuzzy_model").fetchall()
-    trained = json.loads(kept[0][0]) if kept else None
-    pairs, _model = fuzzy_matches(session, "_fuzzy_records", trained=trained)
-    return session.sql(f"select * exclude (refused_by) from {pairs}")
+    kept_model = session.execute("select settings from _fuzzy_model").fetchall()
+    trained = json.loads(kept_model[0][0]) if kept_model else None
+
+    rescore = str(dbt.config.get("rescore")).strip().lower() in ("true", "1", "yes")
+    kept = None if rescore else _kept(session, dbt.this)
+    pairs, _model = fuzzy_matches(
+        session,
+        "_fuzzy_records",
+        FuzzyConfig(keep_refused=True),
+        trained=trained,
+        kept=kept,
+        keep_as=_state(dbt.this),
+    )
+    return session.sql(f"select * from {pairs}")

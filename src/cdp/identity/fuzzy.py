@@ -44,6 +44,7 @@ import math
 import re
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -875,6 +876,87 @@ def _train(
     return settings
 
 
+def _score(
+    work: duckdb.DuckDBPyConnection,
+    linker: Linker,
+    config: FuzzyConfig,
+    model: FuzzyModel,
+    log: Callable[[str], None],
+    *,
+    warn: bool,
+) -> None:
+    """Predict with ``linker`` on ``work`` and write table ``scored``: the pairs over the
+    threshold with the level each comparison reached and the refusal that holds for them.
+    The comparisons blocking generates are checked against the budget first, estimated from a
+    sample on large inputs (of a day's records, the sample sees few pairs per rule: Splink's
+    warning that an estimate rests on few pairs is expected then, and not shown)."""
+    started = time.perf_counter()
+    sample = min(1.0, 300_000 / model.records)
+    with warnings.catch_warnings():
+        if not warn:
+            warnings.filterwarnings("ignore", "The sampled blocking analysis estimate")
+        counts = linker.blocking_analysis.count_comparisons_from_blocking_rules(
+            record_sample_proportion=sample
+        )
+    model.comparisons_by_rule = [
+        (record["blocking_rule"], int(record["marginal_comparison_count"])) for record in counts
+    ]
+    model.comparisons_estimated = int(counts[-1]["cumulative_comparison_count"])
+    model.seconds["count_comparisons"] = time.perf_counter() - started
+    log(f"blocking: about {model.comparisons_estimated:,} comparisons")
+    if model.comparisons_estimated > config.max_comparisons:
+        raise FuzzyBudgetError(
+            f"blocking would generate about {model.comparisons_estimated:,} comparisons "
+            f"(limit {config.max_comparisons:,.0f}): {model.comparisons_by_rule}"
+        )
+
+    started = time.perf_counter()
+    chunks = max(1, math.ceil(model.records / config.chunk_records))
+    predictions = linker.inference.predict(
+        threshold_match_probability=config.threshold_match_probability,
+        num_chunks_left=chunks,
+        num_chunks_right=chunks,
+        warning_mode="auto" if warn else "never",
+    )
+    model.seconds["predict"] = time.perf_counter() - started
+
+    joined = ("l.{}", "r.{}")
+    levels = comparison_levels()
+    rules = " ".join(
+        f"when match_key = '{index}' then '{'+'.join(rule)}'"
+        for index, rule in enumerate(BLOCKING_RULES)
+    )
+    # A pair whose first names are equal and whose birth dates are not apart (equal, a typing
+    # error apart, or one missing) is refused by no refusal: the refusals are only worked out
+    # for the others (CASE evaluates a branch only for the rows that reach it).
+    first, birth = _gammas(levels["first_name"]), _gammas(levels["birth_date"])
+    refusable = (
+        f"case when gamma_first_name = {first['exact']} "
+        f"and gamma_birth_date not in ({birth['else']}, {birth['within_10_years']}) then null "
+        f"else {refused_by_sql(model.refusals, joined)} end"
+    )
+    level_names = ",\n".join(
+        f"{_level_name_sql(name, comparison)} as {name}_level"
+        for name, comparison in levels.items()
+    )
+    work.execute(
+        f"""
+        create or replace table scored as
+        select
+            predictions.record_key_l as left_record_key,
+            predictions.record_key_r as right_record_key,
+            predictions.match_probability,
+            predictions.match_weight,
+            case {rules} end as blocking_rule,
+            {level_names},
+            {refusable} as refused_by
+        from {predictions.physical_name} as predictions
+        inner join prepared as l on predictions.record_key_l = l.record_key
+        inner join prepared as r on predictions.record_key_r = r.record_key
+        """
+    )
+
+
 def _match(
     work: duckdb.DuckDBPyConnection,
     config: FuzzyConfig,
@@ -930,71 +1012,14 @@ def _match(
     model.settings = linker.misc.save_model_to_json()
     model.prior = model.settings["probability_two_random_records_match"]
 
-    # Check the comparison count (estimated from a sample on large inputs) before predicting.
-    started = time.perf_counter()
-    sample = min(1.0, 300_000 / model.records)
-    counts = linker.blocking_analysis.count_comparisons_from_blocking_rules(
-        record_sample_proportion=sample
-    )
-    model.comparisons_by_rule = [
-        (record["blocking_rule"], int(record["marginal_comparison_count"])) for record in counts
-    ]
-    model.comparisons_estimated = int(counts[-1]["cumulative_comparison_count"])
-    model.seconds["count_comparisons"] = time.perf_counter() - started
-    log(f"blocking: about {model.comparisons_estimated:,} comparisons")
-    if model.comparisons_estimated > config.max_comparisons:
-        raise FuzzyBudgetError(
-            f"blocking would generate about {model.comparisons_estimated:,} comparisons "
-            f"(limit {config.max_comparisons:,.0f}): {model.comparisons_by_rule}"
-        )
-
-    started = time.perf_counter()
-    chunks = max(1, math.ceil(model.records / config.chunk_records))
-    predictions = linker.inference.predict(
-        threshold_match_probability=config.threshold_match_probability,
-        num_chunks_left=chunks,
-        num_chunks_right=chunks,
-        warning_mode="never" if config.preset or trained else "auto",
-    )
-    model.seconds["predict"] = time.perf_counter() - started
-
+    if rescoring and not model.rescored_records:
+        # nothing new or changed: no pair to score
+        work.execute(f"create or replace table scored ({_pairs_schema()})")
+    else:
+        _score(work, linker, config, model, log, warn=not (config.preset or trained or rescoring))
     # The refusals, and records matched to two records that cannot be one person.
     started = time.perf_counter()
     joined = ("l.{}", "r.{}")
-    levels = comparison_levels()
-    rules = " ".join(
-        f"when match_key = '{index}' then '{'+'.join(rule)}'"
-        for index, rule in enumerate(BLOCKING_RULES)
-    )
-    # A pair whose first names are equal and whose birth dates are not apart (equal, a typing
-    # error apart, or one missing) is refused by no refusal: the refusals are only worked out
-    # for the others (CASE evaluates a branch only for the rows that reach it).
-    first, birth = _gammas(levels["first_name"]), _gammas(levels["birth_date"])
-    refusable = (
-        f"case when gamma_first_name = {first['exact']} "
-        f"and gamma_birth_date not in ({birth['else']}, {birth['within_10_years']}) then null "
-        f"else {refused_by_sql(model.refusals, joined)} end"
-    )
-    level_names = ",\n".join(
-        f"{_level_name_sql(name, comparison)} as {name}_level"
-        for name, comparison in levels.items()
-    )
-    work.execute(
-        f"""
-        create or replace table scored as
-        select
-            predictions.record_key_l as left_record_key,
-            predictions.record_key_r as right_record_key,
-            predictions.match_probability,
-            predictions.match_weight,
-            case {rules} end as blocking_rule,
-            {level_names},
-            {refusable} as refused_by
-        from {predictions.physical_name} as predictions
-        inner join prepared as l on predictions.record_key_l = l.record_key
-        inner join prepared as r on predictions.record_key_r = r.record_key
-        """
-    )
     if rescoring:
         # the pairs of two unchanged records stand as judged (ambiguity apart: worked out below)
         model.pairs_kept = work.execute(

@@ -139,9 +139,9 @@ class DbtBuildConfig(dg.Config):
     """Run configuration of the dbt steps."""
 
     full_refresh: bool = False
-    """Rebuild the incremental models from all of raw (``dbt build --full-refresh``) and score
-    every pair of records again instead of processing what arrived since the last run
-    (``make full-refresh``)."""
+    """Rebuild the incremental models from all of raw (``dbt build --full-refresh``), score
+    every pair of records and choose every golden record again, instead of processing what
+    arrived since the last run (``make full-refresh``)."""
 
 
 def build(
@@ -153,8 +153,9 @@ def build(
     would only repeat them (42 unit tests, 8 s at any size)."""
     args = ["build", "--exclude-resource-type", "unit_test"]
     if config.full_refresh:
-        # the fuzzy matcher's kept pairs are no incremental model: it is asked by a variable
-        args += ["--full-refresh", "--vars", json.dumps({"rescore_fuzzy_matches": True})]
+        # identity's kept results (fuzzy pairs, golden records) are tables that read their own
+        # previous contents, not incremental models: they are asked by a variable
+        args += ["--full-refresh", "--vars", json.dumps({"identity_from_scratch": True})]
     invocation = dbt.cli(args, context=context)
     yield from with_row_counts(context, invocation.stream(), invocation.manifest)
     # Reached only when dbt succeeded: its folder of this invocation (compiled SQL, run results,

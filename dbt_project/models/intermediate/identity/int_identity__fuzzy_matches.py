@@ -13,7 +13,7 @@ A nightly run scores only the pairs of records that are new or changed since the
 the last run's pairs and, in `<this>__compared`, a digest of each record it compared are read
 back; the pairs of two unchanged records stand as judged. Every pair is scored again when the
 model, the refusals applied or the blocking changed, when the two tables do not agree, and with
-`--vars '{rescore_fuzzy_matches: true}'` (which `make full-refresh` passes).
+`--vars '{identity_from_scratch: true}'` (which `make full-refresh` passes).
 """
 
 import json
@@ -52,8 +52,8 @@ def model(dbt, session):
     kept_model = session.execute("select settings from _fuzzy_model").fetchall()
     trained = json.loads(kept_model[0][0]) if kept_model else None
 
-    rescore = str(dbt.config.get("rescore")).strip().lower() in ("true", "1", "yes")
-    kept = None if rescore else _kept(session, dbt.this)
+    from_scratch = str(dbt.config.get("from_scratch")).strip().lower() in ("true", "1", "yes")
+    kept = None if from_scratch else _kept(session, dbt.this)
     pairs, _model = fuzzy_matches(
         session,
         "_fuzzy_records",

@@ -4,9 +4,29 @@ rules of dbt_project/identity/survivorship.yml (cdp.identity.survivorship).
 Values that must not describe one person never win: an email or phone the identity guards
 set aside (a store's counter mailbox, a placeholder, a household mailbox, a landline) is
 treated as empty here, like the invalid values staging already left out.
+
+Each row carries `inputs_digest`, a digest of the rules and of every record the customer's
+values were chosen from. A run chooses again only for the customers whose digest changed (new
+customers, and those whose records were added, changed, moved or gone) and keeps the other rows
+of its previous contents as they are; `--vars '{identity_from_scratch: true}'` (passed by
+`make full-refresh`) chooses for every customer.
 """
 
+import hashlib
+
 from cdp.identity.survivorship import golden_sql, load_rules
+
+
+def _kept(session, this) -> bool:
+    """Whether the previous contents are there with their digests (a table built by a version
+    without them is chosen again in full)."""
+    return bool(
+        session.execute(
+            "select count(*) from information_schema.columns where table_catalog = ? "
+            "and table_schema = ? and table_name = ? and column_name = 'inputs_digest'",
+            [this.database, this.schema, this.identifier],
+        ).fetchall()[0][0]
+    )
 
 
 def model(dbt, session):
@@ -30,4 +50,57 @@ def model(dbt, session):
         """
     )
     rules = load_rules(columns=set(records.columns))
-    return session.sql(golden_sql(rules, "_golden_records", "_golden_customers"))
+    # what a customer's values depend on: the rules (as SQL) and its records, as they are now
+    rules_digest = hashlib.sha256(golden_sql(rules, "r", "c").encode()).hexdigest()[:16]
+    session.execute(
+        f"""
+        create or replace temp table _golden_digests as
+        select
+            customers.customer_id,
+            hash('{rules_digest}', bit_xor(hash(records)), count(*)) as inputs_digest
+        from _golden_records as records
+        inner join _golden_customers as customers using (record_key)
+        group by customers.customer_id
+        """
+    )
+    from_scratch = str(dbt.config.get("from_scratch")).strip().lower() in ("true", "1", "yes")
+    kept = not from_scratch and _kept(session, dbt.this)
+    # the customers to choose for: all, or those whose digest is not the one kept
+    unchanged = (
+        f"""anti join {dbt.this} as kept
+            on digests.customer_id = kept.customer_id
+            and digests.inputs_digest = kept.inputs_digest"""
+        if kept
+        else ""
+    )
+    session.execute(
+        f"""
+        create or replace temp view _golden_changed_customers as
+        select customers.*
+        from _golden_customers as customers
+        semi join (
+            select digests.customer_id from _golden_digests as digests {unchanged}
+        ) as again using (customer_id)
+        """
+    )
+    session.execute(
+        f"""
+        create or replace temp table _golden_result as
+        select chosen.*, digests.inputs_digest
+        from ({golden_sql(rules, "_golden_records", "_golden_changed_customers")}) as chosen
+        inner join _golden_digests as digests using (customer_id)
+        """
+    )
+    if kept:
+        # the other customers' rows as the last run chose them (read before it is replaced)
+        session.execute(
+            f"""
+            insert into _golden_result by name
+            select kept.*
+            from {dbt.this} as kept
+            semi join _golden_digests as digests
+                on kept.customer_id = digests.customer_id
+                and kept.inputs_digest = digests.inputs_digest
+            """
+        )
+    return session.sql("select * from _golden_result")

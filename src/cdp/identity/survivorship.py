@@ -82,11 +82,15 @@ def _order(rule: AttributeRule) -> str:
     return f"value_records desc, {trust}, observed_at desc nulls last, record_key"
 
 
-def golden_sql(rules: list[AttributeRule], records: str, customers: str) -> str:
+def golden_sql(
+    rules: list[AttributeRule], records: str, customers: str, listed: str | None = None
+) -> str:
     """SQL for one row per customer with each attribute chosen by its rule.
 
     ``records`` has ``record_key``, ``source``, ``observed_at``, ``is_deleted`` and the
-    attribute columns; ``customers`` maps ``record_key`` to ``customer_id``.
+    attribute columns; ``customers`` maps ``record_key`` to ``customer_id``. ``listed``, when
+    given, is a table of one row per customer of ``customers`` (``customer_id`` and columns
+    to carry into the result, after the attributes).
     """
     ctes, selects, joins = [], [], []
     for index, rule in enumerate(rules):
@@ -112,12 +116,13 @@ def golden_sql(rules: list[AttributeRule], records: str, customers: str) -> str:
         )
         selects += [f"{name}.{column}" for column in rule.columns]
         joins.append(f"left join {name} using (customer_id)")
+    carried = "customers.* exclude (customer_id)" if listed else ""
     return (
         "with "
         + ",\n".join(ctes)
         + f"""
-        select customers.customer_id, {", ".join(selects)}
-        from (select distinct customer_id from {customers}) as customers
+        select customers.customer_id, {", ".join([*selects, carried] if listed else selects)}
+        from {listed or f"(select distinct customer_id from {customers})"} as customers
         {" ".join(joins)}
         """
     )

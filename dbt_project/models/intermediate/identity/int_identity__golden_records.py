@@ -65,42 +65,39 @@ def model(dbt, session):
     )
     from_scratch = str(dbt.config.get("from_scratch")).strip().lower() in ("true", "1", "yes")
     kept = not from_scratch and _kept(session, dbt.this)
-    # the customers to choose for: all, or those whose digest is not the one kept
-    unchanged = (
-        f"""anti join {dbt.this} as kept
-            on digests.customer_id = kept.customer_id
-            and digests.inputs_digest = kept.inputs_digest"""
-        if kept
-        else ""
-    )
+    # the customers to choose for: all, or those whose digest is not the one kept (with their
+    # records, in a table: each rule reads it)
+    if not kept:
+        return session.sql(
+            golden_sql(rules, "_golden_records", "_golden_customers", listed="_golden_digests")
+        )
     session.execute(
         f"""
-        create or replace temp view _golden_changed_customers as
+        create or replace temp table _golden_changed as
+        select digests.*
+        from _golden_digests as digests
+        anti join {dbt.this} as kept
+            on digests.customer_id = kept.customer_id
+            and digests.inputs_digest = kept.inputs_digest;
+        create or replace temp table _golden_changed_customers as
         select customers.*
         from _golden_customers as customers
-        semi join (
-            select digests.customer_id from _golden_digests as digests {unchanged}
-        ) as again using (customer_id)
+        semi join _golden_changed using (customer_id);
         """
     )
-    session.execute(
+    chosen = golden_sql(
+        rules, "_golden_records", "_golden_changed_customers", listed="_golden_changed"
+    )
+    # the other customers' rows as the last run chose them (dbt writes the result to a table
+    # of its own and only then replaces this one)
+    return session.sql(
         f"""
-        create or replace temp table _golden_result as
-        select chosen.*, digests.inputs_digest
-        from ({golden_sql(rules, "_golden_records", "_golden_changed_customers")}) as chosen
-        inner join _golden_digests as digests using (customer_id)
+        {chosen}
+        union all by name
+        select kept.*
+        from {dbt.this} as kept
+        semi join _golden_digests as digests
+            on kept.customer_id = digests.customer_id
+            and kept.inputs_digest = digests.inputs_digest
         """
     )
-    if kept:
-        # the other customers' rows as the last run chose them (read before it is replaced)
-        session.execute(
-            f"""
-            insert into _golden_result by name
-            select kept.*
-            from {dbt.this} as kept
-            semi join _golden_digests as digests
-                on kept.customer_id = digests.customer_id
-                and kept.inputs_digest = digests.inputs_digest
-            """
-        )
-    return session.sql("select * from _golden_result")

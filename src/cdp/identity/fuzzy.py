@@ -1237,6 +1237,21 @@ def _private_connection(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckD
             work.close()
 
 
+def _streamed(
+    target: duckdb.DuckDBPyConnection,
+    rows: duckdb.DuckDBPyRelation,
+    sql: str,
+    params: list[Any] | None = None,
+) -> None:
+    """Run ``sql`` on ``target`` with ``rows``, a relation of another connection, streamed in
+    as Arrow under the name ``streamed``."""
+    target.register("streamed", rows.to_arrow_reader())
+    try:
+        target.execute(sql, params)
+    finally:
+        target.unregister("streamed")
+
+
 def _prepare(
     con: duckdb.DuckDBPyConnection,
     work: duckdb.DuckDBPyConnection,
@@ -1247,9 +1262,7 @@ def _prepare(
     """The named records of ``records`` (on ``con``) cleaned once, then prepared on ``work``
     as ``prepared`` (with inferred last names, to predict) and/or ``typed`` (as typed, to
     train on); returns the number of named records."""
-    work.register("named_stream", con.sql(named_records_sql(records)).to_arrow_reader())
-    work.execute("create table named as select * from named_stream")
-    work.unregister("named_stream")
+    _streamed(work, con.sql(named_records_sql(records)), "create table named as from streamed")
     for table in tables:
         sql = prepare_sql("named", config.max_block_records, infer_last_names=table == "prepared")
         work.execute(f"create table {table} as {_with_name_groups(sql)}")
@@ -1409,9 +1422,7 @@ def _read_kept(
         ("kept_records", f"select record_key, digest from {kept.records}"),
         ("kept_pairs", f"select * from {kept.pairs}"),
     ):
-        work.register("kept_stream", con.sql(sql).to_arrow_reader())
-        work.execute(f"create table {table} as select * from kept_stream")
-        work.unregister("kept_stream")
+        _streamed(work, con.sql(sql), f"create table {table} as from streamed")
     return basis
 
 
@@ -1425,17 +1436,17 @@ def _keep(
     basis and the checksum of its pairs (``PAIRS_TABLE``), for the next run to read as
     ``KeptMatches.records``."""
     count, checksum = _pairs_checksum(con, PAIRS_TABLE)
-    con.register("digest_stream", work.sql("select * from digests").to_arrow_reader())
-    con.execute(
+    _streamed(
+        con,
+        work.sql("select * from digests"),
         f"""
         create or replace table {keep_as} as
         select record_key, digest, ?::varchar as basis, ?::bigint as pairs,
             ?::varchar as pairs_checksum
-        from digest_stream
+        from streamed
         """,
         [model.basis, count, checksum],
     )
-    con.unregister("digest_stream")
 
 
 def fuzzy_matches(
@@ -1482,10 +1493,8 @@ def fuzzy_matches(
         model.seconds["prepare"] = time.perf_counter() - started
         log(f"fuzzy matching: {model.records:,} named records")
         if model.records > 1:
-            pairs = _match(work, config, model, log, trained, kept_basis).to_arrow_reader()
-            con.register("_fuzzy_pairs_stream", pairs)
-            con.execute(f"insert into {PAIRS_TABLE} select * from _fuzzy_pairs_stream")
-            con.unregister("_fuzzy_pairs_stream")
+            pairs = _match(work, config, model, log, trained, kept_basis)
+            _streamed(con, pairs, f"insert into {PAIRS_TABLE} select * from streamed")
         if keep_as:
             _keep(con, work, model, keep_as)
     model.pairs = con.execute(f"select count(*) from {PAIRS_TABLE}").fetchall()[0][0]

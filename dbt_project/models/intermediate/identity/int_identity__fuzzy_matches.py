@@ -19,23 +19,15 @@ model, the refusals applied or the blocking changed, when the two tables do not 
 import json
 
 from cdp.identity.fuzzy import FuzzyConfig, KeptMatches, fuzzy_matches
+from cdp.warehouse import column_names
 
 
 def _kept(session, this) -> KeptMatches | None:
     """The last run's pairs and record digests, when both are there (pairs written by a version
     that did not keep the refused ones have no ``refused_by``: every pair is scored)."""
-    compared = f"{this.identifier}__compared"
-    pairs_kept, digests_kept = session.execute(
-        """
-        select
-            count(*) filter (where table_name = ? and column_name = 'refused_by'),
-            count(*) filter (where table_name = ? and column_name = 'digest')
-        from information_schema.columns
-        where table_catalog = ? and table_schema = ?
-        """,
-        [this.identifier, compared, this.database, this.schema],
-    ).fetchall()[0]
-    if not (pairs_kept and digests_kept):
+    pairs = column_names(session, this.schema, this.identifier)
+    digests = column_names(session, this.schema, f"{this.identifier}__compared")
+    if "refused_by" not in pairs or "digest" not in digests:
         return None
     return KeptMatches(pairs=str(this), records=_state(this))
 

@@ -15,18 +15,7 @@ of its previous contents as they are; `--vars '{identity_from_scratch: true}'` (
 import hashlib
 
 from cdp.identity.survivorship import golden_sql, load_rules
-
-
-def _kept(session, this) -> bool:
-    """Whether the previous contents are there with their digests (a table built by a version
-    without them is chosen again in full)."""
-    return bool(
-        session.execute(
-            "select count(*) from information_schema.columns where table_catalog = ? "
-            "and table_schema = ? and table_name = ? and column_name = 'inputs_digest'",
-            [this.database, this.schema, this.identifier],
-        ).fetchall()[0][0]
-    )
+from cdp.warehouse import column_names
 
 
 def model(dbt, session):
@@ -64,7 +53,10 @@ def model(dbt, session):
         """
     )
     from_scratch = str(dbt.config.get("from_scratch")).strip().lower() in ("true", "1", "yes")
-    kept = not from_scratch and _kept(session, dbt.this)
+    # the previous contents, with their digests (a table built without them is chosen in full)
+    kept = not from_scratch and "inputs_digest" in column_names(
+        session, dbt.this.schema, dbt.this.identifier
+    )
     # the customers to choose for: all, or those whose digest is not the one kept (with their
     # records, in a table: each rule reads it)
     if not kept:

@@ -35,7 +35,9 @@ def cluster_records(
 
     ``limits`` maps an identifier type, or ``birth_date``, to the most distinct values one
     profile may hold. Returns the names of two temporary tables: ``(record_key, cluster_key)``
-    and the identifiers split off by limits ``(identifier_key, breached_limit, round)``.
+    and the identifiers split off by limits ``(identifier_key, breached_limit, round)``; the
+    components before any split are left in ``_cl_components`` (``record_key``,
+    ``cluster_key``).
     """
     con.execute(
         "create or replace temp table _cl_split "
@@ -129,6 +131,9 @@ def cluster_records(
             left join names using (label)
             """
         )
+        if round_number == 1:
+            # the components before any split, for a later run to know what joined
+            con.execute("create or replace temp table _cl_components as select * from _cl_clusters")
         breaches = con.execute(
             """
             create or replace temp table _cl_breaches as
@@ -191,3 +196,182 @@ def cluster_records(
             log(f"clustering round {round_number}: nothing more to split")
             break
     return "_cl_clusters", "_cl_split"
+
+
+def clustered_records(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    records: str,
+    identifiers: str,
+    guards: str,
+    fuzzy: str,
+    limits: dict[str, int],
+    kept: str | None = None,
+    log: Callable[[str], None] = lambda _message: None,
+) -> str:
+    """SQL for every record's cluster: ``record_key``, ``cluster_key``, ``split_off_by`` (an
+    identifier a limit set aside among the record's) and ``edges_digest``.
+
+    ``edges_digest`` digests what a record brings to the graph: its birth date, its
+    identifiers with whether each is guarded, its fuzzy partners, and the limits (identifiers
+    and pairs name only records of ``records``, as they are derived from it). With
+    ``kept``, the previous result (with its digests), only the components that a new, changed
+    or removed record touches are clustered again (see ``_to_recluster``); every other record
+    keeps its row. Clustering is local to a component (its edges, values and splits depend on
+    nothing outside it), so this gives the rows that clustering everything would.
+    """
+    limits_text = ",".join(f"{kind}={int(n)}" for kind, n in sorted(limits.items()))
+    con.execute(
+        f"""
+        create or replace temp table _clk_digests as
+        with parts as (
+            -- (an identifier key names its type)
+            select identifiers.record_key,
+                hash(identifiers.identifier_key, guards.identifier_key is not null) as part
+            from {identifiers} as identifiers
+            left join (select distinct identifier_key from {guards}) as guards
+                using (identifier_key)
+            union all
+            select left_record_key, hash('fuzzy', right_record_key) from {fuzzy}
+            union all
+            select right_record_key, hash('fuzzy', left_record_key) from {fuzzy}
+            union all
+            select record_key, hash('birth_date', birth_date) from {records}
+        )
+        select parts.record_key, hash('{limits_text}', bit_xor(parts.part), count(*))
+            as edges_digest
+        from parts
+        group by parts.record_key
+        """
+    )
+    scope = "all" if kept is None else _to_recluster(con, identifiers, guards, fuzzy, kept, log)
+    kept_rows = f"""
+        select kept.record_key, kept.cluster_key, kept.split_off_by, kept.component_key,
+            kept.edges_digest
+        from {kept} as kept
+        semi join _clk_digests as digests using (record_key)
+        anti join {scope} as scope using (record_key)
+    """
+    if scope != "all" and not con.execute(f"select count(*) from {scope}").fetchall()[0][0]:
+        return kept_rows
+    if scope == "all":
+        scoped = {"records": records, "identifiers": identifiers, "fuzzy": fuzzy}
+    else:
+        con.execute(
+            f"""
+            create or replace temp view _clk_records as
+            select * from {records} semi join {scope} using (record_key);
+            create or replace temp view _clk_identifiers as
+            select * from {identifiers} semi join {scope} using (record_key);
+            create or replace temp view _clk_fuzzy as
+            select fuzzy.* from {fuzzy} as fuzzy
+            semi join {scope} on fuzzy.left_record_key = {scope}.record_key;
+            """
+        )
+        scoped = {
+            "records": "_clk_records",
+            "identifiers": "_clk_identifiers",
+            "fuzzy": "_clk_fuzzy",
+        }
+    clusters, split = cluster_records(con, **scoped, guards=guards, limits=limits, log=log)
+    rows = f"""
+        select clusters.record_key, clusters.cluster_key,
+            split.identifier_key as split_off_by, components.cluster_key as component_key,
+            digests.edges_digest
+        from {clusters} as clusters
+        inner join _cl_components as components using (record_key)
+        inner join _clk_digests as digests using (record_key)
+        left join (
+            select identifiers.record_key, min(split.identifier_key) as identifier_key
+            from {scoped["identifiers"]} as identifiers
+            inner join {split} as split using (identifier_key)
+            group by identifiers.record_key
+        ) as split using (record_key)
+    """
+    if scope == "all":
+        return rows
+    return f"{rows} union all by name {kept_rows}"
+
+
+def _to_recluster(
+    con: duckdb.DuckDBPyConnection,
+    identifiers: str,
+    guards: str,
+    fuzzy: str,
+    kept: str,
+    log: Callable[[str], None],
+) -> str:
+    """The records to cluster again, as a temporary table (``record_key``): every component of
+    today's graph (before limits split it) that holds a record whose digest is new or changed,
+    or that held a record now gone.
+
+    It starts from those records and the whole kept components (``component_key``: the
+    component before splits) they were in, then adds the records they join today (through an
+    unguarded identifier or a fuzzy match) with the whole kept components of those, until
+    nothing more joins. A component outside this set is a kept component whose records,
+    identifiers, guards and matches are all as they were: clustering it again would give the
+    rows it has.
+    """
+    con.execute(
+        f"""
+        create or replace temp table _clk_scope as
+        with changed as (
+            select record_key from _clk_digests
+            anti join {kept} as kept using (record_key, edges_digest)
+        ),
+        touched as (
+            select kept.component_key from {kept} as kept semi join changed using (record_key)
+            union
+            select kept.component_key from {kept} as kept anti join _clk_digests using (record_key)
+        )
+        select record_key from changed
+        union
+        select kept.record_key from {kept} as kept
+        semi join touched using (component_key)
+        semi join _clk_digests using (record_key)
+        """
+    )
+    con.execute(
+        f"""
+        create or replace temp view _clk_joining as
+        select identifiers.record_key, identifiers.identifier_key
+        from {identifiers} as identifiers
+        anti join {guards} as guards using (identifier_key)
+        """
+    )
+    rounds = 0
+    while True:
+        rounds += 1
+        added = con.execute(
+            f"""
+            create or replace temp table _clk_frontier as
+            with reached as (
+                select others.record_key
+                from _clk_joining as inside
+                semi join _clk_scope using (record_key)
+                inner join _clk_joining as others using (identifier_key)
+                union
+                select fuzzy.right_record_key from {fuzzy} as fuzzy
+                semi join _clk_scope on fuzzy.left_record_key = _clk_scope.record_key
+                union
+                select fuzzy.left_record_key from {fuzzy} as fuzzy
+                semi join _clk_scope on fuzzy.right_record_key = _clk_scope.record_key
+            ),
+            outside as (select record_key from reached anti join _clk_scope using (record_key))
+            select record_key from outside
+            union
+            select kept.record_key from {kept} as kept
+            semi join (
+                select kept.component_key from {kept} as kept semi join outside using (record_key)
+            ) as components using (component_key)
+            semi join _clk_digests using (record_key)
+            anti join _clk_scope using (record_key);
+            insert into _clk_scope select record_key from _clk_frontier;
+            select count(*) from _clk_frontier
+            """
+        ).fetchall()[0][0]
+        if added == 0:
+            break
+    total = con.execute("select count(*) from _clk_scope").fetchall()[0][0]
+    log(f"clustering again {total:,} records of the components that changed ({rounds} rounds)")
+    return "_clk_scope"

@@ -6,9 +6,15 @@ int_identity__fuzzy_matches that nothing refused). Components come from one spar
 search (SciPy); a cluster that holds more distinct values of an attribute than one person has
 (meta max_values_per_profile in _identity__models.yml) is split (cdp.identity.clustering).
 The cluster key is the smallest record key in the component.
+
+Each row carries `edges_digest`, a digest of what its record brings to the graph. A run
+clusters again only the components that a new, changed or removed record touches and keeps
+every other row of its previous contents; `--vars '{identity_from_scratch: true}'` (passed
+by `make full-refresh`) clusters every record.
 """
 
-from cdp.identity.clustering import cluster_records
+from cdp.identity.clustering import clustered_records
+from cdp.warehouse import column_names
 
 
 def model(dbt, session):
@@ -22,23 +28,20 @@ def model(dbt, session):
         "create or replace temp view _clusters_fuzzy as "
         "select * from _clusters_fuzzy_judged where refused_by is null"
     )
-    clusters, split = cluster_records(
-        session,
-        records="_clusters_records",
-        identifiers="_clusters_identifiers",
-        guards="_clusters_guards",
-        fuzzy="_clusters_fuzzy",
-        limits=dict(meta["max_values_per_profile"]),
+    from_scratch = str(dbt.config.get("from_scratch")).strip().lower() in ("true", "1", "yes")
+    # the previous contents, with their digests (a table built without them is clustered anew)
+    kept = not from_scratch and "edges_digest" in column_names(
+        session, dbt.this.schema, dbt.this.identifier
     )
+    # (dbt writes the result to a table of its own and only then replaces this one)
     return session.sql(
-        f"""
-        select clusters.record_key, clusters.cluster_key, split.identifier_key as split_off_by
-        from {clusters} as clusters
-        left join (
-            select identifiers.record_key, min(split.identifier_key) as identifier_key
-            from _clusters_identifiers as identifiers
-            inner join {split} as split using (identifier_key)
-            group by identifiers.record_key
-        ) as split using (record_key)
-        """
+        clustered_records(
+            session,
+            records="_clusters_records",
+            identifiers="_clusters_identifiers",
+            guards="_clusters_guards",
+            fuzzy="_clusters_fuzzy",
+            limits=dict(meta["max_values_per_profile"]),
+            kept=str(dbt.this) if kept else None,
+        )
     )

@@ -221,6 +221,28 @@ def test_row_by_row_checks_read_only_the_rows_loaded_since_they_last_ran(warehou
     assert _validate(run, name)[name].failed("error") == []
 
 
+def test_a_new_row_that_repeats_a_key_fails_uniqueness(warehouse_copy, tmp_path):
+    """Keys are checked as the delivery grows: the keys of the rows loaded since the check
+    last passed, against every row of the table."""
+    name = "staging.stg_web__events"
+    unique = "`event_id` identifies each row"
+    run = _run(warehouse_copy, tmp_path)
+    assert _validate(run, name)[name].status == "pass"
+    con = connect(str(warehouse_copy))
+    # a copy of an event checked before, staged again in a new delivery
+    con.execute(
+        "insert into staging.stg_web__events by name "
+        "select * replace (now() as loaded_at) from staging.stg_web__events "
+        "order by event_id limit 1"
+    )
+    con.close()
+    failed = _failed(_validate(run, name)[name])
+    check = failed.pop(unique)
+    assert (check.severity, check.kind, check.unexpected_count) == ("error", "validity", 1)
+    # the same key twice also breaks the reconciliation's totals, and nothing else
+    assert set(failed) <= {TOTALS}
+
+
 def test_an_oversized_cluster_fails_identity_health(warehouse_copy, tmp_path):
     con = connect(str(warehouse_copy))
     con.execute(

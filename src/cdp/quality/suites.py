@@ -4,9 +4,9 @@
   rows per file equal to what the load manifest recorded; lineage filled; few rejected rows.
 - **staging** (one per model): every raw row accounted for (staged, or an older version of a
   staged record: row by row for the rows loaded since the check last passed, in total for all);
-  keys unique and filled; emails, E.164 phones, ISO countries and currencies,
-  accepted values, ranges, nothing in the future; required attributes filled at declared
-  rates; the newest record against the SLA.
+  keys unique (a new row's against all) and filled; emails, E.164 phones, ISO countries and
+  currencies, accepted values, ranges, nothing in the future; required attributes filled at
+  declared rates; the newest record against the SLA.
 - **intermediate** (identity): every record resolved to one customer; profiles within a sane
   number of records; guarded joins counted and bounded.
 - **marts**: keys, formats and ranges of what analysts and exports read; every source record
@@ -45,6 +45,7 @@ from cdp.quality.checks import (
     on_new_rows,
     row_count_at_least,
     unique,
+    unique_on_new_rows,
 )
 from cdp.sources import SOURCE_FILES, SourceFile
 
@@ -362,10 +363,11 @@ def _contact_formats() -> list[Check]:
 
 
 def staging_suite(staged: Staged, sla: Sla | None, now: datetime) -> Suite:
-    """Keys, the reconciliation with raw, freshness and shares of rows over the whole table;
-    the row-by-row rules (formats, accepted values, ranges, filled keys) on the rows loaded
-    since each check last ran without an error, so a day's check reads a day's rows."""
-    checks: list[Check] = [unique(staged.key)]
+    """The reconciliation's totals, freshness and shares of rows over the whole table; the
+    row-by-row rules (formats, accepted values, ranges, filled keys) on the rows loaded since
+    each check last ran without an error, and the keys of those rows against the whole table,
+    so a day's check reads a day's rows."""
+    checks: list[Check] = [unique_on_new_rows(staged.key, STAGED_LOADED_AT)]
     if staged.raw_table and staged.raw_key:
         checks += _reconciliation(staged)
     if staged.record_time and sla is not None:

@@ -24,7 +24,11 @@ clusters as (
 
 placed as (
 
-    -- Each record of an identifier no guard set aside, with the profile it ended up in.
+    -- Each record of an identifier no guard set aside, with the profile it ended up in: only
+    -- the records that hold an identifier a limit split off. An unguarded identifier joins
+    -- all its records into one component, so its records end in several profiles only when
+    -- a limit split it off, and then each of them names a split identifier (`split_off_by`).
+    -- (Reading every record's identifiers took 11-15 s at a million persons, this 2.4 s.)
     select
         identifiers.identifier_key,
         identifiers.identifier_type,
@@ -35,6 +39,7 @@ placed as (
         on identifiers.record_key = clusters.record_key
     anti join guards
         on identifiers.identifier_key = guards.identifier_key
+    where clusters.split_off_by is not null
 
 ),
 

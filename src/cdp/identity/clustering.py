@@ -244,19 +244,20 @@ def clustered_records(
         group by parts.record_key
         """
     )
-    scope = "all" if kept is None else _to_recluster(con, identifiers, guards, fuzzy, kept, log)
-    kept_rows = f"""
-        select kept.record_key, kept.cluster_key, kept.split_off_by, kept.component_key,
-            kept.edges_digest
-        from {kept} as kept
-        semi join _clk_digests as digests using (record_key)
-        anti join {scope} as scope using (record_key)
-    """
-    if scope != "all" and not con.execute(f"select count(*) from {scope}").fetchall()[0][0]:
-        return kept_rows
-    if scope == "all":
-        scoped = {"records": records, "identifiers": identifiers, "fuzzy": fuzzy}
-    else:
+    scoped = {"records": records, "identifiers": identifiers, "fuzzy": fuzzy}
+    kept_rows = None
+    if kept is not None:
+        scope = _to_recluster(con, identifiers, guards, fuzzy, kept, log)
+        # the rows of the records outside the changed components, as they were
+        kept_rows = f"""
+            select kept.record_key, kept.cluster_key, kept.split_off_by, kept.component_key,
+                kept.edges_digest
+            from {kept} as kept
+            semi join _clk_digests as digests using (record_key)
+            anti join {scope} as scope using (record_key)
+        """
+        if not con.execute(f"select count(*) from {scope}").fetchall()[0][0]:
+            return kept_rows
         con.execute(
             f"""
             create or replace temp view _clk_records as
@@ -288,9 +289,7 @@ def clustered_records(
             group by identifiers.record_key
         ) as split using (record_key)
     """
-    if scope == "all":
-        return rows
-    return f"{rows} union all by name {kept_rows}"
+    return rows if kept_rows is None else f"{rows} union all by name {kept_rows}"
 
 
 def _to_recluster(

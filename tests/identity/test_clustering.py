@@ -10,17 +10,11 @@ from cdp.identity.clustering import cluster_records, clustered_records
 
 def _cluster(records, identifiers, guards=(), limits=None):
     con = connect()
-    con.execute("create table records (record_key varchar, birth_date date)")
-    con.executemany("insert into records values (?, ?)", records)
-    con.execute(
-        "create table identifiers "
-        "(record_key varchar, identifier_type varchar, identifier_key varchar)"
+    _load(
+        con,
+        {"records": records, "identifiers": identifiers, "guards": list(guards), "fuzzy": []},
+        "",
     )
-    con.executemany("insert into identifiers values (?, ?, ?)", identifiers)
-    con.execute("create table guards (identifier_key varchar)")
-    for guard in guards:
-        con.execute("insert into guards values (?)", [guard])
-    con.execute("create table fuzzy (left_record_key varchar, right_record_key varchar)")
     clusters, split = cluster_records(
         con,
         records="records",

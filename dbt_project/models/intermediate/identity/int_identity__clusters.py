@@ -14,7 +14,7 @@ by `make full-refresh`) clusters every record.
 """
 
 from cdp.identity.clustering import clustered_records
-from cdp.warehouse import column_names
+from cdp.identity.kept import kept_contents
 
 
 def model(dbt, session):
@@ -28,12 +28,9 @@ def model(dbt, session):
         "create or replace temp view _clusters_fuzzy as "
         "select * from _clusters_fuzzy_judged where refused_by is null"
     )
-    from_scratch = str(dbt.config.get("from_scratch")).strip().lower() in ("true", "1", "yes")
-    # the previous contents, with their digests (a table built without them is clustered anew)
-    kept = not from_scratch and "edges_digest" in column_names(
-        session, dbt.this.schema, dbt.this.identifier
-    )
-    # (dbt writes the result to a table of its own and only then replaces this one)
+    # the previous contents, with their digests (dbt writes the result to a table of its own
+    # and only then replaces this one)
+    kept = kept_contents(dbt, session, "edges_digest")
     return session.sql(
         clustered_records(
             session,
@@ -42,6 +39,6 @@ def model(dbt, session):
             guards="_clusters_guards",
             fuzzy="_clusters_fuzzy",
             limits=dict(meta["max_values_per_profile"]),
-            kept=str(dbt.this) if kept else None,
+            kept=kept,
         )
     )

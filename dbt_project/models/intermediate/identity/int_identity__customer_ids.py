@@ -7,21 +7,17 @@ the history of every id that changed.
 """
 
 from cdp.identity.ids import assign_customer_ids
+from cdp.warehouse import table_exists
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     dbt.ref("int_identity__clusters").create_view("_ids_clusters")
-    this = str(dbt.this)
-    schema, _, table = this.replace('"', "").rpartition(".")
-    schema = schema.rpartition(".")[2]
-    exists = session.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchall()[0][0]
     previous = None
-    if exists:
-        session.execute(f"create or replace temp table _ids_previous_run as select * from {this}")
+    if table_exists(session, dbt.this.schema, dbt.this.identifier):
+        session.execute(
+            f"create or replace temp table _ids_previous_run as select * from {dbt.this}"
+        )
         previous = "_ids_previous_run"
     assignments = assign_customer_ids(session, "_ids_clusters", previous)
     return session.sql(f"select * from {assignments}")

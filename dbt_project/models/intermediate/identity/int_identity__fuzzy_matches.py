@@ -19,6 +19,7 @@ model, the refusals applied or the blocking changed, when the two tables do not 
 import json
 
 from cdp.identity.fuzzy import FuzzyConfig, KeptMatches, fuzzy_matches
+from cdp.identity.kept import from_scratch
 from cdp.warehouse import column_names
 
 
@@ -44,8 +45,7 @@ def model(dbt, session):
     kept_model = session.execute("select settings from _fuzzy_model").fetchall()
     trained = json.loads(kept_model[0][0]) if kept_model else None
 
-    from_scratch = str(dbt.config.get("from_scratch")).strip().lower() in ("true", "1", "yes")
-    kept = None if from_scratch else _kept(session, dbt.this)
+    kept = None if from_scratch(dbt) else _kept(session, dbt.this)
     pairs, _model = fuzzy_matches(
         session,
         "_fuzzy_records",

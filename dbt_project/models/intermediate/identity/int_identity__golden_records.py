@@ -14,8 +14,8 @@ of its previous contents as they are; `--vars '{identity_from_scratch: true}'` (
 
 import hashlib
 
+from cdp.identity.kept import kept_contents
 from cdp.identity.survivorship import golden_sql, load_rules
-from cdp.warehouse import column_names
 
 
 def model(dbt, session):
@@ -52,11 +52,8 @@ def model(dbt, session):
         group by customers.customer_id
         """
     )
-    from_scratch = str(dbt.config.get("from_scratch")).strip().lower() in ("true", "1", "yes")
     # the previous contents, with their digests (a table built without them is chosen in full)
-    kept = not from_scratch and "inputs_digest" in column_names(
-        session, dbt.this.schema, dbt.this.identifier
-    )
+    kept = kept_contents(dbt, session, "inputs_digest")
     # the customers to choose for: all, or those whose digest is not the one kept (with their
     # records, in a table: each rule reads it)
     if not kept:
@@ -68,7 +65,7 @@ def model(dbt, session):
         create or replace temp table _golden_changed as
         select digests.*
         from _golden_digests as digests
-        anti join {dbt.this} as kept
+        anti join {kept} as kept
             on digests.customer_id = kept.customer_id
             and digests.inputs_digest = kept.inputs_digest;
         create or replace temp table _golden_changed_customers as
@@ -87,7 +84,7 @@ def model(dbt, session):
         {chosen}
         union all by name
         select kept.*
-        from {dbt.this} as kept
+        from {kept} as kept
         semi join _golden_digests as digests
             on kept.customer_id = digests.customer_id
             and kept.inputs_digest = digests.inputs_digest

@@ -372,6 +372,7 @@ def _load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileRe
         con.execute("commit")
     except (duckdb.Error, UnreadableFile, UnicodeDecodeError, OSError) as err:
         con.execute("rollback")
+        _drop_scratch(con)
         message = _first_line(err)
         if previous:
             # The rows of the earlier delivery stay until a readable one replaces them.
@@ -387,9 +388,20 @@ def _load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileRe
                 [*manifest_row, message, loaded_at],
             )
         return FileResult(rel, "failed", error=message, seconds=time.perf_counter() - started)
+    _drop_scratch(con)
     result.status = status
     result.seconds = time.perf_counter() - started
     return result
+
+
+_SCRATCH_TABLES = ("_lines", "_typed", "_batch", "_batch_numbers", "_batch_rejects", "_skipped")
+
+
+def _drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
+    """Free the memory of a file's working tables (a day of site events holds hundreds of MB)
+    before the next file is read."""
+    for table in _SCRATCH_TABLES:
+        con.execute(f"drop table if exists temp.{table}")
 
 
 def _first_line(err: BaseException) -> str:
@@ -647,16 +659,16 @@ def _account_for_records(
     return split.records
 
 
-def _number_rows(con: duckdb.DuckDBPyConnection, first_record: int) -> None:
-    """Give each good row of ``_batch`` its record number in the file.
+def _number_rows(con: duckdb.DuckDBPyConnection, first_record: int, rows: str = "_batch") -> None:
+    """Give each row DuckDB read (of ``rows``, by ``_ordinal``) its record number in the file.
 
-    DuckDB numbers the records it rejects; the good rows, in file order, take the remaining
+    DuckDB numbers the records it rejects; the rows it read, in file order, take the remaining
     numbers in turn. ``_batch_numbers`` maps ``_ordinal`` to that ``_row_number``.
     """
     con.execute(
         f"""create or replace temp table _batch_numbers as
             with counts as (
-                select (select count(*) from _batch) + (select count(*) from _batch_rejects) as n
+                select (select count(*) from {rows}) + (select count(*) from _batch_rejects) as n
             ),
             candidates as (
                 select range as record
@@ -668,21 +680,24 @@ def _number_rows(con: duckdb.DuckDBPyConnection, first_record: int) -> None:
     )
 
 
-def _insert_batch(con, delivery: Delivery, result: FileResult, columns: str, loaded_at):
+def _insert_batch(
+    con, delivery: Delivery, result: FileResult, columns: str, loaded_at, rows: str = "_batch"
+):
+    """Insert the good rows (``rows``, with their ``_ordinal``) into the raw table with their
+    lineage, and the rejects into ``raw._rejects``."""
     spec = delivery.spec
     lineage = [delivery.relative_path, delivery.export_date, loaded_at]
-    con.execute(
+    result.rows_loaded = con.execute(
         f"""insert into {raw_table(spec)} by name
             select {columns},
                    ?::varchar as _source_file,
                    ?::date as _export_date,
                    n._row_number,
                    ?::timestamptz as _loaded_at
-            from _batch as b
+            from {rows} as b
             inner join _batch_numbers as n on b._ordinal = n._ordinal""",
         lineage,
-    )
-    result.rows_loaded = con.execute("select count(*) from _batch").fetchall()[0][0]
+    ).fetchall()[0][0]
     con.execute(
         f"""insert into {RAW_SCHEMA}._rejects
             select ?, ?, ?, ?::date, row_number, error_type, column_name, reason, raw_text,
@@ -703,8 +718,7 @@ def _load_json(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: da
     if spec.format == "ndjson":
         con.execute("drop table if exists _scan_errors")
         con.execute("drop table if exists _scan_info")
-        con.execute(
-            "create or replace temp table _lines as "
+        lines = (
             "select raw_line, row_number() over () as _ordinal "
             f"from read_csv({path}, columns={{'raw_line': 'VARCHAR'}}, header=false, "
             f"delim={quote_literal(_LINE_DELIMITER)}, quote='', escape='', auto_detect=false, "
@@ -719,8 +733,7 @@ def _load_json(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: da
     else:
         # One JSON array: a malformed file cannot be split into records, so it fails whole.
         _require_closed_array(delivery.path)
-        con.execute(
-            "create or replace temp table _lines as "
+        lines = (
             "select json::varchar as raw_line, row_number() over () as _ordinal "
             f"from read_json_objects({path}, format='array')"
         )
@@ -729,28 +742,28 @@ def _load_json(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: da
             "null::varchar as column_name, null::varchar as reason, null::varchar as raw_text "
             "where false"
         )
-    con.execute(f"create or replace temp table _batch_rejects as {scan_rejects}")
-    _number_lines(con)
-
-    # Which lines are JSON objects? Only those are parsed further. A line is blank when
-    # ltrim leaves nothing: trim() scans a long line far more slowly (a day of site events at
-    # a million persons: 2.6 s against 0.09 s).
+    # Each line is read once, into _lines, with whether it is blank and whether it is a JSON
+    # object: only objects are parsed further. A line is blank when ltrim leaves nothing: trim()
+    # scans a long line far more slowly (a day of site events at a million persons: 2.6 s
+    # against 0.09 s).
     con.execute(
-        """create or replace temp table _objects as
-           select l._ordinal, l.raw_line,
-                  coalesce(try(json_type(l.raw_line)) = 'OBJECT', false) as is_object
-           from _lines as l
-           where ltrim(l.raw_line) <> ''"""
+        f"""create or replace temp table _lines as
+            select raw_line, _ordinal, coalesce(ltrim(raw_line), '') = '' as is_blank,
+                   ltrim(raw_line) <> '' and coalesce(try(json_type(raw_line)) = 'OBJECT', false)
+                       as is_object
+            from ({lines})"""
     )
+    con.execute(f"create or replace temp table _batch_rejects as {scan_rejects}")
+    _number_rows(con, first_record=1, rows="_lines")
     declared = {c.name: c for c in spec.columns}
     keys = [
         row[0]
         for row in con.execute(
             """select distinct unnest(json_keys(raw_line)) as key
-               from _objects where is_object order by key"""
+               from _lines where is_object order by key"""
         ).fetchall()
     ]
-    has_objects = con.execute("select count(*) from _objects where is_object").fetchall()[0][0]
+    has_objects = con.execute("select count(*) from _lines where is_object").fetchall()[0][0]
     # A key the contract does not declare becomes a column under a safe name.
     taken = set(declared) | {c.name for c in LINEAGE_COLUMNS}
     json_keys: dict[str, str] = {}  # column -> key as written
@@ -783,16 +796,13 @@ def _load_json(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: da
             + "]"
         )
 
-    # The line itself stays in _objects, for the rejects only.
+    # The fields are extracted and typed in one pass over the objects; the line itself stays
+    # in _lines, for the rejects only.
     extracted = ["_ordinal"]
     if text_fields:
         extracted.append(f"json_extract_string(raw_line, {paths(text_fields)}) as _text")
     if json_fields:
         extracted.append(f"json_extract(raw_line, {paths(json_fields)}) as _json")
-    con.execute(
-        f"""create or replace temp table _extracted as
-            select {", ".join(extracted)} from _objects where is_object"""
-    )
     select_list, checks = [], []
     for position, column in enumerate(json_fields, start=1):
         select_list.append(f"nullif(_json[{position}], 'null'::json) as {quote_ident(column.name)}")
@@ -809,25 +819,25 @@ def _load_json(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: da
     con.execute(
         f"""create or replace temp table _typed as
             select _ordinal, {", ".join(select_list)}, {reason} as _reason
-            from _extracted"""
+            from (select {", ".join(extracted)} from _lines where is_object)"""
     )
     con.execute(
         """insert into _batch_rejects
            select n._row_number, 'NOT A JSON OBJECT', null,
-                  'line is not a valid JSON object', o.raw_line
-           from _objects as o
-           inner join _batch_numbers as n on o._ordinal = n._ordinal
-           where not o.is_object
+                  'line is not a valid JSON object', l.raw_line
+           from _lines as l
+           inner join _batch_numbers as n on l._ordinal = n._ordinal
+           where not l.is_blank and not l.is_object
            union all
-           select n._row_number, 'CAST', null, t._reason, o.raw_line
-           from _typed as t
+           select n._row_number, 'CAST', null, t._reason, l.raw_line
+           from (select _ordinal, _reason from _typed where _reason <> '') as t
            inner join _batch_numbers as n on t._ordinal = n._ordinal
-           inner join _objects as o on t._ordinal = o._ordinal
-           where t._reason <> ''"""
+           inner join _lines as l on t._ordinal = l._ordinal"""
     )
-    con.execute("create or replace temp table _batch as select * from _typed where _reason = ''")
     columns = ", ".join(quote_ident(c) for c in (*declared, *result.new_columns))
-    return _insert_batch(con, delivery, result, columns, loaded_at)
+    return _insert_batch(
+        con, delivery, result, columns, loaded_at, rows="(select * from _typed where _reason = '')"
+    )
 
 
 def _json_path_key(key: str) -> str:
@@ -848,18 +858,12 @@ def _require_closed_array(path: Path) -> None:
         )
 
 
-def _number_lines(con: duckdb.DuckDBPyConnection) -> None:
-    """Line numbers for ``_lines`` (lines DuckDB could not read are in ``_batch_rejects``)."""
-    con.execute("create or replace temp table _batch as select _ordinal from _lines")
-    _number_rows(con, first_record=1)
-
-
 def _json_records_in_file(con: duckdb.DuckDBPyConnection) -> int:
     """The records of the JSON file just read: the lines that are not blank (NDJSON) or the
     elements (an array), those DuckDB's line reader could not read included. Unlike a CSV
     file's, a line of NDJSON cannot run into the next, so DuckDB's own line count is sound."""
     return con.execute(
-        """select (select count(*) from _objects)
+        """select (select count(*) from _lines where not is_blank)
                   + (select count(*) from _batch_rejects where error_type = 'UNREADABLE LINE')"""
     ).fetchall()[0][0]
 

@@ -96,9 +96,9 @@ ui-screenshot: install
 DOCS_PORT ?= 8080
 docs: dbt-parse
 	$(BIN)/dbt docs generate --static --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR) \
-		--target-path $(CURDIR)/data/docs/.dbt_target --quiet
+		--target-path $(CURDIR)/data/dbt_docs --quiet
 	@mkdir -p data/docs/dbt
-	cp data/docs/.dbt_target/static_index.html data/docs/dbt/index.html
+	cp data/dbt_docs/static_index.html data/docs/dbt/index.html
 	$(BIN)/python -m cdp.quality publish
 	$(BIN)/python -m cdp.quality serve --port $(DOCS_PORT)
 
@@ -128,4 +128,4 @@ bench: install dbt-parse
 	$(BIN)/cdp-bench --persons $(BENCH_PERSONS) --days $(DAYS) --seed $(SEED)
 
 clean:
-	rm -rf data/landing data/truth data/warehouse data/dagster_home data/exports data/bench data/docs data/quality data/eval
+	rm -rf data/landing data/truth data/warehouse data/dagster_home data/exports data/bench data/docs data/dbt_docs data/quality data/eval

@@ -4,6 +4,10 @@
               and print per layer how long the checks took (a measurement at any scale)
     publish   rebuild the site from the recorded results (no validation)
     serve     serve the site folder on http://127.0.0.1:PORT
+    screenshot PAGE PNG
+              serve the site and save a screenshot of one page (a path inside it) as headless
+              Chromium renders it with every request to another host refused (needs the dev
+              extras: Playwright drives the machine's Chromium)
 
 Paths come from the environment as everywhere else (``cdp.config``).
 """
@@ -12,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
-import http.server
 import sys
 import time
 import uuid
@@ -21,6 +23,7 @@ from collections import defaultdict
 
 from cdp.config import Settings
 from cdp.quality.run import QualityRun
+from cdp.quality.serve import SiteServer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("publish", help="rebuild the site from recorded results")
     serve = commands.add_parser("serve", help="serve the site")
     serve.add_argument("--port", type=int, default=8080)
+    shot = commands.add_parser("screenshot", help="a screenshot of one page of the site")
+    shot.add_argument("page", help="a path inside the site, such as quality/gx/index.html")
+    shot.add_argument("png", help="where to write the screenshot")
+    shot.add_argument("--width", type=int, default=1400)
+    shot.add_argument("--height", type=int, default=1000)
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     run = QualityRun(settings.warehouse, settings.quality_dir, settings.docs_dir)
@@ -40,11 +48,54 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "publish":
         print(f"site: {run.publish()}")
         return 0
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(run.docs_dir))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
-        print(f"serving {run.docs_dir} on http://127.0.0.1:{args.port}/ (Ctrl-C stops)")
+    if args.command == "screenshot":
+        return _screenshot(run, args.page, args.png, (args.width, args.height))
+    with SiteServer(run.docs_dir, args.port) as server:
+        print(f"serving {run.docs_dir} on {server.url} (Ctrl-C stops)")
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
+    return 0
+
+
+def _screenshot(run: QualityRun, page: str, png: str, size: tuple[int, int]) -> int:
+    import threading
+    from urllib.parse import urlsplit
+
+    from cdp.quality.site import find_browser
+
+    browser_path = find_browser()
+    if browser_path is None:
+        print("no Chromium on this machine (apt-get install chromium)", file=sys.stderr)
+        return 2
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("screenshots need Playwright: pip install -e '.[dev]'", file=sys.stderr)
+        return 2
+    refused: list[str] = []
+    with SiteServer(run.docs_dir, 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        origin = urlsplit(server.url).netloc
+
+        def only_the_site(route):
+            if urlsplit(route.request.url).netloc == origin:
+                route.continue_()
+            else:
+                refused.append(route.request.url)
+                route.abort()
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=browser_path, args=["--no-sandbox"]
+            )
+            context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+            context.route("**/*", only_the_site)
+            view = context.new_page()
+            view.goto(server.url + page.lstrip("/"), wait_until="networkidle")
+            view.screenshot(path=png)
+            browser.close()
+        server.shutdown()
+    print(f"{png}: {page} as served, {len(refused)} request(s) to other hosts refused")
     return 0
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from cdp.duckdb_budget import connect
 from cdp.quality.checks import Suite
+from cdp.quality.offline import localize, tidy_dbt_docs
 from cdp.quality.site import write_overview, write_portal
 from cdp.quality.suites import Sla, build_suites, load_slas
 from cdp.quality.validate import (
@@ -28,7 +29,8 @@ from cdp.quality.validate import (
 )
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
-GUIDE = PROJECT_ROOT / "docs" / "analyst_guide.md"
+# Published as pages of the site, beside the quality pages.
+DOCS_FOLDER = PROJECT_ROOT / "docs"
 # Validation results kept for the Data Docs and the overview's trend.
 KEEP_RUNS = 30
 
@@ -101,12 +103,14 @@ class QualityRun:
         validator = self._get_validator()
         validator.build_docs()
         validator.close()
+        localize(self.gx_docs_dir)
+        tidy_dbt_docs(self.docs_dir / "dbt" / "index.html")
         with connect(str(self.warehouse)) as con:
             ensure_results_table(con)  # the overview reads it even before the first run
             _, self.last_published_checks = write_overview(
                 con, self.docs_dir / "quality", self.slas, self.now.date()
             )
-        index = write_portal(self.docs_dir, GUIDE, datetime.now(UTC))
+        index = write_portal(self.docs_dir, DOCS_FOLDER, datetime.now(UTC))
         self.last_publish_seconds = time.monotonic() - started
         return index
 

@@ -6,6 +6,8 @@
                                  runs; the failing checks, counted, never with values
 ``<docs>/quality/gx/``           Great Expectations Data Docs: every suite of every kept run
 ``<docs>/guide.html``            the analyst guide (docs/analyst_guide.md)
+``<docs>/<name>.html``           every other page of docs/ (docs/<name>.md), and the images
+                                 they show
 ``<docs>/dbt/index.html``        dbt docs (models, columns, lineage), added by ``make docs``
 
 Everything is read from ``audit.quality_results`` and ``raw._load_manifest``; the pages hold
@@ -157,8 +159,9 @@ def gx_latest_pages(gx_dir: Path) -> dict[str, str]:
     return {suite: link for suite, (_, link) in pages.items()}
 
 
+TEMPLATES = Path(__file__).parent / "templates"
 _ENV = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(default=True, default_for_string=True),
     trim_blocks=True,
     lstrip_blocks=True,
@@ -168,7 +171,7 @@ OVERVIEW = _ENV.get_template("overview.html.j2")
 
 PORTAL = _ENV.get_template("portal.html.j2")
 
-GUIDE = _ENV.get_template("guide.html.j2")
+PAGE = _ENV.get_template("page.html.j2")
 
 
 def write_overview(
@@ -198,24 +201,79 @@ def write_overview(
     return path, facts["checks"]
 
 
-def write_portal(docs_dir: Path, guide_markdown: Path, built_at: datetime) -> Path:
-    """Write the portal index and the analyst guide as HTML; returns the index."""
-    from markdown_it import MarkdownIt
+@dataclass(frozen=True)
+class Page:
+    """A page of docs/ published on the site."""
 
+    source: Path  # the markdown file
+    title: str  # its first heading
+
+    @property
+    def name(self) -> str:
+        """The page's file on the site: the analyst guide keeps its old address."""
+        return "guide.html" if self.source.stem == "analyst_guide" else f"{self.source.stem}.html"
+
+
+def docs_pages(folder: Path) -> list[Page]:
+    """The markdown pages of ``folder``, the analyst guide first."""
+    pages = []
+    for source in sorted(folder.glob("*.md"), key=lambda p: (p.stem != "analyst_guide", p.stem)):
+        text = source.read_text(encoding="utf-8")
+        headings = [line[2:].strip() for line in text.splitlines() if line.startswith("# ")]
+        pages.append(Page(source, headings[0] if headings else source.stem))
+    return pages
+
+
+def write_portal(docs_dir: Path, docs_folder: Path, built_at: datetime) -> Path:
+    """Write the portal index and every page of ``docs_folder`` as HTML, with the images they
+    show; returns the index. A link from one page to another (``privacy.md#erasure``) becomes
+    a link to its HTML page; headings carry the anchors such links name."""
     docs_dir.mkdir(parents=True, exist_ok=True)
-    body = (
-        MarkdownIt("commonmark").enable("table").render(guide_markdown.read_text(encoding="utf-8"))
-    )
-    _write(docs_dir / "guide.html", GUIDE.render(body=body))
+    (docs_dir / "favicon.svg").write_bytes((TEMPLATES / "favicon.svg").read_bytes())
+    pages = docs_pages(docs_folder)
+    names = {page.source.name: page.name for page in pages}
+    for page in pages:
+        body, files = _render_markdown(page.source.read_text(encoding="utf-8"), names)
+        for file in files:
+            source = (docs_folder / file).resolve()
+            # only the folder's own files: a link out of it is left as written
+            if source.is_file() and source.is_relative_to(docs_folder.resolve()):
+                (docs_dir / file).parent.mkdir(parents=True, exist_ok=True)
+                (docs_dir / file).write_bytes(source.read_bytes())
+        _write(docs_dir / page.name, PAGE.render(title=page.title, body=body))
     index = docs_dir / "index.html"
     _write(
         index,
         PORTAL.render(
             has_dbt=(docs_dir / "dbt" / "index.html").exists(),
+            pages=[page for page in pages if page.name != "guide.html"],
             built_at=html.escape(built_at.strftime("%Y-%m-%d %H:%M UTC")),
         ),
     )
     return index
+
+
+def _render_markdown(text: str, names: dict[str, str]) -> tuple[str, list[str]]:
+    """HTML of a docs page, with links to other pages pointed at their HTML; also the files
+    of the folder it links or shows (images)."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.anchors import anchors_plugin
+
+    md = MarkdownIt("commonmark").enable("table").use(anchors_plugin, max_level=6)
+    tokens = md.parse(text)
+    files = []
+    for token in tokens:
+        for child in [token, *(token.children or [])]:
+            attribute = {"link_open": "href", "image": "src"}.get(child.type)
+            target = child.attrGet(attribute) if attribute else None
+            if not isinstance(target, str) or "://" in target or target.startswith(("#", "/")):
+                continue
+            path, _, anchor = target.partition("#")
+            if path in names:
+                child.attrSet(attribute, names[path] + (f"#{anchor}" if anchor else ""))
+            elif path:
+                files.append(path)
+    return md.renderer.render(tokens, md.options, {}), files
 
 
 def _write(path: Path, text: str) -> None:

@@ -21,6 +21,7 @@ MARTS = {
     "segment_members",
     "campaign_performance",
     "data_usage",
+    "source_coverage",
 }
 
 
@@ -69,6 +70,68 @@ def test_every_mart_is_documented_keyed_and_contracted(built_warehouse):
         assert keys[0] in tested.get(node.unique_id, []), (name, keys[0])
         undocumented = [c for c, column in node.columns.items() if not column.description.strip()]
         assert not undocumented, (name, undocumented)
+
+
+def test_sql_clients_see_each_marts_descriptions(built_warehouse):
+    """persist_docs: the descriptions of the YAML are DuckDB comments on tables and columns."""
+    warehouse, result = built_warehouse
+    documented = {
+        r.node.name: r.node
+        for r in result.result
+        if r.node.resource_type == "model" and r.node.name in MARTS
+    }
+    con = connect(str(warehouse))
+    tables = dict(
+        con.execute(
+            "select table_name, comment from duckdb_tables() where schema_name = 'marts'"
+        ).fetchall()
+    )
+    columns = {
+        (table, column): comment
+        for table, column, comment in con.execute(
+            "select table_name, column_name, comment from duckdb_columns() "
+            "where schema_name = 'marts'"
+        ).fetchall()
+    }
+    con.close()
+    for name, node in documented.items():
+        assert tables[name] == node.description, name
+        for column, spec in node.columns.items():
+            assert columns[(name, column)] == spec.description, (name, column)
+
+
+def test_no_mart_column_is_a_128_bit_integer(built_warehouse):
+    """A sum of integers is HUGEINT in DuckDB, which pandas and many clients read as floats:
+    the marts cast their counts to BIGINT."""
+    warehouse, _ = built_warehouse
+    con = connect(str(warehouse))
+    wide = con.execute(
+        """select schema_name || '.' || table_name || '.' || column_name from duckdb_columns()
+        where schema_name in ('marts', 'pseudonymized') and data_type in ('HUGEINT', 'UHUGEINT')"""
+    ).fetchall()
+    con.close()
+    assert wide == []
+
+
+def test_source_coverage_spans_each_sources_staged_records(built_warehouse):
+    warehouse, _ = built_warehouse
+    con = connect(str(warehouse))
+    rows = con.execute(
+        """select staging_model, record_count, activity_column, first_activity_on,
+                  last_activity_on, first_export_date, last_export_date
+           from marts.source_coverage"""
+    ).fetchall()
+    for model, count, column, first_on, last_on, first_export, last_export in rows:
+        staged_count, staged_first, staged_last = con.execute(
+            f"select count(*), min({column})::date, max({column})::date from staging.{model}"
+        ).fetchall()[0]
+        assert (count, first_on, last_on) == (staged_count, staged_first, staged_last), model
+        assert first_export <= last_export, model
+    by_source = {model: first_on for model, _, _, first_on, *_ in rows}
+    con.close()
+    assert len(rows) == 14
+    # the history the issue names: the site's events begin after the shop's first orders
+    assert by_source["stg_shop__orders"] < by_source["stg_web__events"]
 
 
 def test_marts_hold_rows_and_revenue_reconciles(built_warehouse):

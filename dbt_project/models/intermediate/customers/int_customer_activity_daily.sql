@@ -94,13 +94,14 @@ final as (
     select
         unioned.customer_id,
         unioned.activity_date,
-        sum(unioned.web_event_count) as web_event_count,
-        sum(unioned.product_view_count) as product_view_count,
-        sum(unioned.order_count) as order_count,
-        sum(unioned.cancelled_or_refunded_order_count) as cancelled_or_refunded_order_count,
+        cast(sum(unioned.web_event_count) as bigint) as web_event_count,
+        cast(sum(unioned.product_view_count) as bigint) as product_view_count,
+        cast(sum(unioned.order_count) as bigint) as order_count,
+        cast(sum(unioned.cancelled_or_refunded_order_count) as bigint)
+            as cancelled_or_refunded_order_count,
         cast(sum(unioned.net_revenue_eur) as decimal(14, 2)) as net_revenue_eur,
-        sum(unioned.email_open_count) as email_open_count,
-        sum(unioned.email_click_count) as email_click_count
+        cast(sum(unioned.email_open_count) as bigint) as email_open_count,
+        cast(sum(unioned.email_click_count) as bigint) as email_click_count
     from unioned
     group by unioned.customer_id, unioned.activity_date
 

@@ -15,13 +15,14 @@ final as (
         activity.activity_date,
         count(*) as active_customer_count,
         count(*) filter (where activity.order_count > 0) as buying_customer_count,
-        sum(activity.web_event_count) as web_event_count,
-        sum(activity.product_view_count) as product_view_count,
-        sum(activity.order_count) as order_count,
-        sum(activity.cancelled_or_refunded_order_count) as cancelled_or_refunded_order_count,
+        cast(sum(activity.web_event_count) as bigint) as web_event_count,
+        cast(sum(activity.product_view_count) as bigint) as product_view_count,
+        cast(sum(activity.order_count) as bigint) as order_count,
+        cast(sum(activity.cancelled_or_refunded_order_count) as bigint)
+            as cancelled_or_refunded_order_count,
         cast(sum(activity.net_revenue_eur) as decimal(14, 2)) as net_revenue_eur,
-        sum(activity.email_open_count) as email_open_count,
-        sum(activity.email_click_count) as email_click_count
+        cast(sum(activity.email_open_count) as bigint) as email_open_count,
+        cast(sum(activity.email_click_count) as bigint) as email_click_count
     from activity
     group by activity.activity_date
 

@@ -18,6 +18,7 @@ MARTS = {
     "customer_consent",
     "customer_activity_daily",
     "activity_daily_totals",
+    "activity_daily_by_country",
     "segment_members",
     "campaign_performance",
     "data_usage",
@@ -146,6 +147,22 @@ def test_marts_hold_rows_and_revenue_reconciles(built_warehouse):
     totals_revenue, totals_orders = con.execute(
         "select sum(net_revenue_eur), sum(order_count) from marts.activity_daily_totals"
     ).fetchall()[0]
+    # by country: the same totals, and revenue by country as the profiles give it
+    country_revenue, country_orders = con.execute(
+        "select sum(net_revenue_eur), sum(order_count) from marts.activity_daily_by_country"
+    ).fetchall()[0]
+    by_country = dict(
+        con.execute(
+            "select country_code, sum(net_revenue_eur) from marts.activity_daily_by_country "
+            "group by all"
+        ).fetchall()
+    )
+    profiles_by_country = dict(
+        con.execute(
+            "select coalesce(country_code, 'ZZ'), sum(net_revenue_eur) "
+            "from marts.customer_profiles group by all having sum(net_revenue_eur) > 0"
+        ).fetchall()
+    )
     # Per customer, only those who did not refuse analytics: less than the totals.
     daily_revenue, daily_orders = con.execute(
         "select sum(net_revenue_eur), sum(order_count) from marts.customer_activity_daily"
@@ -168,6 +185,8 @@ def test_marts_hold_rows_and_revenue_reconciles(built_warehouse):
     assert all(counts[name] > 0 for name in MARTS), counts
     assert profiles_revenue == totals_revenue == staged_revenue > 0
     assert profiles_orders == totals_orders == staged_orders
+    assert (country_revenue, country_orders) == (totals_revenue, totals_orders)
+    assert {c: r for c, r in by_country.items() if r > 0} == profiles_by_country
     assert 0 < daily_revenue < totals_revenue and 0 < daily_orders < totals_orders
     # Only orders that named no one may stay unattributed.
     assert staged_orders >= 0.99 * all_revenue_orders

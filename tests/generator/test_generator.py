@@ -308,6 +308,22 @@ def test_value_formats(run):
     assert late, "some events arrive late"
 
 
+def test_some_account_holders_answer_on_third_party_sharing(run):
+    """The consent of the ads channel (the look-alike audience): granted and denied, by
+    account, at checkout or in the preference centre."""
+    root, _ = run
+    spec = {s.key: s for s in ALL_SPECS}["consent/consent_events.csv"]
+    answers = [
+        row
+        for day in DATES
+        for row in csv_rows(root / "landing/consent" / day / "consent_events.csv", spec)[1]
+        if len(row) == 8 and row[3] == "third_party_sharing"
+    ]
+    assert {row[4] for row in answers} >= {"granted", "denied"}
+    assert {row[1] for row in answers} == {"account_id"}
+    assert {row[6] for row in answers} <= {"checkout", "preference_center"}
+
+
 def test_truth_covers_every_landed_record(run):
     root, _ = run
     persons, records = read_truth(root)

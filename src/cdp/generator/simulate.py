@@ -28,6 +28,7 @@ from .util import (
     ISO_MINUTES,
     SECONDS_MS,
     UUID4_VARIANT,
+    FastRandom,
     IdSeq,
     Weighted,
     dmy2,
@@ -329,11 +330,18 @@ class Sim:
     # ------------------------------------------------------------------ household
     def household(self, hh, rng: random.Random, srng: random.Random | None = None) -> None:
         """Simulate a household with ``rng``; the scenario's doses, if any, draw from ``srng``."""
+        asked: list[tuple] = []
         for p in hh.members:
-            self.person(p, rng, srng)
+            asked += self.person(p, rng, srng)
         self.strangers(hh, rng)
+        # Last: a row written draws from the household's stream (repeats of a delta row), so
+        # the answers on third-party sharing, added after the rest, leave the rest as it was.
+        for p, acct, end in asked:
+            self.third_party_consent(p, acct, end)
 
-    def person(self, p, rng: random.Random, srng: random.Random | None = None) -> None:
+    def person(self, p, rng: random.Random, srng: random.Random | None = None) -> list[tuple]:
+        """Simulate one person; returns who may answer on third-party sharing (see
+        ``third_party_consent``)."""
         w0, w1 = self.w0, self.w1
         p.new_customer = rng.random() < 0.08
         if p.new_customer:
@@ -374,6 +382,7 @@ class Sim:
         self.emit_consents(consents, end, rng)
         if p.erasure_t is not None:
             self.erasure(p, acct, rng)
+        return [(p, acct, end)] if acct is not None else []
 
     # ------------------------------------------------------------------ shop accounts
     def plan_account(self, p, end: float, rng) -> Acct | None:
@@ -1536,6 +1545,19 @@ class Sim:
                 self.L.delta(S.MENTIONS, self.day(t), obj)
 
     # ------------------------------------------------------------------ consent
+    def third_party_consent(self, p, acct, end) -> None:
+        """Some account holders answer whether their data may be shared with advertising
+        partners (asked at checkout and in the preference centre). Drawn from a stream of its
+        own, keyed by the person, so that every other export stays as it was."""
+        rng = FastRandom(f"third-party:{self.seed}/{p.pid}")
+        if rng.random() >= 0.3:
+            return
+        t = rng.uniform(max(acct.created, self.w0 - CONSENT_HORIZON), end)
+        status = "granted" if rng.random() < 0.45 else "denied"
+        source = rng.choice(("checkout", "preference_center"))
+        consent = (t, "account_id", str(acct.id), "third_party_sharing", status, source)
+        self.emit_consents([consent], end, rng)
+
     def emit_consents(self, consents, end, rng) -> None:
         out = []
         for t, stype, value, purpose, status, source in consents:

@@ -15,6 +15,7 @@ the same way when the next one starts.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -31,6 +32,7 @@ from orchestration.defs.ingest.partitions import plan_loads
 
 JOB = "daily_pipeline"
 PIDFILE = "cdp-run.json"
+RUN_CONFIG = "cdp-run-config.yaml"
 UNFINISHED = (dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING,
               dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.QUEUED)  # fmt: skip
 
@@ -52,15 +54,40 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for line in plan.describe():
         print(line)
+    config, rest = run_config(argv if argv is not None else sys.argv[1:])
+    # `dagster job execute` takes run config from files only (JSON is YAML)
+    config_file = Path(instance.root_directory) / RUN_CONFIG
+    config_file.write_text(json.dumps(config))
     command = [
         os.path.join(os.path.dirname(sys.executable), "dagster"),
         "job", "execute",
         "-m", "orchestration.definitions",
         "-j", JOB,
         "--tags", json.dumps(plan.tags),
-        *(argv if argv is not None else sys.argv[1:]),
+        "--config", str(config_file),
+        *rest,
     ]  # fmt: skip
-    return supervise(command, instance, pidfile)
+    if not sys.stdout.isatty():
+        # dbt's colour codes only garble a log file or a CI console
+        os.environ.setdefault("DBT_USE_COLORS", "false")
+    try:
+        return supervise(command, instance, pidfile)
+    finally:
+        config_file.unlink(missing_ok=True)
+
+
+def run_config(argv: list[str]) -> tuple[dict, list[str]]:
+    """The run's config: what ``--config-json`` in ``argv`` gives (``make full-refresh``),
+    with the console logger at ``CDP_LOG_LEVEL`` (default INFO: Dagster's DEBUG lines are its
+    engine's steps, a thousand on the sample) unless that config sets the loggers itself; and
+    the other arguments."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--config-json", default="{}")
+    known, rest = parser.parse_known_args(argv)
+    config = json.loads(known.config_json)
+    level = os.environ.get("CDP_LOG_LEVEL", "INFO").upper()
+    config.setdefault("loggers", {"console": {"config": {"log_level": level}}})
+    return config, rest
 
 
 def supervise(command: list[str], instance: dg.DagsterInstance, pidfile: Path) -> int:

@@ -3,6 +3,7 @@ finish what they start: a failing source, a warehouse that cannot be written, a 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -250,3 +251,20 @@ def test_the_plan_says_what_it_loads_and_what_it_leaves(landing, tmp_path):
     )
     assert "not loaded: unknown source folder(s) loyalty" in lines[1]
     assert lines[2] == "not loaded: no _SUCCESS marker yet (still being written): crm/2026-11-07"
+
+
+def test_the_run_logs_at_info_unless_told_otherwise(monkeypatch):
+    from orchestration.run import run_config
+
+    monkeypatch.delenv("CDP_LOG_LEVEL", raising=False)
+    config, rest = run_config(["--config-json", '{"ops": {"x": {"config": {"a": 1}}}}', "-v"])
+    assert config == {
+        "ops": {"x": {"config": {"a": 1}}},
+        "loggers": {"console": {"config": {"log_level": "INFO"}}},
+    }
+    assert rest == ["-v"]
+    monkeypatch.setenv("CDP_LOG_LEVEL", "debug")
+    assert run_config([])[0]["loggers"]["console"]["config"]["log_level"] == "DEBUG"
+    # loggers the caller configures are kept as they are
+    own = '{"loggers": {"console": {"config": {"log_level": "WARNING"}}}}'
+    assert run_config(["--config-json", own])[0] == json.loads(own)

@@ -28,3 +28,15 @@
         else 'lost'
     end
 {%- endmacro %}
+
+{#- The daily activity measures of `alias` added up, under their own names: the columns that
+    int_customer_activity_daily, activity_daily_by_country and activity_daily_totals share.
+    Counts are BIGINT (a sum of integers is HUGEINT in DuckDB, which pandas reads as floats). -#}
+{% macro activity_measures_summed(alias) -%}
+    {%- for measure in ['web_event_count', 'product_view_count', 'order_count', 'cancelled_or_refunded_order_count'] %}
+    cast(sum({{ alias }}.{{ measure }}) as bigint) as {{ measure }},
+    {%- endfor %}
+    cast(sum({{ alias }}.net_revenue_eur) as decimal(14, 2)) as net_revenue_eur,
+    cast(sum({{ alias }}.email_open_count) as bigint) as email_open_count,
+    cast(sum({{ alias }}.email_click_count) as bigint) as email_click_count
+{%- endmacro %}

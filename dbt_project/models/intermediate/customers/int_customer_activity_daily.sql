@@ -94,14 +94,7 @@ final as (
     select
         unioned.customer_id,
         unioned.activity_date,
-        cast(sum(unioned.web_event_count) as bigint) as web_event_count,
-        cast(sum(unioned.product_view_count) as bigint) as product_view_count,
-        cast(sum(unioned.order_count) as bigint) as order_count,
-        cast(sum(unioned.cancelled_or_refunded_order_count) as bigint)
-            as cancelled_or_refunded_order_count,
-        cast(sum(unioned.net_revenue_eur) as decimal(14, 2)) as net_revenue_eur,
-        cast(sum(unioned.email_open_count) as bigint) as email_open_count,
-        cast(sum(unioned.email_click_count) as bigint) as email_click_count
+        {{ activity_measures_summed('unioned') }}
     from unioned
     group by unioned.customer_id, unioned.activity_date
 

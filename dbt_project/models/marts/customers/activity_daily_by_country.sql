@@ -26,14 +26,7 @@ final as (
         coalesce(profiles.country_code, 'ZZ') as country_code,
         count(*) as active_customer_count,
         count(*) filter (where activity.order_count > 0) as buying_customer_count,
-        cast(sum(activity.web_event_count) as bigint) as web_event_count,
-        cast(sum(activity.product_view_count) as bigint) as product_view_count,
-        cast(sum(activity.order_count) as bigint) as order_count,
-        cast(sum(activity.cancelled_or_refunded_order_count) as bigint)
-            as cancelled_or_refunded_order_count,
-        cast(sum(activity.net_revenue_eur) as decimal(14, 2)) as net_revenue_eur,
-        cast(sum(activity.email_open_count) as bigint) as email_open_count,
-        cast(sum(activity.email_click_count) as bigint) as email_click_count
+        {{ activity_measures_summed('activity') }}
     from activity
     left join profiles
         on activity.customer_id = profiles.customer_id

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
+import time
 from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,24 +93,14 @@ def test_the_site_works_offline_with_no_broken_link(site):
     from playwright.sync_api import sync_playwright
 
     assert BROWSER, "CDP_REQUIRE_BROWSER=1 but no Chromium is installed"
-    server = SiteServer(site, 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    origin = urlsplit(server.url).netloc
+    server = SiteServer(site, 0).in_background()
     outside: list[str] = []
     failed: list[str] = []
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=BROWSER, args=["--no-sandbox"])
             context = browser.new_context()
-
-            def only_the_site(route):
-                if urlsplit(route.request.url).netloc == origin:
-                    route.continue_()
-                else:  # no way out: a request elsewhere is recorded and refused
-                    outside.append(route.request.url)
-                    route.abort()
-
-            context.route("**/*", only_the_site)
+            server.keep_to_the_site(context, outside)  # no way out: recorded and refused
             page = context.new_page()
             page.on("requestfailed", lambda request: failed.append(request.url))
             page.on(
@@ -154,8 +144,7 @@ def test_a_client_that_goes_away_is_said_in_one_line(tmp_path, capfd):
     import struct
 
     (tmp_path / "big.bin").write_bytes(b"x" * (64 * 1024 * 1024))
-    server = SiteServer(tmp_path, 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = SiteServer(tmp_path, 0).in_background()
     err = ""
     try:
         with socket.create_connection(server.server_address[:2]) as client:
@@ -164,7 +153,7 @@ def test_a_client_that_goes_away_is_said_in_one_line(tmp_path, capfd):
             # closed at once with a reset, as a browser does when a page is left mid-load
             client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         for _ in range(100):
-            threading.Event().wait(0.1)
+            time.sleep(0.1)
             err += capfd.readouterr().err
             if "closed the connection" in err:
                 break

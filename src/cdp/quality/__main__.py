@@ -58,9 +58,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _screenshot(run: QualityRun, page: str, png: str, size: tuple[int, int]) -> int:
-    import threading
-    from urllib.parse import urlsplit
-
     from cdp.quality.site import find_browser
 
     browser_path = find_browser()
@@ -73,23 +70,13 @@ def _screenshot(run: QualityRun, page: str, png: str, size: tuple[int, int]) -> 
         print("screenshots need Playwright: pip install -e '.[dev]'", file=sys.stderr)
         return 2
     refused: list[str] = []
-    with SiteServer(run.docs_dir, 0) as server:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        origin = urlsplit(server.url).netloc
-
-        def only_the_site(route):
-            if urlsplit(route.request.url).netloc == origin:
-                route.continue_()
-            else:
-                refused.append(route.request.url)
-                route.abort()
-
+    with SiteServer(run.docs_dir, 0).in_background() as server:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=browser_path, args=["--no-sandbox"]
             )
             context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-            context.route("**/*", only_the_site)
+            server.keep_to_the_site(context, refused)
             view = context.new_page()
             view.goto(server.url + page.lstrip("/"), wait_until="networkidle")
             view.screenshot(path=png)

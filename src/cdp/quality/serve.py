@@ -6,8 +6,10 @@ from __future__ import annotations
 import functools
 import http.server
 import sys
+import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class SiteServer(http.server.ThreadingHTTPServer):
@@ -37,3 +39,22 @@ class SiteServer(http.server.ThreadingHTTPServer):
     def url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host}:{port}/"
+
+    def in_background(self) -> SiteServer:
+        """Serve from a thread of this process (until ``shutdown``); returns the server."""
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def keep_to_the_site(self, context: Any, refused: list[str]) -> None:
+        """Route every request of a Playwright browser ``context``: those to this server go
+        through; any other is recorded in ``refused`` and aborted, as offline."""
+        origin = urlsplit(self.url).netloc
+
+        def route(request_route: Any) -> None:
+            if urlsplit(request_route.request.url).netloc == origin:
+                request_route.continue_()
+            else:
+                refused.append(request_route.request.url)
+                request_route.abort()
+
+        context.route("**/*", route)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import uuid
 from pathlib import Path
@@ -101,6 +102,38 @@ def test_materialize_reports_rows_files_and_rejects(tmp_path, landing):
     assert campaigns["files_seen"].value == 1
     # A source with no export yet materializes an empty table rather than failing.
     assert materializations["crm/contacts"]["dagster/row_count"].value == 0
+
+
+def test_the_console_gets_a_load_summary_and_shape_changes_not_a_line_per_file(tmp_path, landing):
+    write_export(
+        landing,
+        "marketing",
+        "2026-11-01",
+        "campaigns.csv",
+        "campaign_id,name,channel,utm_campaign,starts_on,ends_on,budget_eur,owner\n"
+        "K1,Spring,email,spring,2026-03-01,2026-03-31,1500.00,anna\n",
+    )
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(export_dates.name, ["2026-11-01"])
+        result = dg.materialize(
+            raw_load_assets,
+            resources=_resources(tmp_path, landing),
+            partition_key="2026-11-01",
+            instance=instance,
+        )
+        assert result.success
+        logs = [
+            (entry.level, entry.user_message)
+            for entry in instance.all_logs(result.run_id)
+            if entry.is_dagster_event is False and "marketing.campaigns" in entry.user_message
+        ]
+    by_level = {level: [m for lvl, m in logs if lvl == level] for level, _ in logs}
+    # the file's own line is DEBUG; INFO says what the source loaded; the new column warns
+    assert any("campaigns.csv: loaded, 1 rows" in m for m in by_level[logging.DEBUG])
+    assert any("1 loaded" in m and "1 rows loaded" in m for m in by_level[logging.INFO])
+    assert not any("campaigns.csv: loaded" in m for m in by_level[logging.INFO])
+    (warning,) = by_level[logging.WARNING]
+    assert "does not declare" in warning and "owner" in warning
 
 
 def test_an_unreadable_file_is_set_aside_and_fails_the_run_at_the_end(tmp_path, landing):

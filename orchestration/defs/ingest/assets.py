@@ -80,9 +80,22 @@ def build_raw_load_asset(spec: SourceFile) -> dg.AssetsDefinition:
         days = sorted(date.fromisoformat(key) for key in context.partition_keys)
         if days:
             context.log.info(f"{spec.name}: loading export dates {days[0]} to {days[-1]}")
+        # A line per file at DEBUG (the run's page in the UI keeps them); the console gets
+        # the source's summary, what changed shape and what failed.
         with warehouse.connect() as con:
-            report = load_file_type(con, landing_dir, spec, log=context.log.info, export_dates=days)
+            report = load_file_type(
+                con, landing_dir, spec, log=context.log.debug, export_dates=days
+            )
         context.log.info(report.summary())
+        for path, columns in report.new_columns.items():
+            context.log.warning(
+                f"{spec.name}: {path} has columns the contract does not declare, loaded as new "
+                f"columns: {', '.join(columns)}"
+            )
+        for path, columns in report.missing_columns.items():
+            context.log.warning(
+                f"{spec.name}: {path} lacks declared columns, left empty: {', '.join(columns)}"
+            )
         if report.failed:
             # The file is set aside (failed in the manifest, retried next run); this source's
             # other files load, and the rest of the pipeline builds on its last good data.

@@ -13,7 +13,7 @@ PERSONS ?= 5000
 DAYS ?= 30
 SEED ?= 42
 
-.PHONY: help install sample dbt-parse dagster-home run full-refresh test lint ui ui-screenshot docs bench accuracy eval eval-outside eval-scenarios clean
+.PHONY: help install sample dbt-parse dagster-home run full-refresh test lint ui ui-screenshot docs customer bench accuracy eval eval-outside eval-scenarios clean
 
 help:
 	@echo "make run     set up, make the sample exports if missing, materialize every asset"
@@ -22,6 +22,7 @@ help:
 	@echo "make lint    ruff (Python) and sqlfluff (dbt SQL)"
 	@echo "make ui      the Dagster web UI on http://127.0.0.1:3000"
 	@echo "make docs    after make run: add the dbt docs to the site and serve it on http://127.0.0.1:8080"
+	@echo "make customer  after make run: look a customer up by e-mail, phone or id on http://127.0.0.1:8081"
 	@echo "make bench   the whole pipeline and one more day, timed per stage beside DuckDB's floor (PERSONS=100000)"
 	@echo "make accuracy  standardized values against the sample's ground truth (after make run)"
 	@echo "make eval    identity and golden records against the truth (after make run), then each scenario"
@@ -30,10 +31,12 @@ help:
 
 install: $(STAMP)
 
+# pip's few hundred lines go to .venv/install.log; the terminal gets its progress.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	@echo "setting up $(VENV): the platform, dbt, Dagster, Great Expectations and the dev tools"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python scripts/pip_progress.py $(VENV)/install.log -- --upgrade pip
+	@$(BIN)/python scripts/pip_progress.py $(VENV)/install.log -- -e ".[dev]"
 	@touch $(STAMP)
 
 # The sample is generated on first use, deterministically; an outside landing zone
@@ -101,6 +104,11 @@ docs: dbt-parse
 	cp data/dbt_docs/static_index.html data/docs/dbt/index.html
 	$(BIN)/python -m cdp.quality publish
 	$(BIN)/python -m cdp.quality serve --port $(DOCS_PORT)
+
+# One customer at a glance (docs/customer_lookup.md); CUSTOMER_FLAGS=--pseudonymized for a
+# user without access to personal data.
+customer: install
+	$(BIN)/cdp-customer serve $(CUSTOMER_FLAGS)
 
 # Measurement only: compares the staging layer with data/truth, which the pipeline never reads.
 accuracy: install

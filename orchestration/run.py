@@ -5,9 +5,11 @@ which files are new, changed or failed before (``plan_loads``); then it runs the
 ``daily_pipeline`` over the partitions that hold them: the loads, dbt, the quality gates, the
 audience exports, the site, and last the reconciliation of the landing zone with the load
 manifest. The run lands in ``$DAGSTER_HOME``, so ``make ui`` shows it with its logs and checks,
-and a failed run writes its report (the job's failure hook).
+and a failed run writes its report (the job's failure hook). Last it prints the run's summary
+(``orchestration.summary``).
 
-The job runs in a child process of its own process group, watched from here: if that process
+The job runs (``dagster.execute_job``) in a child process of its own process group, watched
+from here: if that process
 dies (killed, out of memory), the processes it started (a ``dbt build``) are stopped and the
 run is marked failed. A run left behind by a supervisor that was itself killed is cleaned up
 the same way when the next one starts.
@@ -23,6 +25,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -38,6 +41,9 @@ UNFINISHED = (dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING,
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = argv if argv is not None else sys.argv[1:]
+    if argv[:1] == ["--execute"]:  # the child process that runs the job
+        return execute(Path(argv[1]))
     settings = Settings.from_env()
     try:
         landing = require_landing_dir(settings.landing_dir)
@@ -54,40 +60,71 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for line in plan.describe():
         print(line)
-    config, rest = run_config(argv if argv is not None else sys.argv[1:])
-    # `dagster job execute` takes run config from files only (JSON is YAML)
+    config = run_config(argv)
     config_file = Path(instance.root_directory) / RUN_CONFIG
-    config_file.write_text(json.dumps(config))
-    command = [
-        os.path.join(os.path.dirname(sys.executable), "dagster"),
-        "job", "execute",
-        "-m", "orchestration.definitions",
-        "-j", JOB,
-        "--tags", json.dumps(plan.tags),
-        "--config", str(config_file),
-        *rest,
-    ]  # fmt: skip
+    config_file.write_text(json.dumps({"run_config": config, "tags": plan.tags}))
+    command = [sys.executable, "-m", "orchestration.run", "--execute", str(config_file)]
     if not sys.stdout.isatty():
         # dbt's colour codes only garble a log file or a CI console
         os.environ.setdefault("DBT_USE_COLORS", "false")
+    started = time.time()
     try:
-        return supervise(command, instance, pidfile)
+        code = supervise(command, instance, pidfile)
     finally:
         config_file.unlink(missing_ok=True)
+    print_summary(instance, since=started)
+    return code
 
 
-def run_config(argv: list[str]) -> tuple[dict, list[str]]:
+def daily_pipeline() -> dg.JobDefinition:
+    """The job, as the child process rebuilds it from this module."""
+    from orchestration.definitions import defs
+
+    return defs.resolve_job_def(JOB)
+
+
+def execute(config_file: Path) -> int:
+    """The child's work: run the job in this process with the run config and tags the parent
+    wrote, through Dagster's Python API (the run lands in ``$DAGSTER_HOME`` like any other)."""
+    from orchestration import run as this_module  # importable, not ``__main__``
+
+    spec = json.loads(config_file.read_text())
+    with dg.DagsterInstance.get() as instance:
+        result = dg.execute_job(
+            dg.reconstructable(this_module.daily_pipeline),
+            instance=instance,
+            run_config=spec["run_config"],
+            tags=spec["tags"],
+        )
+    return 0 if result.success else 1
+
+
+def print_summary(instance: dg.DagsterInstance, since: float) -> None:
+    """The closing summary of the run this invocation started (none if it never started)."""
+    from orchestration.summary import dbt_test_explanations, summarize, summary_lines
+
+    runs = instance.get_run_records(
+        filters=dg.RunsFilter(job_name=JOB, created_after=datetime.fromtimestamp(since, UTC)),
+        limit=1,
+    )
+    if not runs:
+        return
+    summary = summarize(instance, runs[0].dagster_run.run_id)
+    for line in summary_lines(summary, Settings.from_env(), dbt_test_explanations()):
+        print(line)
+
+
+def run_config(argv: list[str]) -> dict:
     """The run's config: what ``--config-json`` in ``argv`` gives (``make full-refresh``),
     with the console logger at ``CDP_LOG_LEVEL`` (default INFO: Dagster's DEBUG lines are its
-    engine's steps, a thousand on the sample) unless that config sets the loggers itself; and
-    the other arguments."""
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--config-json", default="{}")
-    known, rest = parser.parse_known_args(argv)
-    config = json.loads(known.config_json)
+    engine's steps and dbt's line per node, a thousand on the sample) unless that config sets
+    the loggers itself."""
+    parser = argparse.ArgumentParser(prog="python -m orchestration.run")
+    parser.add_argument("--config-json", default="{}", help="run config as JSON")
+    config = json.loads(parser.parse_args(argv).config_json)
     level = os.environ.get("CDP_LOG_LEVEL", "INFO").upper()
     config.setdefault("loggers", {"console": {"config": {"log_level": level}}})
-    return config, rest
+    return config
 
 
 def supervise(command: list[str], instance: dg.DagsterInstance, pidfile: Path) -> int:

@@ -16,7 +16,7 @@ from orchestration.defs.jobs import jobs
 from orchestration.defs.schedules import daily_pipeline_schedule
 from orchestration.defs.sensors import new_export_folders
 from orchestration.resources import DuckDBWarehouse, LandingZone
-from tests.conftest import pipeline_resources, run_daily_pipeline, write_export
+from tests.conftest import write_export
 
 CRM = "contact_id;first_name\nC-1;Ada\n"
 ORDERS = "order_id,account_id\nO-1,7\n"
@@ -180,36 +180,76 @@ def test_an_unreadable_file_fails_the_load_and_writes_a_run_report(
     assert "subscriptions/2026-11-28/subscriptions.json" in text
 
 
-def test_the_daily_pipeline_runs_end_to_end_in_process(generated, tmp_path, monkeypatch):
-    """Every asset and check of the daily job over all export dates of a small generated
-    sample, in one in-process run: loads, dbt, quality gates, exports, site."""
-    from orchestration.defs.ingest.partitions import complete_folders, partition_keys
+def test_the_headless_run_builds_everything_and_ends_with_its_summary(generated, tmp_path):
+    """``python -m orchestration.run`` (what ``make run`` runs) over a small generated sample:
+    every asset and check of the daily job in one run (loads, dbt, quality gates, exports,
+    site), a console log a person reads through (at most 200 lines), and a closing summary
+    that agrees with the warehouse."""
+    import os
+    import subprocess
+    import sys
+
+    from orchestration.summary import RULE, summarize
 
     warehouse = tmp_path / "warehouse.duckdb"
-    monkeypatch.setenv("CDP_WAREHOUSE", str(warehouse))  # dbt reads it through profiles.yml
-    monkeypatch.setenv("CDP_REPORTS_DIR", str(tmp_path / "reports"))
-    landing = generated / "landing"
-    keys = partition_keys(complete_folders(landing))
-    with dg.instance_for_test() as instance:
-        result = run_daily_pipeline(
-            instance, pipeline_resources(tmp_path, warehouse, landing), keys
-        )
-    row_counts = {
-        e.asset_key: e.materialization.metadata.get("dagster/row_count")
-        for e in result.get_asset_materialization_events()
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "CDP_LANDING_DIR": str(generated / "landing"),
+        "CDP_WAREHOUSE": str(warehouse),
+        "CDP_EXPORTS_DIR": str(tmp_path / "exports"),
+        "CDP_DOCS_DIR": str(tmp_path / "docs"),
+        "CDP_QUALITY_DIR": str(tmp_path / "quality"),
+        "CDP_REPORTS_DIR": str(tmp_path / "reports"),
     }
+    env.pop("CDP_LOG_LEVEL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestration.run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    log = (done.stdout + done.stderr).splitlines()
+    assert done.returncode == 0, "\n".join(log[-60:])
+    assert len(log) <= 200, f"{len(log)} lines:\n" + "\n".join(log)
+    assert not [line for line in log if " - DEBUG - " in line or "\x1b[" in line]
+    assert not [line for line in log if "Warning:" in line and "dbt" not in line]
+    closing = done.stdout.rstrip().splitlines()
+    assert closing[-1] == RULE and RULE in closing[:-1]
+    summary_text = closing[len(closing) - 1 - closing[::-1].index(RULE, 1) :]
+    assert summary_text[1].startswith("daily_pipeline success in ")
+
+    con = connect(str(warehouse))
+    profiles = con.execute("select count(*) from marts.customer_profiles").fetchall()[0][0]
+    rows_loaded = con.execute(
+        "select sum(rows_loaded) from raw._load_manifest where status in ('loaded', 'replaced')"
+    ).fetchall()[0][0]
+    con.close()
+    with dg.instance_for_test(temp_dir=str(home)) as instance:
+        (record,) = instance.get_run_records()
+        assert record.dagster_run.job_name == "daily_pipeline"
+        run_id = record.dagster_run.run_id
+        materializations = instance.get_records_for_run(
+            run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+        ).records
+        row_counts = {
+            r.asset_key: r.asset_materialization.metadata.get("dagster/row_count")
+            for r in materializations
+        }
+        summary = summarize(instance, run_id)
     assert dg.AssetKey(["marts", "customer_profiles"]) in row_counts
     assert dg.AssetKey(["quality", "site"]) in row_counts
     without_count = [key.to_user_string() for key, count in row_counts.items() if count is None]
     assert not without_count, f"materialized without a row count: {without_count}"
-    con = connect(str(warehouse))
-    loaded_days = con.execute(
-        "select count(distinct export_date) from raw._load_manifest"
-    ).fetchall()
-    profiles = con.execute("select count(*) from marts.customer_profiles").fetchall()[0][0]
-    con.close()
-    assert loaded_days[0][0] == len(keys) and profiles > 0
-    assert row_counts[dg.AssetKey(["marts", "customer_profiles"])].value == profiles
+    assert profiles > 0 and summary.profiles == profiles
+    assert summary.rows_loaded == rows_loaded > 0
+    assert summary.status == "SUCCESS" and not summary.failed_steps
+    assert summary.dbt_tests.passed > 100 and summary.expectations.passed > 100
+    assert summary.site == str(tmp_path / "docs" / "index.html")
+    assert f"{profiles:,} customer profiles" in done.stdout
     assert (tmp_path / "exports" / "audiences" / "champions.json").exists()
     assert (tmp_path / "docs" / "quality" / "index.html").exists()
     assert not (tmp_path / "reports").exists(), "a successful run writes no failure report"

@@ -123,6 +123,16 @@ def test_a_failed_error_check_on_staging_blocks_the_marts(warehouse_copy, tmp_pa
     assert not evaluation.passed
     assert evaluation.severity == dg.AssetCheckSeverity.ERROR
     assert evaluation.metadata["checks_failed_error"].value == 1
+    # Every expectation is a row of the check's table, the failed one first, counts only.
+    rows = [record.data for record in evaluation.metadata["expectations"].records]
+    assert len(rows) == evaluation.metadata["checks_run"].value
+    assert rows[0]["result"] == "failed" and rows[0]["severity"] == "error"
+    assert rows[0]["rows_failing"] >= 1
+    failed = [row for row in rows if row["result"] == "failed"]
+    assert rows[: len(failed)] == failed
+    assert len(failed) == sum(
+        evaluation.metadata[f"checks_failed_{severity}"].value for severity in ("error", "warn")
+    )
     # The site was rebuilt and shows the failure.
     overview = (tmp_path / "docs" / "quality" / "index.html").read_text(encoding="utf-8")
     assert 'data-layer="staging" data-source="crm" data-status="error"' in overview

@@ -257,14 +257,13 @@ def test_the_run_logs_at_info_unless_told_otherwise(monkeypatch):
     from orchestration.run import run_config
 
     monkeypatch.delenv("CDP_LOG_LEVEL", raising=False)
-    config, rest = run_config(["--config-json", '{"ops": {"x": {"config": {"a": 1}}}}', "-v"])
+    config = run_config(["--config-json", '{"ops": {"x": {"config": {"a": 1}}}}'])
     assert config == {
         "ops": {"x": {"config": {"a": 1}}},
         "loggers": {"console": {"config": {"log_level": "INFO"}}},
     }
-    assert rest == ["-v"]
     monkeypatch.setenv("CDP_LOG_LEVEL", "debug")
-    assert run_config([])[0]["loggers"]["console"]["config"]["log_level"] == "DEBUG"
+    assert run_config([])["loggers"]["console"]["config"]["log_level"] == "DEBUG"
     # loggers the caller configures are kept as they are
     own = '{"loggers": {"console": {"config": {"log_level": "WARNING"}}}}'
-    assert run_config(["--config-json", own])[0] == json.loads(own)
+    assert run_config(["--config-json", own]) == json.loads(own)

@@ -17,6 +17,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
 from cdp.duckdb_budget import connect
+from cdp.quality.dbt_results import record_invocation
+from orchestration.dbt_console import dbt_console
 from orchestration.defs.privacy.assets import ERASURE_KEY, PURGE_KEY
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=PROJECT_ROOT)
@@ -97,16 +99,17 @@ def with_row_counts(
 ) -> Iterator[Any]:
     """Pass dbt's events through with ``dagster/row_count`` on every materialized model and seed.
 
-    The events are held until dbt exits (progress stays in dbt's log lines), then the counts
-    are read and added. When dbt fails, what it built is still reported, then the error
-    raised."""
+    The events are held until dbt exits (dbt's progress lines go to DEBUG: ``DbtConsole``),
+    then the counts are read and added. When dbt fails, what it built is still reported, then
+    the error raised."""
     held: list[Any] = []
     error: BaseException | None = None
     try:
-        for event in events:
-            held.append(event)
-            if isinstance(event, dg.Output | dg.AssetMaterialization):
-                context.log.info(f"dbt built {event.metadata['unique_id'].value}")
+        with dbt_console(context.log.debug):
+            for event in events:
+                held.append(event)
+                if isinstance(event, dg.Output | dg.AssetMaterialization):
+                    context.log.debug(f"dbt built {event.metadata['unique_id'].value}")
     except Exception as exc:  # reported after the events dbt produced before it
         error = exc
     nodes = manifest["nodes"]
@@ -150,14 +153,29 @@ def build(
     """``dbt build`` of the step's selection with its data tests, its events with row counts.
 
     Unit tests are left to ``make test`` (CI): their inputs are fixed rows, so a scheduled run
-    would only repeat them (42 unit tests, 8 s at any size)."""
+    would only repeat them (42 unit tests, 8 s at any size). The data tests' results go to
+    ``audit.dbt_test_results`` for the stakeholder page (``cdp.quality.dbt_results``)."""
     args = ["build", "--exclude-resource-type", "unit_test"]
     if config.full_refresh:
         # identity's kept results (fuzzy pairs, golden records) are tables that read their own
         # previous contents, not incremental models: they are asked by a variable
         args += ["--full-refresh", "--vars", json.dumps({"identity_from_scratch": True})]
     invocation = dbt.cli(args, context=context)
-    yield from with_row_counts(context, invocation.stream(), invocation.manifest)
+    try:
+        yield from with_row_counts(context, invocation.stream(), invocation.manifest)
+    finally:
+        # dbt has exited and let the warehouse go: its data tests' results, failed ones too,
+        # are kept for the stakeholder page. Not recorded is a warning, never a failed step.
+        try:
+            recorded = record_invocation(
+                Path(invocation.target_path),
+                Settings.from_env().warehouse,
+                context.run_id,
+                invocation.manifest,
+            )
+            context.log.debug(f"dbt test results recorded: {recorded}")
+        except Exception as exc:  # noqa: BLE001 - the step's outcome is dbt's, not this
+            context.log.warning(f"dbt test results not recorded: {type(exc).__name__}: {exc}")
     # Reached only when dbt succeeded: its folder of this invocation (compiled SQL, run results,
     # dbt.log; 9 MB on the sample, one per step and run) goes. A failed step keeps its folder
     # for whoever looks into it.

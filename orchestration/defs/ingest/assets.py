@@ -79,7 +79,7 @@ def build_raw_load_asset(spec: SourceFile) -> dg.AssetsDefinition:
         landing_dir = landing.require()
         days = sorted(date.fromisoformat(key) for key in context.partition_keys)
         if days:
-            context.log.info(f"{spec.name}: loading export dates {days[0]} to {days[-1]}")
+            context.log.debug(f"{spec.name}: loading export dates {days[0]} to {days[-1]}")
         # A line per file at DEBUG (the run's page in the UI keeps them); the console gets
         # the source's summary, what changed shape and what failed.
         with warehouse.connect() as con:

@@ -12,6 +12,7 @@ from cdp.privacy.erasure import ErasureIncomplete, Purge, complete_erasure
 from cdp.privacy.keys import PrivacyKeyMissing, require_key
 from cdp.privacy.retention import RetentionPolicy, apply_retention
 from cdp.sources import SOURCE_FILES
+from orchestration.dbt_console import dbt_console
 from orchestration.resources import DuckDBWarehouse, PrivacyPolicy
 
 PURGE_KEY = dg.AssetKey(["privacy", "purge"])
@@ -58,7 +59,7 @@ def privacy_purge(
             run_id=context.run.run_id,
             exports_dir=Path(privacy.exports_dir),
             doc_dirs=tuple(Path(d) for d in privacy.doc_dirs),
-            log=context.log.info,
+            log=context.log.debug,
             before_dbt=True,
         )
         report = purge.run()
@@ -66,7 +67,7 @@ def privacy_purge(
             con,
             RetentionPolicy(privacy.retention_raw_days, privacy.retention_events_days),
             run_id=context.run.run_id,
-            log=context.log.info,
+            log=context.log.debug,
         )
         suppressed = con.execute("select count(*) from privacy.suppression_list").fetchall()
     by_layer = report.by_layer()
@@ -122,7 +123,8 @@ def erasure_completed(
     def rebuild() -> None:
         """dbt rebuilds staging and identity from raw; no connection of ours is open."""
         invocation = dbt.cli(["run", "--select", REBUILT_SELECTION], raise_on_error=False)
-        invocation.wait()
+        with dbt_console(context.log.debug):
+            invocation.wait()
         error = invocation.get_error()
         if error is not None:
             raise dg.Failure(
@@ -141,6 +143,7 @@ def erasure_completed(
             exports_dir=Path(privacy.exports_dir),
             doc_dirs=tuple(Path(d) for d in privacy.doc_dirs),
             log=context.log.info,
+            progress=context.log.debug,
         )
     except ErasureIncomplete as err:
         raise dg.Failure(description=str(err)) from err

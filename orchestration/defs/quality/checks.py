@@ -10,7 +10,8 @@ One multi-asset check per gate, each a single step that yields one result per su
 ``quality_marts``             the marts; reported, never blocking
 
 A check fails with severity ERROR when an error-level expectation failed, WARN when only
-warning-level ones did. Metadata counts the failures; it never holds a failing value.
+warning-level ones did. Its metadata lists every expectation of the suite as a table (result,
+severity, kind, rows failing), the failed ones first; it never holds a failing value.
 """
 
 from datetime import UTC, datetime
@@ -23,11 +24,46 @@ from cdp.quality.validate import SuiteResult
 from orchestration.resources import DataQuality
 
 CHECK_NAME = "great_expectations"
+SEVERITIES = ("warn", "error")
 GATES = {
     "quality_raw": (("raw",), False),
     "quality_staging_identity": (("staging", "intermediate"), True),
     "quality_marts": (("marts",), False),
 }
+
+
+EXPECTATION_COLUMNS = dg.TableSchema(
+    columns=[
+        dg.TableColumn("result", "string", description="passed, or failed"),
+        dg.TableColumn("severity", "string", description="error or warn"),
+        dg.TableColumn("kind", "string", description="freshness, completeness, validity, ..."),
+        dg.TableColumn("check", "string", description="what the expectation asks"),
+        dg.TableColumn("rows_failing", "int", description="rows that broke it (no values)"),
+        dg.TableColumn("note", "string", description="why it could not be evaluated, if so"),
+    ]
+)
+
+
+def expectations_table(result: SuiteResult) -> dg.TableMetadataValue:
+    """Every expectation of the suite as a row, the failed ones first: the check's page in the
+    UI reads at a glance. Counts only, never a failing value."""
+    rows = sorted(result.results, key=lambda r: (r.success, r.severity != "error"))
+    return dg.MetadataValue.table(
+        records=[
+            dg.TableRecord(
+                {
+                    "result": "passed" if r.success else "failed",
+                    "severity": r.severity,
+                    "kind": r.kind,
+                    "check": r.description,
+                    "rows_failing": r.unexpected_count or 0,
+                    "note": r.evaluation_error or "",
+                }
+            )
+            for r in rows
+        ],
+        schema=EXPECTATION_COLUMNS,
+    )
 
 
 def _result(key: dg.AssetKey, result: SuiteResult, docs: str) -> dg.AssetCheckResult:
@@ -47,18 +83,21 @@ def _result(key: dg.AssetKey, result: SuiteResult, docs: str) -> dg.AssetCheckRe
             "checks_failed_error": len(failed_errors),
             "checks_failed_warn": len(failed_warnings),
             "rows_failing": sum(r.unexpected_count or 0 for r in failures),
-            "failures": dg.MetadataValue.md(
-                "\n".join(
-                    f"- **{r.severity}** ({r.kind}) {r.description}"
-                    + (f": {r.unexpected_count:,} rows" if r.unexpected_count else "")
-                    + (f" (could not evaluate: {r.evaluation_error})" if r.evaluation_error else "")
-                    for r in failures
-                )
-                or "none"
-            ),
+            "expectations": expectations_table(result),
             "seconds": round(result.seconds, 2),
             "quality_site": dg.MetadataValue.path(docs),
         },
+    )
+
+
+def gate_summary(name: str, results: list[SuiteResult]) -> str:
+    """One console line for a gate: its suites and expectations, and what failed."""
+    checks = [r for result in results for r in result.results]
+    failed = {s: sum(1 for r in checks if not r.success and r.severity == s) for s in SEVERITIES}
+    seconds = sum(result.seconds for result in results)
+    return (
+        f"{name}: {len(results)} suites, {len(checks) - sum(failed.values())} of {len(checks)} "
+        f"expectations passed, {failed['warn']} warned, {failed['error']} failed ({seconds:.1f} s)"
     )
 
 
@@ -82,9 +121,21 @@ def gate(name: str, suites: list[Suite], blocking: bool) -> dg.AssetChecksDefini
         run = quality.run()
         by_key = run.suites()
         selected = [by_key[tuple(key.asset_key.path)] for key in context.selected_asset_check_keys]
-        results = run.validate(selected, run_id=context.run.run_id, log=context.log.info)
+        # a line per suite at DEBUG; the console gets the gate's line and each suite that failed
+        results = run.validate(selected, run_id=context.run.run_id, log=context.log.debug)
         docs = str(run.docs_dir / "quality" / "index.html")
+        context.log.info(gate_summary(name, results))
         for result in results:
+            if result.status != "pass":
+                context.log.warning(
+                    f"{result.suite.name}: {result.status}: "
+                    + "; ".join(
+                        f"{r.description} ({r.unexpected_count or 0:,} rows)"
+                        for r in result.results
+                        if not r.success
+                    )
+                    + f" (see {docs})"
+                )
             yield _result(dg.AssetKey(list(result.suite.asset_key)), result, docs)
 
     return _check

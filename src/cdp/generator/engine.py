@@ -179,27 +179,38 @@ def _workers(workers: int, shards: int):
         yield pool, done
 
 
+# A progress line at most this often (seconds): the sample takes a few, a million persons minutes.
+PROGRESS_SECONDS = 10.0
+
+
 def _run_shards(
     plan: _Plan, shared: _Shared, pool, done, progress: bool, started: float, setup_s: float
 ) -> tuple[list[dict], int]:
-    """Run the shards (in ``pool``'s processes, or here when None), printing progress every
-    5 %; what each shard's landing wrote and the truth records in all."""
+    """Run the shards (in ``pool``'s processes, or here when None), printing progress at
+    each 5 % reached at least ``PROGRESS_SECONDS`` after the last line, and at the end; what
+    each shard's landing wrote and the truth records in all."""
     step = max(1, plan.persons // 20)
     next_report = step
+    last_line = started
 
     def report() -> None:
-        nonlocal next_report
+        nonlocal next_report, last_line
         persons = sum(done)
-        if progress and persons >= next_report:
-            el = time.perf_counter() - started
-            print(
-                f"cdp-generate: {persons:,}/{plan.persons:,} persons "
-                f"({100 * persons / plan.persons:.0f}%), {el:.1f}s elapsed, "
-                f"{persons / max(el - setup_s, 1e-9):,.0f} persons/s",
-                file=sys.stderr,
-                flush=True,
-            )
-            next_report = (persons // step + 1) * step
+        if not progress or persons < next_report:
+            return
+        now = time.perf_counter()
+        if persons < plan.persons and now - last_line < PROGRESS_SECONDS:
+            return
+        el = now - started
+        print(
+            f"cdp-generate: {persons:,}/{plan.persons:,} persons "
+            f"({100 * persons / plan.persons:.0f}%), {el:.1f}s elapsed, "
+            f"{persons / max(el - setup_s, 1e-9):,.0f} persons/s",
+            file=sys.stderr,
+            flush=True,
+        )
+        last_line = now
+        next_report = (persons // step + 1) * step
 
     if pool is None:
         results = [_shard(plan, shared, shard, done, report) for shard in range(plan.shards)]

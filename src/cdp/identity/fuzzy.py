@@ -38,8 +38,10 @@ streams, into a temporary table on the caller's connection.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import math
 import re
 import tempfile
@@ -844,6 +846,21 @@ def _smoothed(
     return settings, notes
 
 
+EM_LOGGER = "splink.internals.expectation_maximisation"
+
+
+@contextlib.contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """Logger ``name`` at ERROR for the block: its warnings are handled by the caller."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def _train(
     linker: Linker, config: FuzzyConfig, records: int, log: Callable[[str], None]
 ) -> dict[str, Any]:
@@ -856,11 +873,15 @@ def _train(
     linker.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=config.seed)
     expected_matches = []
     for rule in EM_RULES:
-        session = linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on(*rule),
-            max_pairs=config.em_max_pairs,
-            record_sample_proportion=min(1.0, max(0.01, 100_000 / max(records, 1))),
-        )
+        # Splink warns of each level an EM round saw no pair reach ("not observed in dataset,
+        # unable to train m value"), a dozen lines per training: ``_smoothed`` below gives
+        # those levels an m of their own and reports them in one line.
+        with _quiet(EM_LOGGER):
+            session = linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*rule),
+                max_pairs=config.em_max_pairs,
+                record_sample_proportion=min(1.0, max(0.01, 100_000 / max(records, 1))),
+            )
         pairs = linker.blocking_analysis.count_comparisons_from_blocking_rules(
             [block_on(*rule)], record_sample_proportion=min(1.0, 300_000 / max(records, 1))
         )[0]["marginal_comparison_count"]

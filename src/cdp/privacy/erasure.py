@@ -884,6 +884,7 @@ def complete_erasure(
     exports_dir: Path | None = None,
     doc_dirs: tuple[Path, ...] = (),
     log: Callable[[str], None] = print,
+    progress: Callable[[str], None] | None = None,
     max_rounds: int = MAX_ROUNDS,
 ) -> list[ErasureRound]:
     """The purge after identity: new requests, and the whole suppression list, resolved
@@ -894,13 +895,16 @@ def complete_erasure(
     removed, or requests whose identifiers were blanked, which staging copies), the
     connection is closed (DuckDB takes one writer process at a time) and ``rebuild`` rebuilds
     staging and identity from raw; the next round resolves again through the rebuilt
-    identity. The erasure is complete after a round that removes no raw row. When round
+    identity. The erasure is complete after a round that removes no raw row. ``log`` gets a
+    line per round, ``progress`` (by default ``log``) a line per step of each purge. When round
     ``max_rounds`` still removed some, the layers are rebuilt from raw and
     ``ErasureIncomplete`` is raised."""
     rounds: list[ErasureRound] = []
     for number in range(1, max_rounds + 1):
         with connect() as con:
-            purge = Purge(con, key, run_id, exports_dir=exports_dir, doc_dirs=doc_dirs, log=log)
+            purge = Purge(
+                con, key, run_id, exports_dir=exports_dir, doc_dirs=doc_dirs, log=progress or log
+            )
             current = ErasureRound(purge.run())
         rounds.append(current)
         report = current.report

@@ -1,4 +1,4 @@
-"""One quality run: validate suites, record the results, rebuild the site.
+"""One quality run: validate suites, record the results and the key numbers, rebuild the site.
 
 This is what the Dagster asset checks call (``orchestration/defs/quality``); it knows nothing
 of Dagster, so tests and measurements call it the same way.
@@ -6,6 +6,7 @@ of Dagster, so tests and measurements call it the same way.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -13,11 +14,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from cdp.duckdb_budget import connect
 from cdp.quality.checks import Suite
+from cdp.quality.dbt_results import ensure_table as ensure_dbt_results_table
 from cdp.quality.offline import localize, tidy_dbt_docs
 from cdp.quality.site import write_overview, write_portal
+from cdp.quality.stakeholder import measure_key_numbers, record_key_numbers, write_summary
 from cdp.quality.suites import Sla, build_suites, load_slas
 from cdp.quality.validate import (
     CheckResult,
@@ -31,7 +36,8 @@ from cdp.quality.validate import (
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 # Published as pages of the site, beside the quality pages.
 DOCS_FOLDER = PROJECT_ROOT / "docs"
-# Validation results kept for the Data Docs and the overview's trend.
+# Validation results kept for the Data Docs and the overview's trend; the key numbers and the
+# dbt test results of as many runs are kept for the stakeholder page.
 KEEP_RUNS = 30
 
 
@@ -68,9 +74,9 @@ class QualityRun:
         *,
         publish: bool = True,
     ) -> list[SuiteResult]:
-        """Validate each suite, record the results and (unless ``publish`` is false) rebuild
-        the site. A suite that cannot run at all (a table missing) comes back as one failed
-        error-level check."""
+        """Validate each suite, record the results and the run's key numbers, and (unless
+        ``publish`` is false) rebuild the site. A suite that cannot run at all (a table
+        missing) comes back as one failed error-level check."""
         suites = list(suites)
         with connect(str(self.warehouse)) as con:
             # the reconciliations and the checks on new rows read when they last ran
@@ -93,6 +99,7 @@ class QualityRun:
         self._prune()
         with connect(str(self.warehouse)) as con:
             record_results(con, [r for result in results for r in result.results])
+            self._record_key_numbers(con, run_id, log)
         if publish:
             self.publish()
         return results
@@ -110,9 +117,23 @@ class QualityRun:
             _, self.last_published_checks = write_overview(
                 con, self.docs_dir / "quality", self.slas, self.now.date()
             )
+            ensure_dbt_results_table(con)
+            write_summary(con, self.docs_dir, self.slas, _declared_tests(self.manifest))
         index = write_portal(self.docs_dir, DOCS_FOLDER, datetime.now(UTC))
         self.last_publish_seconds = time.monotonic() - started
         return index
+
+    def _record_key_numbers(
+        self, con: duckdb.DuckDBPyConnection, run_id: str, log: Callable[[str], None]
+    ) -> None:
+        """Record what the marts and the load manifest hold now as the run's key numbers; each
+        gate of a run replaces what the one before it recorded, so the last gate's stay. A
+        warehouse that cannot be measured is said in the log, never a failed check."""
+        try:
+            numbers = measure_key_numbers(con, self.slas, self.now.date())
+            record_key_numbers(con, run_id, self.now, numbers, self.keep_runs)
+        except (duckdb.Error, OSError, ValueError) as err:
+            log(f"quality: key numbers not recorded: {type(err).__name__}: {err}")
 
     def _get_validator(self) -> Validator:
         if self._validator is None:
@@ -155,6 +176,14 @@ def unreadable(suite: Suite, run_id: str, err: BaseException) -> SuiteResult:
         observed_value=None,
     )
     return SuiteResult(suite, (check,), 0.0)
+
+
+def _declared_tests(manifest: Path) -> set[str] | None:
+    """The data tests the dbt project declares (their unique ids), when its manifest is there."""
+    if not manifest.exists():
+        return None
+    nodes = json.loads(manifest.read_text(encoding="utf-8")).get("nodes") or {}
+    return {unique_id for unique_id in nodes if unique_id.startswith("test.")}
 
 
 def _run_dirs(store: Path) -> list[Path]:

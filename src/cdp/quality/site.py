@@ -1,6 +1,8 @@
 """The data-quality site: static files a stakeholder opens without SQL.
 
 ``<docs>/index.html``            the portal: links to everything below
+``<docs>/summary.html``          "Customer data today", for stakeholders who read no SQL
+                                 (``cdp.quality.stakeholder``)
 ``<docs>/quality/index.html``    the overview: one line per layer and source with its status,
                                  freshness, completeness and validity, and its trend over recent
                                  runs; the failing checks, counted, never with values
@@ -88,7 +90,7 @@ def overview_lines(
     for (layer, source), group in sorted(
         by_group.items(), key=lambda item: (LAYERS.index(item[0][0]), item[0][1])
     ):
-        latest_rows = _latest_per_suite(group)
+        latest_rows = latest_per_suite(group)
         checks += len(latest_rows)
         trend = []
         for run_id, run_time in recent:
@@ -134,7 +136,7 @@ def _runs(rows: list[dict]) -> list[tuple[str, str]]:
     ]
 
 
-def _latest_per_suite(group: list[dict]) -> list[dict]:
+def latest_per_suite(group: list[dict]) -> list[dict]:
     """Each suite's rows from the last run that checked it."""
     latest: dict[str, str] = {}
     for row in group:  # rows come oldest first
@@ -160,18 +162,18 @@ def gx_latest_pages(gx_dir: Path) -> dict[str, str]:
 
 
 TEMPLATES = Path(__file__).parent / "templates"
-_ENV = Environment(
+ENV = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(default=True, default_for_string=True),
     trim_blocks=True,
     lstrip_blocks=True,
 )
 
-OVERVIEW = _ENV.get_template("overview.html.j2")
+OVERVIEW = ENV.get_template("overview.html.j2")
 
-PORTAL = _ENV.get_template("portal.html.j2")
+PORTAL = ENV.get_template("portal.html.j2")
 
-PAGE = _ENV.get_template("page.html.j2")
+PAGE = ENV.get_template("page.html.j2")
 
 
 def write_overview(
@@ -197,7 +199,7 @@ def write_overview(
         trend_runs=TREND_RUNS,
     )
     path = quality_dir / "index.html"
-    _write(path, page)
+    write_file(path, page)
     return path, facts["checks"]
 
 
@@ -240,12 +242,13 @@ def write_portal(docs_dir: Path, docs_folder: Path, built_at: datetime) -> Path:
             if source.is_file() and source.is_relative_to(docs_folder.resolve()):
                 (docs_dir / file).parent.mkdir(parents=True, exist_ok=True)
                 (docs_dir / file).write_bytes(source.read_bytes())
-        _write(docs_dir / page.name, PAGE.render(title=page.title, body=body))
+        write_file(docs_dir / page.name, PAGE.render(title=page.title, body=body))
     index = docs_dir / "index.html"
-    _write(
+    write_file(
         index,
         PORTAL.render(
             has_dbt=(docs_dir / "dbt" / "index.html").exists(),
+            has_summary=(docs_dir / "summary.html").exists(),
             pages=[page for page in pages if page.name != "guide.html"],
             built_at=html.escape(built_at.strftime("%Y-%m-%d %H:%M UTC")),
         ),
@@ -276,7 +279,7 @@ def _render_markdown(text: str, names: dict[str, str]) -> tuple[str, list[str]]:
     return md.renderer.render(tokens, md.options, {}), files
 
 
-def _write(path: Path, text: str) -> None:
+def write_file(path: Path, text: str) -> None:
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)

@@ -57,7 +57,11 @@ def _chosen(dbt, session) -> KeptModel:
     reason = why_train(kept, named, fingerprint, asked=asked)
     if reason is None:
         return kept
-    settings, named = train_model(session, "_fuzzy_model_records")
+    # a training is rare (see above): its few lines (prior, EM rounds, smoothed levels) go to
+    # dbt's output, where the run's log shows them
+    settings, named = train_model(
+        session, "_fuzzy_model_records", log=lambda line: print(f"fuzzy model: {line}")
+    )
     return KeptModel(fingerprint, named, settings, reason)
 
 

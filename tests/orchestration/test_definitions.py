@@ -6,6 +6,7 @@ import logging
 import shutil
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import dagster as dg
 import pytest
@@ -213,6 +214,11 @@ class _Invocation:
         return iter(())
 
 
+def _context():
+    """What the dbt steps use of a Dagster context: the run id and the log."""
+    return SimpleNamespace(run_id="test-run", log=logging.getLogger("test-dbt-step"))
+
+
 def _invocation_folder(name: str) -> Path:
     from cdp.config import DBT_PROJECT_DIR
 
@@ -220,9 +226,12 @@ def _invocation_folder(name: str) -> Path:
 
 
 @pytest.mark.parametrize("full_refresh", [False, True])
-def test_the_dbt_steps_build_with_data_tests_and_leave_unit_tests_to_ci(full_refresh):
+def test_the_dbt_steps_build_with_data_tests_and_leave_unit_tests_to_ci(
+    full_refresh, tmp_path, monkeypatch
+):
     """A scheduled run builds the models with their data tests; the unit tests, whose inputs
     are fixed rows, run in `make test`. A step that succeeded leaves no target folder."""
+    monkeypatch.setenv("CDP_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     from orchestration.defs.dbt.assets import DbtBuildConfig, build
 
     calls, folder = [], _invocation_folder("succeeded")
@@ -232,7 +241,7 @@ def test_the_dbt_steps_build_with_data_tests_and_leave_unit_tests_to_ci(full_ref
             calls.append(args)
             return _Invocation(folder)
 
-    assert list(build(None, Dbt(), DbtBuildConfig(full_refresh=full_refresh))) == []
+    assert list(build(_context(), Dbt(), DbtBuildConfig(full_refresh=full_refresh))) == []
     (args,) = calls
     assert args[0] == "build"
     assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
@@ -240,9 +249,10 @@ def test_the_dbt_steps_build_with_data_tests_and_leave_unit_tests_to_ci(full_ref
     assert not folder.exists()
 
 
-def test_a_failed_dbt_step_keeps_its_target_folder():
+def test_a_failed_dbt_step_keeps_its_target_folder(tmp_path, monkeypatch):
     from orchestration.defs.dbt.assets import DbtBuildConfig, build
 
+    monkeypatch.setenv("CDP_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     folder = _invocation_folder("failed")
 
     class Dbt:
@@ -251,7 +261,7 @@ def test_a_failed_dbt_step_keeps_its_target_folder():
 
     try:
         with pytest.raises(RuntimeError, match="dbt failed"):
-            list(build(None, Dbt(), DbtBuildConfig()))
+            list(build(_context(), Dbt(), DbtBuildConfig()))
         assert (folder / "run_results.json").exists()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

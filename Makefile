@@ -13,11 +13,12 @@ PERSONS ?= 5000
 DAYS ?= 30
 SEED ?= 42
 
-.PHONY: help install sample dbt-parse dagster-home run full-refresh test lint ui ui-screenshot docs customer bench accuracy eval eval-outside eval-scenarios clean
+.PHONY: help install sample dbt-parse dagster-home run full-refresh test test-fast lint ui ui-screenshot docs customer bench accuracy eval eval-outside eval-scenarios clean
 
 help:
 	@echo "make run     set up, make the sample exports if missing, materialize every asset"
 	@echo "make test    set up, then run the test suite"
+	@echo "make test-fast  the unit tests only (no dbt build, no pipeline run)"
 	@echo "make full-refresh  make run, with dbt's incremental models rebuilt from all of raw"
 	@echo "make lint    ruff (Python) and sqlfluff (dbt SQL)"
 	@echo "make ui      the Dagster web UI on http://127.0.0.1:3000"
@@ -76,6 +77,10 @@ full-refresh: sample dbt-parse dagster-home
 
 test: install dbt-parse
 	$(BIN)/pytest
+
+# The unit tests: nothing built with dbt, no pipeline run (markers in pyproject.toml).
+test-fast: install dbt-parse
+	$(BIN)/pytest -m "not integration and not e2e" -n auto
 
 lint: install
 	$(BIN)/ruff check .

@@ -59,6 +59,19 @@ def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
         con.close()
 
 
+# A test that asks for a dbt-built warehouse is an integration test; modules that run dbt or the
+# pipeline themselves say so with `pytestmark`. `make test-fast` runs the rest.
+WAREHOUSE_FIXTURES = frozenset({"built_warehouse", "warehouse_copy"})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if WAREHOUSE_FIXTURES & set(getattr(item, "fixturenames", ())) and not (
+            item.get_closest_marker("e2e")
+        ):
+            item.add_marker(pytest.mark.integration)
+
+
 @pytest.fixture
 def landing(tmp_path: Path) -> Path:
     path = tmp_path / "landing"

@@ -13,6 +13,8 @@ from cdp.ingest.loader import load_landing_zone, remove_raw_rows
 from cdp.sources import SOURCE_FILES
 from tests.conftest import invoke_dbt
 
+pytestmark = pytest.mark.integration
+
 # The delta staging models that are incremental: (model, landing folder, raw table, key).
 # Each keeps the key column under the raw name.
 INCREMENTAL_STAGING = [

@@ -7,6 +7,7 @@ import json
 import os
 from datetime import timedelta
 
+import pytest
 from dbt.cli.main import dbtRunner
 
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
@@ -95,6 +96,7 @@ def test_an_unsafe_column_left_by_an_older_load_is_renamed(con):
     ]
 
 
+@pytest.mark.integration
 def test_dbt_unit_tests_run_beside_a_hostile_column(landing, tmp_path, monkeypatch):
     """The failure reported: a column named with a double quote made dbt's unit-test SQL fail
     to parse, for good. The unit tests of the CRM staging model read the raw table's columns."""

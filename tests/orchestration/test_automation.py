@@ -180,6 +180,7 @@ def test_an_unreadable_file_fails_the_load_and_writes_a_run_report(
     assert "subscriptions/2026-11-28/subscriptions.json" in text
 
 
+@pytest.mark.e2e
 def test_the_headless_run_builds_everything_and_ends_with_its_summary(generated, tmp_path):
     """``python -m orchestration.run`` (what ``make run`` runs) over a small generated sample:
     every asset and check of the daily job in one run (loads, dbt, quality gates, exports,

@@ -31,6 +31,8 @@ from tests.conftest import (
     write_export,
 )
 
+pytestmark = pytest.mark.e2e
+
 NEW_DAY = (SAMPLE_END + timedelta(days=1)).isoformat()
 MERGING_BROWSER = "0f0f0f0f-aaaa-4bbb-8ccc-000000000001"
 # The key a customer is compared by in both warehouses: its smallest source record.

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from cdp.duckdb_budget import connect
 from tests.conftest import invoke_dbt
+
+pytestmark = pytest.mark.integration
 
 PURPOSE = "email_marketing"
 MODELS = "stg_consent__events int_consent_events_attributed customer_consent"

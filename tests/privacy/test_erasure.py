@@ -28,6 +28,8 @@ from cdp.duckdb_budget import connect
 from cdp.sources import SOURCE_FILES
 from tests.conftest import SAMPLE_END, pipeline_resources, query, run_daily_pipeline
 
+pytestmark = pytest.mark.e2e
+
 REQUEST_DAY = SAMPLE_END + timedelta(days=1)
 REDELIVERY_DAY = SAMPLE_END + timedelta(days=2)
 # Sources a person can appear in, as the truth names them.

@@ -22,7 +22,6 @@ HAND_STYLES = Weighted(
     ]
 )
 WEB_STYLES = Weighted([("e164", 30), ("national", 30), ("compact", 20), ("intl", 20)])
-CLEAN_STYLES = Weighted([("e164", 80), ("intl", 20)])
 OPT_IN = Weighted([("sì", 20), ("si", 15), ("no", 15), ("yes", 10), ("y", 8), ("n", 7), ("", 25)])
 
 
@@ -32,10 +31,6 @@ def phone_hand(ph: Phone | None, rng: random.Random) -> str:
 
 def phone_web(ph: Phone | None, rng: random.Random) -> str:
     return render_phone(ph, WEB_STYLES.pick(rng)) if ph else ""
-
-
-def phone_clean(ph: Phone | None, rng: random.Random) -> str:
-    return render_phone(ph, CLEAN_STYLES.pick(rng)) if ph else ""
 
 
 def name_case(s: str, rng: random.Random, upper=0.18, lower=0.10, spaces=0.08) -> str:

@@ -314,12 +314,6 @@ def poisson_times(rng, rate_per_day: float, t0: float, t1: float) -> list[float]
     return out
 
 
-def daytime(rng, day_start: float, tz_offset_h: float = 1.0) -> float:
-    """A time during waking hours (08:00-23:00 local, peak in the evening) of a UTC day."""
-    h = rng.choice((8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 19, 20, 20, 21, 21, 22))
-    return day_start + (h - tz_offset_h) * HOUR + rng.random() * HOUR
-
-
 def ean13(body12: str) -> str:
     s = sum(int(c) * (3 if i % 2 else 1) for i, c in enumerate(body12))
     return body12 + str((10 - s % 10) % 10)

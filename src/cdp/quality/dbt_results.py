@@ -26,6 +26,7 @@ from typing import Any
 import duckdb
 
 from cdp.duckdb_budget import connect
+from cdp.warehouse import table_exists
 
 DBT_RESULTS_TABLE = "audit.dbt_test_results"
 STATUSES = ("pass", "warn", "fail", "error", "skipped")
@@ -259,19 +260,6 @@ def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """Whether ``schema.name`` is a table or view of the warehouse (read-only connections
-    read what is there and create nothing)."""
-    schema, name = table.split(".")
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()[0][0]
-    )
-
-
 def keep_newest_runs(con: duckdb.DuckDBPyConnection, table: str, at: str, keep_runs: int) -> int:
     """Delete from ``table`` the rows of every run but the newest ``keep_runs`` (a run's time
     is the earliest ``at`` of its rows); returns the rows deleted."""
@@ -334,7 +322,7 @@ def latest_test_results(
 ) -> list[dict[str, Any]]:
     """Each test's newest recorded result (only tests in ``known``, when given: the tests the
     project still declares), failures first."""
-    if not table_exists(con, DBT_RESULTS_TABLE):
+    if not table_exists(con, *DBT_RESULTS_TABLE.split(".")):
         return []
     cursor = con.execute(
         f"""

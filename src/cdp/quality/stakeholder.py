@@ -27,11 +27,11 @@ from cdp.quality.dbt_results import (
     keep_newest_runs,
     latest_test_results,
     plain_name,
-    table_exists,
 )
 from cdp.quality.site import ENV, LAYERS, STATUS_WORDS, latest_per_suite, write_file
 from cdp.quality.suites import Sla
 from cdp.quality.validate import RESULTS_TABLE
+from cdp.warehouse import table_exists
 
 SUMMARY = ENV.get_template("summary.html.j2")
 
@@ -283,7 +283,7 @@ def key_number_history(
     con: duckdb.DuckDBPyConnection,
 ) -> list[tuple[str, datetime, dict[str, float | None]]]:
     """Every kept run's key numbers, oldest first: (run id, measured at, metric -> value)."""
-    if not table_exists(con, KEY_NUMBERS_TABLE):
+    if not table_exists(con, *KEY_NUMBERS_TABLE.split(".")):
         return []
     runs: dict[str, tuple[datetime, dict[str, float | None]]] = {}
     for run_id, measured_at, metric, value in con.execute(
@@ -463,7 +463,7 @@ def latest_gx_checks(con: duckdb.DuckDBPyConnection) -> list[dict]:
         "run_id", "checked_at", "layer", "suite", "severity", "description", "success",
         "evaluation_error", "unexpected_count", "unexpected_percent",
     ]  # fmt: skip
-    if not table_exists(con, RESULTS_TABLE):
+    if not table_exists(con, *RESULTS_TABLE.split(".")):
         return []
     rows = [
         dict(zip(columns, row, strict=True))

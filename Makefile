@@ -94,8 +94,8 @@ ui: install dagster-home
 # With `make ui` running, by headless Chromium: the asset graph by layer (docs/asset_graph.png)
 # and the upstream lineage of the consent mart, asset by asset with checks (docs/asset_lineage.png).
 ui-screenshot: install
-	$(BIN)/python -m cdp.ops.ui_screenshot http://127.0.0.1:3000/asset-groups docs/asset_graph.png
-	$(BIN)/python -m cdp.ops.ui_screenshot \
+	$(BIN)/python scripts/ui_screenshot.py http://127.0.0.1:3000/asset-groups docs/asset_graph.png
+	$(BIN)/python scripts/ui_screenshot.py \
 	  "http://127.0.0.1:3000/assets/marts/customer_consent?view=lineage&lineageScope=upstream&lineageDepth=2" \
 	  docs/asset_lineage.png
 

@@ -101,7 +101,13 @@ def with_row_counts(
 
     The events are held until dbt exits (dbt's progress lines go to DEBUG: ``DbtConsole``),
     then the counts are read and added. When dbt fails, what it built is still reported, then
-    the error raised."""
+    the error raised.
+
+    Why not dagster-dbt's ``fetch_row_counts()``: it too waits for dbt to exit on DuckDB, then
+    counts through dbt's adapter in this process, which keeps the warehouse open with dbt's
+    settings; the next step's connection (``cdp.duckdb_budget``, other settings) then fails
+    with "Can't open a connection to same database file with a different configuration than
+    existing connections" (tried with dagster-dbt 0.29: the quality gate after dbt failed)."""
     held: list[Any] = []
     error: BaseException | None = None
     try:

@@ -109,9 +109,14 @@ def print_summary(instance: dg.DagsterInstance, since: float) -> None:
     )
     if not runs:
         return
-    summary = summarize(instance, runs[0].dagster_run.run_id)
-    for line in summary_lines(summary, Settings.from_env(), dbt_test_explanations()):
-        print(line)
+    run_id = runs[0].dagster_run.run_id
+    try:
+        summary = summarize(instance, run_id)
+        lines = summary_lines(summary, Settings.from_env(), dbt_test_explanations())
+    except Exception as err:  # noqa: BLE001 - the run is over: its outcome is not this
+        print(f"no summary of run {run_id}: {type(err).__name__}: {err} (make ui shows the run)")
+        return
+    print("\n".join(lines))
 
 
 def run_config(argv: list[str]) -> dict:

@@ -219,6 +219,10 @@ def _context():
     return SimpleNamespace(run_id="test-run", log=logging.getLogger("test-dbt-step"))
 
 
+def _warehouse(folder: Path) -> DuckDBWarehouse:
+    return DuckDBWarehouse(path=str(folder / "warehouse.duckdb"))
+
+
 def _invocation_folder(name: str) -> Path:
     from cdp.config import DBT_PROJECT_DIR
 
@@ -226,12 +230,9 @@ def _invocation_folder(name: str) -> Path:
 
 
 @pytest.mark.parametrize("full_refresh", [False, True])
-def test_the_dbt_steps_build_with_data_tests_and_leave_unit_tests_to_ci(
-    full_refresh, tmp_path, monkeypatch
-):
+def test_the_dbt_steps_build_with_data_tests_and_leave_unit_tests_to_ci(full_refresh, tmp_path):
     """A scheduled run builds the models with their data tests; the unit tests, whose inputs
     are fixed rows, run in `make test`. A step that succeeded leaves no target folder."""
-    monkeypatch.setenv("CDP_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     from orchestration.defs.dbt.assets import DbtBuildConfig, build
 
     calls, folder = [], _invocation_folder("succeeded")
@@ -241,7 +242,8 @@ def test_the_dbt_steps_build_with_data_tests_and_leave_unit_tests_to_ci(
             calls.append(args)
             return _Invocation(folder)
 
-    assert list(build(_context(), Dbt(), DbtBuildConfig(full_refresh=full_refresh))) == []
+    config = DbtBuildConfig(full_refresh=full_refresh)
+    assert list(build(_context(), Dbt(), config, _warehouse(tmp_path))) == []
     (args,) = calls
     assert args[0] == "build"
     assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
@@ -249,10 +251,9 @@ def test_the_dbt_steps_build_with_data_tests_and_leave_unit_tests_to_ci(
     assert not folder.exists()
 
 
-def test_a_failed_dbt_step_keeps_its_target_folder(tmp_path, monkeypatch):
+def test_a_failed_dbt_step_keeps_its_target_folder(tmp_path):
     from orchestration.defs.dbt.assets import DbtBuildConfig, build
 
-    monkeypatch.setenv("CDP_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     folder = _invocation_folder("failed")
 
     class Dbt:
@@ -261,7 +262,7 @@ def test_a_failed_dbt_step_keeps_its_target_folder(tmp_path, monkeypatch):
 
     try:
         with pytest.raises(RuntimeError, match="dbt failed"):
-            list(build(_context(), Dbt(), DbtBuildConfig()))
+            list(build(_context(), Dbt(), DbtBuildConfig(), _warehouse(tmp_path)))
         assert (folder / "run_results.json").exists()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -15,11 +15,12 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
+from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from cdp.duckdb_budget import connect
 from cdp.quality.dbt_results import record_invocation
 from orchestration.dbt_console import dbt_console
 from orchestration.defs.privacy.assets import ERASURE_KEY, PURGE_KEY
+from orchestration.resources import DuckDBWarehouse
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=PROJECT_ROOT)
 # Under `dagster dev` the manifest is rebuilt at start-up; elsewhere `make` runs `dbt parse`.
@@ -95,7 +96,10 @@ def relation_row_counts(warehouse: Path, relations: Iterable[tuple[str, str]]) -
 
 
 def with_row_counts(
-    context: dg.AssetExecutionContext, events: Iterable[Any], manifest: Mapping[str, Any]
+    context: dg.AssetExecutionContext,
+    events: Iterable[Any],
+    manifest: Mapping[str, Any],
+    warehouse: Path,
 ) -> Iterator[Any]:
     """Pass dbt's events through with ``dagster/row_count`` on every materialized model and seed.
 
@@ -130,7 +134,7 @@ def with_row_counts(
 
     relations = [relation(event) for event in held]
     try:
-        counts = relation_row_counts(Settings.from_env().warehouse, filter(None, relations))
+        counts = relation_row_counts(warehouse, filter(None, relations))
     except duckdb.Error as exc:
         context.log.warning(f"row counts not read from the warehouse: {exc}")
         counts = {}
@@ -154,7 +158,10 @@ class DbtBuildConfig(dg.Config):
 
 
 def build(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    config: DbtBuildConfig,
+    warehouse: DuckDBWarehouse,
 ) -> Iterator[Any]:
     """``dbt build`` of the step's selection with its data tests, its events with row counts.
 
@@ -168,14 +175,16 @@ def build(
         args += ["--full-refresh", "--vars", json.dumps({"identity_from_scratch": True})]
     invocation = dbt.cli(args, context=context)
     try:
-        yield from with_row_counts(context, invocation.stream(), invocation.manifest)
+        yield from with_row_counts(
+            context, invocation.stream(), invocation.manifest, Path(warehouse.path)
+        )
     finally:
         # dbt has exited and let the warehouse go: its data tests' results, failed ones too,
         # are kept for the stakeholder page. Not recorded is a warning, never a failed step.
         try:
             recorded = record_invocation(
                 Path(invocation.target_path),
-                Settings.from_env().warehouse,
+                Path(warehouse.path),
                 context.run_id,
                 invocation.manifest,
             )
@@ -211,9 +220,14 @@ MARTS_SELECTION = "marts audit pseudonymized"
     # Runs once for any range of export dates loaded upstream.
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
-def dbt_transform(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+def dbt_transform(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: DuckDBWarehouse,
+    config: DbtBuildConfig,
+):
     """Seeds, staging and intermediate (identity and customer traits), with their tests."""
-    yield from build(context, dbt, config)
+    yield from build(context, dbt, config, warehouse)
 
 
 @dbt_assets(
@@ -225,6 +239,11 @@ def dbt_transform(context: dg.AssetExecutionContext, dbt: DbtCliResource, config
     # Runs once for any range of export dates loaded upstream.
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
-def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+def dbt_marts(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: DuckDBWarehouse,
+    config: DbtBuildConfig,
+):
     """The marts and the audit tables, with their tests."""
-    yield from build(context, dbt, config)
+    yield from build(context, dbt, config, warehouse)

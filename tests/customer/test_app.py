@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from cdp.customer.app import CustomerServer
-from cdp.customer.view import excluded_analytics_statuses
+from cdp.privacy.analytics import excluded_analytics_statuses
 from cdp.quality.site import find_browser
 from tests.conftest import query
 from tests.customer.conftest import customer_with_email, make_refuser, pseudonym, web_visitor

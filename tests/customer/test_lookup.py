@@ -19,7 +19,8 @@ from cdp.customer.lookup import (
     standardize_email,
 )
 from cdp.customer.text import render_customer, render_lookup
-from cdp.customer.view import ANALYTICS_FIELDS, PROFILE_FIELDS, excluded_analytics_statuses, load
+from cdp.customer.view import ANALYTICS_FIELDS, PROFILE_FIELDS, load
+from cdp.privacy.analytics import excluded_analytics_statuses
 from cdp.standardize.phones import to_e164
 from tests.conftest import query
 from tests.customer.conftest import (

@@ -92,11 +92,11 @@ def _result(key: dg.AssetKey, result: SuiteResult, docs: str) -> dg.AssetCheckRe
 
 def gate_summary(name: str, results: list[SuiteResult]) -> str:
     """One console line for a gate: its suites and expectations, and what failed."""
-    checks = [r for result in results for r in result.results]
-    failed = {s: sum(1 for r in checks if not r.success and r.severity == s) for s in SEVERITIES}
+    checks = sum(len(result.results) for result in results)
+    failed = {s: sum(len(result.failed(s)) for result in results) for s in SEVERITIES}
     seconds = sum(result.seconds for result in results)
     return (
-        f"{name}: {len(results)} suites, {len(checks) - sum(failed.values())} of {len(checks)} "
+        f"{name}: {len(results)} suites, {checks - sum(failed.values())} of {checks} "
         f"expectations passed, {failed['warn']} warned, {failed['error']} failed ({seconds:.1f} s)"
     )
 

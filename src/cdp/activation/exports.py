@@ -209,19 +209,25 @@ def _contact_expressions(channel: Channel) -> list[str]:
     ]
 
 
-def _classify_members_sql(channel: Channel) -> str:
-    """Every member of the segment with its contact columns and two verdicts: consent for all
-    of the channel's purposes, and at least one contact value."""
+# Whom the verdicts below are about: a segment's members ($segment_id), or every profile.
+SEGMENT_MEMBERS_SQL = """
+    select distinct segment_members.customer_id
+    from marts.segment_members
+    where segment_members.segment_id = $segment_id
+"""
+ALL_PROFILES_SQL = "select customer_id from marts.customer_profiles"
+
+
+def _classify_members_sql(channel: Channel, customers: str = SEGMENT_MEMBERS_SQL) -> str:
+    """Every customer of ``customers`` (a query of ``customer_id``) with its contact columns
+    and two verdicts: consent for all of the channel's purposes ($purposes), and at least one
+    contact value."""
     columns = [_quote_ident(c) for c in export_columns(channel)]
     contact_expressions = ",\n        ".join(_contact_expressions(channel))
     return f"""
 with
 
-members as (
-    select distinct segment_members.customer_id
-    from marts.segment_members
-    where segment_members.segment_id = $segment_id
-),
+members as ({customers}),
 
 required_consent as (
     select
@@ -254,6 +260,16 @@ select
     coalesce({" or ".join(f"{c} is not null" for c in columns)}, false) as has_contact
 from members_with_contact
 """
+
+
+def count_reachable(con: duckdb.DuckDBPyConnection, channel: Channel) -> int:
+    """Profiles an audience on ``channel`` could hold, by the rule its exports apply: consent
+    for every purpose the channel needs, and a usable contact value."""
+    return con.execute(
+        f"select count(*) filter (where is_consented and has_contact) "
+        f"from ({_classify_members_sql(channel, ALL_PROFILES_SQL)})",
+        {"purposes": list(channel.purposes)},
+    ).fetchall()[0][0]
 
 
 def _export_segment(

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import http.server
 import sys
-import threading
 import traceback
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from cdp.customer.lookup import OTHER_IDENTIFIERS, WarehouseUnavailable, find, open_warehouse
 from cdp.customer.view import count_kind, display, load
+from cdp.local_server import LocalServer
 
 HOST = "127.0.0.1"
 TIMELINE_LIMIT = 300
@@ -61,34 +61,13 @@ def render(template: str, **context: Any) -> str:
     return _templates.get_template(template).render(**context)
 
 
-class CustomerServer(http.server.ThreadingHTTPServer):
+class CustomerServer(LocalServer):
     """The look-up app over one warehouse, on 127.0.0.1."""
-
-    daemon_threads = True
 
     def __init__(self, warehouse: Path, port: int = 0, *, pseudonymized: bool = False) -> None:
         super().__init__((HOST, port), _Handler)
         self.warehouse = Path(warehouse)
         self.pseudonymized = pseudonymized
-
-    @property
-    def url(self) -> str:
-        """The app's address, ending in ``/``."""
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}/"
-
-    def in_background(self) -> CustomerServer:
-        """Serve from a thread of this process until ``shutdown``; returns the server."""
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-        return self
-
-    def handle_error(self, request: Any, client_address: tuple[str, int]) -> None:
-        """A browser that goes away mid-reply is one line; any other error keeps its
-        traceback (on the server's terminal, never in a page)."""
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            print(f"{client_address[0]}:{client_address[1]} closed the connection", file=sys.stderr)
-            return
-        super().handle_error(request, client_address)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

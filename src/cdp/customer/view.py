@@ -20,14 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 import duckdb
-import yaml
 
 from cdp.activation.segments import SegmentDefinitionError, load_audiences
-from cdp.config import DBT_PROJECT_DIR
+from cdp.privacy.analytics import excluded_analytics_statuses
 
 # The profile as shown: (section, column, label). A column the row lacks is skipped, so the one
 # list serves the marts and the pseudonymized profile.
@@ -112,14 +110,6 @@ def count_kind(kind: str, n: int) -> str:
     """``n`` events of ``kind`` in words: "1 order", "3 days of activity"."""
     one, several = KIND_NAMES.get(kind, (kind, kind + "s"))
     return f"{n} {one if n == 1 else several}"
-
-
-@cache
-def excluded_analytics_statuses() -> tuple[str, ...]:
-    """The consent statuses that remove a customer's per-customer analytics: the dbt var
-    ``analytics_excluded_consent_statuses`` of ``dbt_project.yml``."""
-    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
-    return tuple(project["vars"]["analytics_excluded_consent_statuses"])
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ from pathlib import Path
 import duckdb
 from markupsafe import Markup
 
+from cdp.activation.exports import count_reachable
+from cdp.activation.segments import Channel, load_audiences
 from cdp.quality.checks import worst_status
 from cdp.quality.dbt_results import (
     keep_newest_runs,
@@ -164,51 +166,30 @@ class KeyNumbers:
         )
 
 
-def _channels() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-    """Each activation channel's consent purposes and contact columns, as ``segments.yml``
-    declares them for the audience exports."""
-    from cdp.activation.segments import load_audiences
-
-    return {
-        name: (channel.purposes, channel.contact)
-        for name, channel in load_audiences().channels.items()
-    }
-
-
-def _relations(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
-    return {
-        (schema, name)
-        for schema, name in con.execute(
-            "select table_schema, table_name from information_schema.tables"
-        ).fetchall()
-    }
-
-
 def measure_key_numbers(
     con: duckdb.DuckDBPyConnection,
     slas: dict[str, Sla],
     today: date,
-    channels: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] | None = None,
+    channels: dict[str, Channel] | None = None,
 ) -> KeyNumbers:
     """Profiles, identified people and reachable profiles per channel from the marts, and each
     source's freshness from the load manifest. A profile is reachable on a channel when its
     current consent grants every purpose the channel needs and it holds one of the channel's
-    contact details, as for the audience exports. What the warehouse lacks (no marts yet) is
-    left out."""
-    channels = _channels() if channels is None else channels
-    relations = _relations(con)
+    contact details: the audience exports' own rule (``count_reachable``). What the warehouse
+    lacks (no marts yet) is left out."""
+    channels = load_audiences().channels if channels is None else channels
     profiles = identified = None
     reachable: dict[str, int] = {}
-    if ("marts", "customer_profiles") in relations:
+    if table_exists(con, "marts", "customer_profiles"):
         profiles, identified = con.execute(
             f"select count(*), count(*) filter (where {IDENTIFIED_SQL}) "
             "from marts.customer_profiles"
         ).fetchall()[0]
-        if ("marts", "customer_consent") in relations:
-            for name, (purposes, contact) in channels.items():
-                reachable[name] = _reachable(con, purposes, contact)
+        if table_exists(con, "marts", "customer_consent"):
+            for name, channel in channels.items():
+                reachable[name] = count_reachable(con, channel)
     freshness = []
-    if ("raw", "_load_manifest") in relations:
+    if table_exists(con, "raw", "_load_manifest"):
         newest: dict[str, list[date]] = defaultdict(list)
         for source, export_date in con.execute(
             "select source, max(export_date) from raw._load_manifest "
@@ -223,34 +204,6 @@ def measure_key_numbers(
             age = (today - oldest).days if oldest else None
             freshness.append(Freshness(source, oldest, age, slas.get(source)))
     return KeyNumbers(profiles, identified, reachable, tuple(freshness))
-
-
-def _reachable(
-    con: duckdb.DuckDBPyConnection, purposes: tuple[str, ...], contact: tuple[str, ...]
-) -> int:
-    """Profiles with every purpose granted and at least one contact value."""
-    has_contact = " or ".join(
-        f"nullif(trim(cast(profiles.\"{column}\" as varchar)), '') is not null"
-        for column in contact
-    )
-    return con.execute(
-        f"""
-        with consented as (
-            select customer_id
-            from marts.customer_consent
-            where list_contains($purposes, purpose)
-            group by customer_id
-            having count(distinct purpose) filter (where consent_status = 'granted')
-                    = len($purposes)
-                and count(*) filter (where consent_status is distinct from 'granted') = 0
-        )
-        select count(*)
-        from marts.customer_profiles as profiles
-        inner join consented on profiles.customer_id = consented.customer_id
-        where {has_contact or "false"}
-        """,
-        {"purposes": list(purposes)},
-    ).fetchall()[0][0]
 
 
 def ensure_key_numbers_table(con: duckdb.DuckDBPyConnection) -> None:

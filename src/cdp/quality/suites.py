@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pycountry
 
+from cdp.privacy.analytics import excluded_analytics_statuses
 from cdp.quality.checks import (
     E164_REGEX,
     EMAIL_REGEX,
@@ -570,6 +571,8 @@ def identity_suites() -> list[Suite]:
 
 
 def marts_suites(now: datetime) -> list[Suite]:
+    refused = ", ".join(f"'{status}'" for status in excluded_analytics_statuses())
+
     def mart(table: str, *checks: Check) -> Suite:
         return Suite("marts", "customers", "marts", table, ("marts", table), checks)
 
@@ -633,14 +636,14 @@ def marts_suites(now: datetime) -> list[Suite]:
             not_in_future("activity_date", now),
             between("net_revenue_eur", 0, None, "not negative", "error"),
             no_rows_from(
-                """
-                with activity as (select distinct customer_id from {batch})
+                f"""
+                with activity as (select distinct customer_id from {{batch}})
                 select activity.customer_id
                 from activity
                 inner join marts.customer_consent as consent
                     on activity.customer_id = consent.customer_id
                 where consent.purpose = 'analytics'
-                    and consent.consent_status in ('denied', 'withdrawn')
+                    and consent.consent_status in ({refused})
                 """,
                 "validity",
                 "no per-customer activity of customers who refused analytics",

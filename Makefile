@@ -75,8 +75,10 @@ full-refresh: sample dbt-parse dagster-home
 	$(BIN)/python -m orchestration.run --config-json \
 		'{"ops": {"dbt_transform": {"config": {"full_refresh": true}}, "dbt_marts": {"config": {"full_refresh": true}}}}'
 
+# On every core: each test file runs whole on one worker (its module fixtures run once), and
+# the workers share the pipeline's first build (tests/first_build.py).
 test: install dbt-parse
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 # The unit tests: nothing built with dbt, no pipeline run (markers in pyproject.toml).
 test-fast: install dbt-parse

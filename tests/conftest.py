@@ -97,6 +97,17 @@ def generated(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def first_build(tmp_path_factory, worker_id):
+    """The sample's first build by `python -m orchestration.run` (tests/first_build.py),
+    made once for all the test workers of the session."""
+    from tests.first_build import first_build as build
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    return build(shared / "first_build", SAMPLE_END)
+
+
+@pytest.fixture(scope="session")
 def built_warehouse(generated, tmp_path_factory):
     """The generated sample loaded and built by `dbt build`: (warehouse path, dbt result)."""
     warehouse = tmp_path_factory.mktemp("dbt") / "warehouse.duckdb"

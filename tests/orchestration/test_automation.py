@@ -181,44 +181,23 @@ def test_an_unreadable_file_fails_the_load_and_writes_a_run_report(
 
 
 @pytest.mark.e2e
-def test_the_headless_run_builds_everything_and_ends_with_its_summary(generated, tmp_path):
-    """``python -m orchestration.run`` (what ``make run`` runs) over a small generated sample:
-    every asset and check of the daily job in one run (loads, dbt, quality gates, exports,
-    site), a console log a person reads through (at most 200 lines), and a closing summary
-    that agrees with the warehouse."""
-    import os
-    import subprocess
-    import sys
-
+def test_the_headless_run_builds_everything_and_ends_with_its_summary(first_build, tmp_path):
+    """``python -m orchestration.run`` (what ``make run`` runs) over a small generated sample
+    (the session's first build): every asset and check of the daily job in one run (loads,
+    dbt, quality gates, exports, site), a console log a person reads through (at most 200
+    lines), and a closing summary that agrees with the warehouse."""
     from orchestration.summary import RULE, summarize
 
-    warehouse = tmp_path / "warehouse.duckdb"
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "CDP_LANDING_DIR": str(generated / "landing"),
-        "CDP_WAREHOUSE": str(warehouse),
-        "CDP_EXPORTS_DIR": str(tmp_path / "exports"),
-        "CDP_DOCS_DIR": str(tmp_path / "docs"),
-        "CDP_QUALITY_DIR": str(tmp_path / "quality"),
-        "CDP_REPORTS_DIR": str(tmp_path / "reports"),
-    }
-    env.pop("CDP_LOG_LEVEL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "orchestration.run"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    log = (done.stdout + done.stderr).splitlines()
-    assert done.returncode == 0, "\n".join(log[-60:])
+    build = first_build.succeeded()
+    built = build.root
+    # read from a copy: other tests copy the build while this one reads it
+    first_build.copy_to(tmp_path)
+    warehouse, home = tmp_path / "warehouse.duckdb", tmp_path / "dagster"
+    log = (build.stdout + build.stderr).splitlines()
     assert len(log) <= 200, f"{len(log)} lines:\n" + "\n".join(log)
     assert not [line for line in log if " - DEBUG - " in line or "\x1b[" in line]
     assert not [line for line in log if "Warning:" in line and "dbt" not in line]
-    closing = done.stdout.rstrip().splitlines()
+    closing = build.stdout.rstrip().splitlines()
     assert closing[-1] == RULE and RULE in closing[:-1]
     summary_text = closing[len(closing) - 1 - closing[::-1].index(RULE, 1) :]
     assert summary_text[1].startswith("daily_pipeline success in ")
@@ -249,8 +228,8 @@ def test_the_headless_run_builds_everything_and_ends_with_its_summary(generated,
     assert summary.rows_loaded == rows_loaded > 0
     assert summary.status == "SUCCESS" and not summary.failed_steps
     assert summary.dbt_tests.passed > 100 and summary.expectations.passed > 100
-    assert summary.site == str(tmp_path / "docs" / "index.html")
-    assert f"{profiles:,} customer profiles" in done.stdout
-    assert (tmp_path / "exports" / "audiences" / "champions.json").exists()
-    assert (tmp_path / "docs" / "quality" / "index.html").exists()
-    assert not (tmp_path / "reports").exists(), "a successful run writes no failure report"
+    assert summary.site == str(built / "docs" / "index.html")
+    assert f"{profiles:,} customer profiles" in build.stdout
+    assert (built / "exports" / "audiences" / "champions.json").exists()
+    assert (built / "docs" / "quality" / "index.html").exists()
+    assert not (built / "reports").exists(), "a successful run writes no failure report"

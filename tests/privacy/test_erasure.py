@@ -1,8 +1,9 @@
-"""Erasure end to end, over three daily runs of one warehouse (each run trains Splink, so the
-runs are shared by the tests through one module fixture):
+"""Erasure end to end, over three daily runs of one warehouse (a run takes a minute or more, so
+the runs are shared by the tests through one module fixture):
 
-1. the first build, whose delivery holds a request for person A beside A's records: A is gone
-   from every layer and file when that run ends, with identity built on A's complete data;
+1. the first build (the session's, by `python -m orchestration.run`: tests/first_build.py),
+   whose delivery holds a request for person A beside A's records: A is gone from every
+   layer and file when that run ends, with identity built on A's complete data;
 2. the same run again with nothing new: no row of any table changes, nothing is erased;
 3. a request for person B, who appears in every source under several identifiers and has been
    in the warehouse since run 1, delivered with old exports that name A: after that run no
@@ -14,9 +15,8 @@ from __future__ import annotations
 import csv
 import gzip
 import re
-import shutil
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -27,58 +27,20 @@ from cdp.config import DBT_PROJECT_DIR
 from cdp.duckdb_budget import connect
 from cdp.sources import SOURCE_FILES
 from tests.conftest import SAMPLE_END, pipeline_resources, query, run_daily_pipeline
+from tests.first_build import (
+    FIRST_BUILD_REQUEST,
+    SOURCES,
+    already_requested,
+    chosen_persons,
+    landing_text,
+    read_truth,
+    write_folder,
+)
 
 pytestmark = pytest.mark.e2e
 
 REQUEST_DAY = SAMPLE_END + timedelta(days=1)
 REDELIVERY_DAY = SAMPLE_END + timedelta(days=2)
-# Sources a person can appear in, as the truth names them.
-SOURCES = {
-    "crm", "shop_account", "shop_order", "web", "newsletter", "subscriptions",
-    "surveys_nps", "surveys_preferences", "support", "social",
-}  # fmt: skip
-
-
-def _read_truth(truth: Path) -> tuple[dict[str, dict], dict[str, list[tuple[str, str]]]]:
-    with open(truth / "persons.csv", newline="") as f:
-        persons = {row["person_id"]: row for row in csv.DictReader(f)}
-    records: dict[str, list[tuple[str, str]]] = {}
-    with open(truth / "record_person.csv", newline="") as f:
-        for row in csv.DictReader(f):
-            records.setdefault(row["person_id"], []).append((row["source"], row["record_id"]))
-    return persons, records
-
-
-def _landing_text(path: Path) -> str:
-    data = path.read_bytes()
-    return (gzip.decompress(data) if path.suffix == ".gz" else data).decode("utf-8", "replace")
-
-
-def _already_requested(landing: Path) -> str:
-    return "\n".join(
-        _landing_text(p).lower() for p in (landing / "privacy").rglob("erasure_requests.csv")
-    )
-
-
-def choose_person(generated: Path, excluding: frozenset[str] = frozenset()):
-    """The person with records in the most sources, an email and a phone, whom no erasure
-    request of the sample names (other than the persons ``excluding``)."""
-    persons, records = _read_truth(generated / "truth")
-    requested = _already_requested(generated / "landing")
-
-    def score(person_id: str) -> int:
-        return len({source for source, _ in records.get(person_id, [])} & SOURCES)
-
-    candidates = [
-        pid
-        for pid, person in persons.items()
-        if person["email"]
-        and person["phone"]
-        and person["email"].lower() not in requested
-        and pid not in excluding
-    ]
-    best = max(candidates, key=lambda pid: (score(pid), len(records.get(pid, [])), pid))
-    return persons[best], records[best]
 
 
 class Needles:
@@ -170,14 +132,6 @@ def search_warehouse_bytes(warehouse: Path, needles: Needles) -> list[str]:
     return sorted(found)
 
 
-def write_folder(landing: Path, source: str, day, files: dict[str, bytes]) -> None:
-    folder = landing / source / day.isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-    (folder / "_SUCCESS").touch()
-
-
 def redeliver_old_exports(landing: Path, needles: Needles) -> list[str]:
     """Deliver again, dated later, every old export line that names the person (a whole old
     snapshot for snapshot sources), and one old folder byte for byte."""
@@ -187,7 +141,7 @@ def redeliver_old_exports(landing: Path, needles: Needles) -> list[str]:
             continue
         files = sorted((landing / spec.source).glob(f"*/{spec.filename}"))
         files = [f for f in files if f.parent.name < REQUEST_DAY.isoformat()]
-        naming = [f for f in files if needles.find(_landing_text(f))]
+        naming = [f for f in files if needles.find(landing_text(f))]
         if not naming:
             continue
         if spec.kind == "snapshot" or spec.format == "json_array":
@@ -196,7 +150,7 @@ def redeliver_old_exports(landing: Path, needles: Needles) -> list[str]:
             lines = []
             header = None
             for f in naming:
-                text_lines = _landing_text(f).splitlines()
+                text_lines = landing_text(f).splitlines()
                 if spec.format == "csv":
                     header = text_lines[0]
                     text_lines = text_lines[1:]
@@ -205,12 +159,11 @@ def redeliver_old_exports(landing: Path, needles: Needles) -> list[str]:
             data = body.encode()
             if spec.filename.endswith(".gz"):
                 data = gzip.compress(data, mtime=0)
-        write_folder(landing, spec.source, REDELIVERY_DAY, {spec.filename: data})
+        write_folder(landing, spec.source, REDELIVERY_DAY.isoformat(), {spec.filename: data})
         delivered.append(spec.name)
     return delivered
 
 
-FIRST_BUILD_REQUEST = "ERQ-TEST-FIRST"
 LATER_REQUEST = "ERQ-TEST-1"
 # The schemas whose tables a run with nothing new must leave as they are.
 SCHEMAS = ["raw", "staging", "intermediate", "marts", "audit", "pseudonymized", "privacy"]
@@ -293,7 +246,7 @@ RECORD_IDS = {
 
 def persons_who_lost_records(warehouse: Path, generated: Path) -> set[str]:
     """Persons of the truth with a record that is neither in raw nor set aside at load."""
-    _, records = _read_truth(generated / "truth")
+    _, records = read_truth(generated / "truth")
     con = connect(str(warehouse), read_only=True)
     try:
         present = {
@@ -322,8 +275,8 @@ def persons_who_lost_records(warehouse: Path, generated: Path) -> set[str]:
 
 def requested_persons(generated: Path, *persons: dict) -> set[str]:
     """The persons whom an erasure request of the sample names, and ``persons``."""
-    everyone, _ = _read_truth(generated / "truth")
-    requested = _already_requested(generated / "landing")
+    everyone, _ = read_truth(generated / "truth")
+    requested = already_requested(generated / "landing")
     return {
         pid for pid, p in everyone.items() if p["email"] and p["email"].lower() in requested
     } | {p["person_id"] for p in persons}
@@ -342,45 +295,30 @@ def anonymous_orders(landing: Path) -> set[str]:
     return anonymous
 
 
-def add_request(landing: Path, day: str, line: str) -> None:
-    """Add a request to the erasure requests exported on ``day``."""
-    path = landing / "privacy" / day / "erasure_requests.csv"
-    text = path.read_text() if path.exists() else "request_id,email,phone,account_id,received_at\n"
-    write_folder(landing, "privacy", date.fromisoformat(day), {
-        "erasure_requests.csv": (text if text.endswith("\n") else text + "\n").encode()
-        + (line + "\n").encode()
-    })  # fmt: skip
-
-
 @pytest.fixture(scope="module")
-def erasure_runs(generated, tmp_path_factory) -> dict:
-    """The three runs of the module's description, and what was seen after each."""
-    tmp = tmp_path_factory.mktemp("erasure")
-    started = time.time() - 1
+def erasure_runs(first_build, tmp_path_factory) -> dict:
+    """The three runs of the module's description, and what was seen after each: the first
+    build is the session's (tests/first_build.py), the two others run on a copy of it."""
+    build = first_build.succeeded()
+    generated = build.generated
+    tmp = build.copy_to(tmp_path_factory.mktemp("erasure"))
+    started = build.started
     landing = tmp / "landing"
-    shutil.copytree(generated / "landing", landing)
-    person_b, records_b = choose_person(generated)
-    person_a, records_a = choose_person(generated, excluding=frozenset({person_b["person_id"]}))
+    (person_a, records_a), (person_b, records_b) = chosen_persons(generated)
     anonymous = anonymous_orders(landing)
     a, b = (
         Needles(person, [(src, rid) for src, rid in records if rid.lower() not in anonymous])
         for person, records in ((person_a, records_a), (person_b, records_b))
     )
     warehouse = tmp / "warehouse.duckdb"
-    days = sorted(p.name for p in (landing / "crm").iterdir())
+    days = sorted(p.name for p in (generated / "landing" / "crm").iterdir())
     roots = [tmp / d for d in ("exports", "docs", "quality", "reports", "dagster")]
     roots += [DBT_PROJECT_DIR / "target", DBT_PROJECT_DIR / "logs"]  # dbt's artifacts and log
-    (tmp / "dagster").mkdir()
     seen: dict = {
         "sources_a": {source for source, _ in records_a} & SOURCES,
         "sources_b": {source for source, _ in records_b} & SOURCES,
-        "seconds": {},
+        "seconds": {"first build": build.seconds},
     }
-    # A's request, in the first delivery beside A's records, names A by email only: identity
-    # has to find the rest (other identifiers, records linked by probabilistic matching).
-    add_request(
-        landing, days[0], f"{FIRST_BUILD_REQUEST},{person_a['email']},,,{days[0]}T08:00:00Z"
-    )
     with (
         pytest.MonkeyPatch.context() as mp,
         dg.instance_for_test(temp_dir=str(tmp / "dagster")) as instance,
@@ -389,7 +327,6 @@ def erasure_runs(generated, tmp_path_factory) -> dict:
         mp.setenv("CDP_REPORTS_DIR", str(tmp / "reports"))
 
         # 1. The first build.
-        _, seen["seconds"]["first build"] = run_pipeline(landing, tmp, instance, days)
         seen["first"] = {
             "a_warehouse": search_warehouse(warehouse, a),
             "a_files": search_files(roots, a, started),
@@ -425,7 +362,7 @@ def erasure_runs(generated, tmp_path_factory) -> dict:
         write_folder(
             landing,
             "privacy",
-            REQUEST_DAY,
+            REQUEST_DAY.isoformat(),
             {
                 "erasure_requests.csv": (
                     "request_id,email,phone,account_id,received_at\n"

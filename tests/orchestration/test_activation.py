@@ -43,13 +43,16 @@ def test_materialize_exports_every_declared_segment(tmp_path):
     build_marts(con, members, consent, profiles)
     con.close()
 
-    result = dg.materialize(
-        [audience_exports],
-        resources={
-            "warehouse": DuckDBWarehouse(path=str(warehouse)),
-            "exports": ExportsFolder(path=str(tmp_path / "exports")),
-        },
-    )
+    # an instance of the test's own: Dagster keeps the last one a process used in a global
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [audience_exports],
+            instance=instance,
+            resources={
+                "warehouse": DuckDBWarehouse(path=str(warehouse)),
+                "exports": ExportsFolder(path=str(tmp_path / "exports")),
+            },
+        )
     assert result.success
     metadata = result.asset_materializations_for_node("activation__audience_exports")[0].metadata
     assert metadata["exports_dir"].value == str(tmp_path / "exports" / "audiences")
@@ -61,9 +64,10 @@ def test_materialize_exports_every_declared_segment(tmp_path):
 
 
 def test_an_unbuilt_warehouse_is_a_clear_failure(tmp_path):
-    with pytest.raises(dg.Failure, match="dbt build"):
+    with dg.instance_for_test() as instance, pytest.raises(dg.Failure, match="dbt build"):
         dg.materialize(
             [audience_exports],
+            instance=instance,
             resources={
                 "warehouse": DuckDBWarehouse(path=str(tmp_path / "wh.duckdb")),
                 "exports": ExportsFolder(path=str(tmp_path / "exports")),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import os
 import re
 import time
 from datetime import timedelta
@@ -101,11 +102,12 @@ def search_warehouse(warehouse: Path, needles: Needles) -> dict[str, list[str]]:
 
 def search_files(roots: list[Path], needles: Needles, since: float) -> dict[str, list[str]]:
     """Every file under the roots written since ``since``; Parquet read as data, gzip
-    uncompressed, everything else as bytes."""
+    uncompressed, everything else as bytes. A file that goes while it is searched (a dbt step
+    of another test worker clears its folder) holds nothing any more."""
     hits: dict[str, list[str]] = {}
-    for root in roots:
-        for path in root.rglob("*"):
-            if not path.is_file() or path.stat().st_mtime < since or path.suffix == ".duckdb":
+    for path in _files(roots):
+        try:
+            if path.stat().st_mtime < since or path.suffix == ".duckdb":
                 continue
             if path.suffix == ".parquet":
                 con = connect()
@@ -116,10 +118,20 @@ def search_files(roots: list[Path], needles: Needles, since: float) -> dict[str,
                 text = gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
             else:
                 text = path.read_bytes().decode("utf-8", "replace")
-            found = needles.find(text)
-            if found:
-                hits[str(path)] = found
+        except FileNotFoundError:
+            continue
+        found = needles.find(text)
+        if found:
+            hits[str(path)] = found
     return hits
+
+
+def _files(roots: list[Path]):
+    """Every file under ``roots``; folders that go while they are walked are passed over."""
+    for root in roots:
+        for folder, _dirs, names in os.walk(root):
+            for name in names:
+                yield Path(folder) / name
 
 
 def search_warehouse_bytes(warehouse: Path, needles: Needles) -> list[str]:

@@ -224,9 +224,9 @@ def test_dbt_results_are_read_from_a_real_run(built_warehouse, tmp_path_factory,
 
 @pytest.fixture
 def broken_run(built_warehouse, warehouse_copy, tmp_path_factory, tmp_path):
-    """A copy of the warehouse whose customer profiles lose some customer ids and RFM
-    segments, tested by dbt (a real failing run_results.json) and checked by the marts' GX
-    suite."""
+    """A copy of the warehouse whose customer profiles lose some customer ids (dbt's test) and
+    get completeness scores above 1 (the marts' GX suite): a real failing run_results.json and
+    a failing GX check."""
     _, result = built_warehouse
     with connect(str(warehouse_copy)) as con:
         replace_with_table(
@@ -236,8 +236,8 @@ def broken_run(built_warehouse, warehouse_copy, tmp_path_factory, tmp_path):
             select * replace (
                 case when customer_id in (from broken) then null else customer_id end
                     as customer_id,
-                case when customer_id in (from broken) then null else rfm_segment end
-                    as rfm_segment)
+                case when customer_id in (from broken) then 1.5 else completeness_score end
+                    as completeness_score)
             from {relation}""",
         )
     # GX checks a copy of its own: dbt, run in this process, keeps its file open with another
@@ -286,7 +286,7 @@ def test_the_page_lists_a_failing_dbt_test_and_a_failing_gx_check(broken_run):
     )
 
     gx_failed = [r for r in checked.results if not r.success]
-    assert gx_failed, "the GX suite of the profiles should see the missing segments"
+    assert gx_failed, "the GX suite of the profiles should see the scores above 1"
 
     page = html.unescape((docs / "summary.html").read_text())
     assert 'id="summary-status">failing<' in page

@@ -22,19 +22,14 @@ from typing import Any
 
 import yaml
 
+from cdp import registry
 from cdp.config import DBT_PROJECT_DIR
 
 SEGMENTS_FILE = DBT_PROJECT_DIR / "models/marts/audiences/segments.yml"
 SEGMENT_MODEL = "segment_members"
 
-# The purposes of marts.customer_consent.
-CONSENT_PURPOSES = (
-    "email_marketing",
-    "sms_marketing",
-    "personalization",
-    "analytics",
-    "third_party_sharing",
-)
+# The purposes of marts.customer_consent, declared once in dbt_project.yml (cdp.registry).
+CONSENT_PURPOSES = registry.consent_purposes()
 RULE_OPERATORS = ("=", "!=", "<", "<=", ">", ">=", "in", "not_in", "contains_any")
 NULL_OPERATORS = ("is_null", "not_null")
 LIST_OPERATORS = ("in", "not_in", "contains_any")

@@ -5,16 +5,10 @@ apply the var; the quality check and the customer page read it here."""
 
 from __future__ import annotations
 
-from functools import cache
-
-import yaml
-
-from cdp.config import DBT_PROJECT_DIR
+from cdp import registry
 
 
-@cache
 def excluded_analytics_statuses() -> tuple[str, ...]:
     """The statuses of current ``analytics`` consent that remove a customer's per-customer
     analytics."""
-    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
-    return tuple(project["vars"]["analytics_excluded_consent_statuses"])
+    return tuple(registry.project_var("analytics_excluded_consent_statuses"))

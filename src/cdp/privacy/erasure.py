@@ -59,6 +59,8 @@ from pathlib import Path
 
 import duckdb
 
+from cdp import registry
+from cdp.config import DBT_PROJECT_DIR
 from cdp.ingest.loader import ensure_tables, remove_raw_rows
 from cdp.privacy.keys import SUPPRESSION, derive, fingerprint, hmac_sql, keyed_hash
 from cdp.standardize.phones import to_e164
@@ -122,86 +124,35 @@ class Match:
     kind_sql: str | None = None
 
 
-def _json(column: str, key: str) -> str:
-    return f"json_extract_string(t.{column}, '$.{key}')"
+@dataclass(frozen=True)
+class PersonColumns:
+    """Where people are named, as the registry of per-source facts declares it
+    (:mod:`cdp.registry`): per raw table the columns that name a person (``names_person`` in
+    its sources YAML) and the values as written that join the suppression list too
+    (``written_forms``: phones in national or spaced forms, so that the same bytes delivered
+    again are recognised); per record source the identifier kind of its record ids."""
+
+    matches: dict[str, tuple[Match, ...]]
+    written_forms: dict[str, tuple[str, ...]]
+    record_kinds: dict[str, str]
+
+    @classmethod
+    def from_registry(
+        cls, manifest: Path | None = None, project_dir: Path = DBT_PROJECT_DIR
+    ) -> PersonColumns:
+        tables = registry.raw_tables(manifest)
+        return cls(
+            matches={
+                name: tuple(
+                    Match(m.kind, canonical(m.value), m.expands, m.kind_sql) for m in table.matches
+                )
+                for name, table in tables.items()
+            },
+            written_forms={name: table.written_forms for name, table in tables.items()},
+            record_kinds=registry.record_kinds(project_dir),
+        )
 
 
-_HANDLE = "ltrim(trim({}), '@')"
-# Which raw columns name a person, per raw table. Record ids are kinds of their own.
-RAW_MATCHES: dict[str, tuple[Match, ...]] = {
-    "crm__contacts": (
-        Match("contact_id", canonical("t.contact_id")),
-        Match("email", canonical("t.email")),
-        Match("social_handle", canonical(_HANDLE.format("t.instagram_handle"))),
-    ),
-    "shop__accounts": (
-        Match("account_id", canonical("t.account_id")),
-        Match("email", canonical("t.email")),
-        Match("loyalty_card", canonical("t.loyalty_card_no")),
-    ),
-    "shop__orders": (
-        Match("order_id", canonical("t.order_id"), expands=True),
-        Match("account_id", canonical("t.account_id")),
-        Match("email", canonical("t.email")),
-    ),
-    "shop__order_items": (Match("order_id", canonical("t.order_id")),),
-    "web__events": (
-        Match("anonymous_id", canonical("t.anonymous_id"), expands=True),
-        Match("account_id", canonical("t.account_id")),
-    ),
-    "newsletter__subscribers": (
-        Match("subscriber_id", canonical("t.subscriber_id")),
-        Match("email", canonical("t.email")),
-    ),
-    "newsletter__activity": (Match("email", canonical("t.email")),),
-    "subscriptions__subscriptions": (
-        Match("subscription_id", canonical("t.id")),
-        Match("email", canonical(_json("customer", "email"))),
-        Match("phone", canonical(_json("customer", "phone"))),
-    ),
-    "surveys__nps": (
-        Match("nps_response_id", canonical("t.response_id")),
-        Match("email", canonical("t.email")),
-    ),
-    "surveys__preferences": (
-        Match("preference_response_id", canonical("t.response_id")),
-        Match("email", canonical("t.respondent_email")),
-    ),
-    "support__tickets": (
-        Match("ticket_id", canonical("t.ticket_id")),
-        Match("email", canonical(_json("customer", "email"))),
-        Match("phone", canonical(_json("customer", "phone"))),
-    ),
-    "social__mentions": (
-        Match("social", canonical(f"t.platform || ':' || {_HANDLE.format('t.handle')}")),
-        Match("social_handle", canonical(_HANDLE.format("t.handle"))),
-    ),
-    "consent__consent_events": (
-        Match("subject", canonical("t.subject_value"), kind_sql="lower(trim(t.subject_type))"),
-    ),
-}
-# Columns whose values, as written, also join the suppression list when their row is removed:
-# phones in national or spaced forms, so that the same bytes delivered again are recognised.
-WRITTEN_FORMS: dict[str, tuple[str, ...]] = {
-    "crm__contacts": ("t.phone", "t.mobile"),
-    "shop__accounts": ("t.phone",),
-    "shop__orders": ("t.phone",),
-    "support__tickets": (_json("customer", "phone"),),
-    "subscriptions__subscriptions": (_json("customer", "phone"),),
-}
-# The kind of a record id in the identity graph, by its source.
-RECORD_KINDS = {
-    "crm": "contact_id",
-    "shop_account": "account_id",
-    "shop_order": "order_id",
-    "web": "anonymous_id",
-    "newsletter": "subscriber_id",
-    "subscriptions": "subscription_id",
-    "surveys_nps": "nps_response_id",
-    "surveys_preferences": "preference_response_id",
-    "support": "ticket_id",
-    "social": "social",
-}
 # How each layer loses the rows the log counts.
 NOTES = {
     "raw": "deleted",
@@ -303,9 +254,11 @@ class Purge:
         log: Callable[[str], None] = print,
         *,
         before_dbt: bool = False,
+        columns: PersonColumns | None = None,
     ) -> None:
         self.con = con
         self.before_dbt = before_dbt
+        self.columns = columns or PersonColumns.from_registry()
         self.key = derive(key, SUPPRESSION)
         self.fingerprint = fingerprint(key)
         self.run_id = run_id
@@ -541,7 +494,7 @@ class Purge:
             """
         )
         record_kinds = " ".join(
-            f"when '{source}' then '{kind}'" for source, kind in RECORD_KINDS.items()
+            f"when '{source}' then '{kind}'" for source, kind in self.columns.record_kinds.items()
         )
         self.con.execute(
             f"""
@@ -587,7 +540,7 @@ class Purge:
     def _doomed_sql(self, table: str, since: datetime | None) -> str:
         """Row ids of ``raw.<table>`` that name an erased person, with the request."""
         parts = []
-        for match in RAW_MATCHES[table]:
+        for match in self.columns.matches[table]:
             kind = match.kind_sql or f"'{match.kind}'"
             parts.append(
                 f"""select t.rowid as rid, v.request_id
@@ -609,7 +562,7 @@ class Purge:
 
     def _doomed_raw_rows(self, since: datetime | None) -> dict[str, int]:
         """Mark the raw rows to remove, repeating while removed rows bring new keys."""
-        tables = [t for t in RAW_MATCHES if table_exists(self.con, "raw", t)]
+        tables = [t for t in self.columns.matches if table_exists(self.con, "raw", t)]
         counts: dict[str, int] = {}
         pending = list(tables)  # the first round marks every table
         for _round in range(4):
@@ -619,7 +572,7 @@ class Purge:
                     f"create or replace temp table doomed__{table} as "
                     + self._doomed_sql(table, since)
                 )
-                for match in RAW_MATCHES[table]:
+                for match in self.columns.matches[table]:
                     if not match.expands:
                         continue
                     added = self.con.execute(
@@ -636,7 +589,9 @@ class Purge:
                     if added:
                         new_kinds.add(match.kind)
             # Later rounds mark again only the tables that a new key can reach.
-            pending = [t for t in tables if any(m.kind in new_kinds for m in RAW_MATCHES[t])]
+            pending = [
+                t for t in tables if any(m.kind in new_kinds for m in self.columns.matches[t])
+            ]
             if not pending:
                 break
         for table in tables:
@@ -704,7 +659,9 @@ class Purge:
         for table, count in doomed.items():
             if not count:
                 continue
-            written = WRITTEN_FORMS.get(table, ()) + tuple(m.value for m in RAW_MATCHES[table])
+            written = self.columns.written_forms.get(table, ()) + tuple(
+                m.value for m in self.columns.matches[table]
+            )
             for expression in written:
                 self.con.execute(
                     f"""

@@ -136,28 +136,6 @@ def unique(columns: tuple[str, ...], severity: Severity = "error") -> Check:
     )
 
 
-def unique_on_new_rows(columns: tuple[str, ...], loaded_at: str) -> Check:
-    """``unique`` in a time that grows with the delivery: the keys of the rows loaded since
-    the check last passed that more than one row of the whole table holds. Rows checked before
-    were unique among themselves then, so a duplicate can only come with a new row."""
-    keys = ", ".join(columns)
-    check = no_rows_from(
-        f"""
-        select {", ".join(f"all_rows.{c}" for c in columns)}
-        from {{batch}} as all_rows
-        semi join (
-            select {keys} from {{batch}} as new_rows
-            where new_rows.{loaded_at} > {LOADED_AFTER}
-        ) as delivered using ({keys})
-        group by all
-        having count(*) > 1
-        """,
-        "validity",
-        unique(columns).description,
-    )
-    return replace(check, rows="new")
-
-
 def matches(column: str, regex: str, what: str, severity: Severity = "error") -> Check:
     return Check(
         "validity",

@@ -1,16 +1,18 @@
-"""The expectation suites, as code: one per checked table of every layer.
+"""The expectation suites, as code: one per checked table of every layer. Each rule has one
+home: keys, filled keys, relationships and accepted values are dbt's tests (the models' YAML);
+these suites check what dbt does not do here.
 
 - **raw** (one per export file type): the newest complete export against the source's SLA;
   rows per file equal to what the load manifest recorded; lineage filled; few rejected rows.
-- **staging** (one per model): every raw row accounted for (staged, or an older version of a
-  staged record: row by row for the rows loaded since the check last passed, in total for all);
-  keys unique (a new row's against all) and filled; emails, E.164 phones, ISO countries and
-  currencies, accepted values, ranges, nothing in the future; required attributes filled at
-  declared rates; the newest record against the SLA.
+- **staging** (one per model that declares ``meta.quality`` in its YAML): every raw row
+  accounted for (staged, or an older version of a staged record: row by row for the rows
+  loaded since the check last passed, in total for all); emails, E.164 phones and ISO
+  countries kept and flagged below a declared share; ranges, nothing in the future; attributes
+  filled at declared rates; the newest record against the SLA.
 - **intermediate** (identity): every record resolved to one customer; profiles within a sane
   number of records; guarded joins counted and bounded.
-- **marts**: keys, formats and ranges of what analysts and exports read; every source record
-  that names a person resolved to a customer; one consent row per customer and purpose.
+- **marts**: formats, ranges and fill rates of what analysts and exports read; every source
+  record that names a person resolved to a customer; one consent row per customer and purpose.
 
 The SLA of each source is the freshness its dbt source declares (``warn_after`` and
 ``error_after`` in ``models/staging/<source>/_<source>__sources.yml``): one declaration for
@@ -27,6 +29,7 @@ from pathlib import Path
 
 import pycountry
 
+from cdp import registry
 from cdp.privacy.analytics import excluded_analytics_statuses
 from cdp.quality.checks import (
     E164_REGEX,
@@ -45,20 +48,12 @@ from cdp.quality.checks import (
     not_null,
     on_new_rows,
     row_count_at_least,
-    unique,
-    unique_on_new_rows,
 )
 from cdp.sources import SOURCE_FILES, SourceFile
 
 COUNTRY_CODES = sorted(country.alpha_2 for country in pycountry.countries)
-CURRENCIES = ["EUR", "GBP", "CHF", "USD"]
-CONSENT_PURPOSES = [
-    "email_marketing",
-    "sms_marketing",
-    "personalization",
-    "analytics",
-    "third_party_sharing",
-]
+# Declared once, in dbt_project.yml (cdp.registry).
+CONSENT_PURPOSES = list(registry.consent_purposes())
 # Identity health: a profile with more records than this is almost surely several people.
 MAX_RECORDS_PER_CUSTOMER = {"warn": 25, "error": 50}
 # Guarded identifier values (junk, household, too many records, different people) above this
@@ -101,145 +96,66 @@ def _days(after: Mapping) -> int:
 
 @dataclass(frozen=True)
 class Staged:
-    """A staging model and what its suite checks. ``raw_key`` are the SQL expressions (over
-    ``{r}``, a raw row) by which the model collapses versions of one record; without them the
-    model is not reconciled row by row."""
+    """A staging model and what its suite checks, as the model's YAML declares it
+    (``config.meta.quality``). ``raw_key`` are the SQL expressions (over ``{r}``, a raw row)
+    by which the model collapses versions of one record; without them the model is not
+    reconciled row by row. Keys, filled keys and accepted values are dbt's tests."""
 
     model: str
-    source: str
-    key: tuple[str, ...]
+    source: str | None
     raw_table: str | None = None
     raw_key: tuple[str, ...] = ()
     record_time: str | None = None
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
-    currencies: tuple[str, ...] = ()
     non_negative: tuple[str, ...] = ()
     not_future: tuple[str, ...] = ()
     ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
-    accepted: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     filled: Mapping[str, float] = field(default_factory=dict)
 
 
-def _trimmed(*columns: str) -> tuple[str, ...]:
-    return tuple(f"trim(cast({{r}}.{column} as varchar))" for column in columns)
+def _raw_key(expression: str) -> str:
+    """A column name stands for its trimmed text; anything else is SQL over ``{r}``."""
+    if expression.isidentifier():
+        return f"trim(cast({{r}}.{expression} as varchar))"
+    return expression
 
 
-STAGED: tuple[Staged, ...] = (
-    Staged(
-        "stg_crm__contacts", "crm", ("contact_id",), "crm__contacts", _trimmed("contact_id"),
-        record_time="updated_at", emails=("email",), phones=("phone", "mobile"),
-        countries=("country_code",), not_future=("created_at", "updated_at", "birth_date"),
-        filled={"last_name": 0.95, "email": 0.6},
-    ),
-    Staged(
-        "stg_shop__accounts", "shop", ("account_id",), "shop__accounts", _trimmed("account_id"),
-        record_time="updated_at", emails=("email",), phones=("phone",),
-        countries=("country_code",), not_future=("created_at", "updated_at", "birth_date"),
-        filled={"email": 0.9},
-    ),
-    Staged(
-        "stg_shop__orders", "shop", ("order_id",), "shop__orders", _trimmed("order_id"),
-        record_time="updated_at", emails=("email",), phones=("phone",),
-        countries=("ship_country_code",), currencies=("currency_code",),
-        non_negative=("total_amount_eur", "discount_amount_eur"), not_future=("ordered_at",),
-        accepted={
-            "order_status": ("placed", "paid", "shipped", "delivered", "cancelled", "refunded"),
-            "order_channel": ("web", "app", "store"),
-        },
-        filled={"total_amount_eur": 0.99},
-    ),
-    Staged(
-        "stg_shop__order_items", "shop", ("order_item_id",), "shop__order_items",
-        _trimmed("order_id", "line_no"), currencies=("currency_code",),
-        non_negative=("quantity", "line_amount_eur"),
-    ),
-    Staged(
-        "stg_web__events", "web", ("event_id",), "web__events", _trimmed("event_id"),
-        record_time="occurred_at", emails=("email",), not_future=("occurred_at",),
-        accepted={
-            "event_type": (
-                "page_view", "product_view", "search", "add_to_cart", "checkout_started",
-                "order_completed", "newsletter_signup", "login", "app_open",
-            ),
-            "platform": ("web", "ios", "android"),
-        },
-        filled={"anonymous_id": 1.0},
-    ),
-    Staged(
-        "stg_newsletter__subscribers", "newsletter", ("subscriber_id",),
-        "newsletter__subscribers", _trimmed("subscriber_id"), emails=("email",),
-        accepted={
-            "subscription_status": ("subscribed", "unsubscribed", "cleaned", "pending"),
-            "list_id": ("recipes_weekly", "promotions"),
-        },
-        filled={"email": 0.95},
-    ),
-    Staged(
-        "stg_newsletter__activity", "newsletter", ("email_activity_id",), "newsletter__activity",
-        (
-            "lower(trim({r}.email))", "trim({r}.campaign_id)", "lower(trim({r}.activity))",
-            "cast({r}.occurred_at as varchar)", "trim({r}.url)",
-        ),
-        record_time="occurred_at", emails=("email",), not_future=("occurred_at",),
-        accepted={"activity_type": ("sent", "open", "click", "bounce", "unsubscribe")},
-    ),
-    Staged(
-        "stg_subscriptions__subscriptions", "subscriptions", ("subscription_id",),
-        "subscriptions__subscriptions", _trimmed("id"), emails=("email",), phones=("phone",),
-        countries=("delivery_country_code",), currencies=("currency_code",),
-        non_negative=("price_amount_eur",), not_future=("started_at",),
-        accepted={
-            "subscription_status": ("active", "paused", "cancelled"),
-            "plan_code": ("box-2p", "box-4p", "veggie-2p", "veggie-4p"),
-        },
-    ),
-    Staged(
-        "stg_surveys__nps", "surveys", ("nps_response_id",), "surveys__nps",
-        _trimmed("response_id"), record_time="submitted_at", emails=("email",),
-        not_future=("submitted_at",), ranges={"nps_score": (0, 10)},
-    ),
-    Staged(
-        "stg_surveys__preferences", "surveys", ("survey_response_id",), "surveys__preferences",
-        _trimmed("response_id"), record_time="submitted_on", emails=("email",),
-        not_future=("submitted_on",), ranges={"satisfaction": (1, 5)},
-    ),
-    Staged(
-        "stg_support__tickets", "support", ("ticket_id",), "support__tickets",
-        _trimmed("ticket_id"), record_time="opened_at", emails=("email",), phones=("phone",),
-        not_future=("opened_at",), ranges={"csat_score": (1, 5)},
-        accepted={"channel": ("chat", "email", "phone", "social")},
-    ),
-    Staged(
-        "stg_support__ticket_messages", "support", ("ticket_id", "message_number"),
-        accepted={"sender": ("customer", "agent")},
-    ),
-    Staged(
-        "stg_social__mentions", "social", ("mention_id",), "social__mentions",
-        _trimmed("platform", "post_id"), record_time="posted_at", not_future=("posted_at",),
-        accepted={"platform": ("instagram", "facebook", "tiktok", "x")},
-    ),
-    Staged(
-        "stg_consent__events", "consent", ("consent_event_id",), "consent__consent_events",
-        _trimmed("consent_event_id"), record_time="captured_at", not_future=("captured_at",),
-        accepted={
-            "purpose": tuple(CONSENT_PURPOSES),
-            "consent_status": ("granted", "denied", "withdrawn"),
-            "subject_type": ("email", "account_id", "anonymous_id", "phone"),
-        },
-    ),
-    Staged(
-        "stg_privacy__erasure_requests", "privacy", ("erasure_request_id",),
-        "privacy__erasure_requests", _trimmed("request_id"),
-        emails=("email",), phones=("phone",), not_future=("received_at",),
-    ),
-    Staged(
-        "stg_marketing__campaigns", "marketing", ("campaign_id",), "marketing__campaigns",
-        _trimmed("campaign_id"), non_negative=("budget_eur",),
-        accepted={"channel": ("email", "social", "search", "display", "store")},
-    ),
-)  # fmt: skip
+def staged_models(manifest_path: Path | None = None) -> tuple[Staged, ...]:
+    """The staging models whose YAML says what their suite checks (``meta.quality``), from
+    the dbt manifest: a new source's staging folder brings its suite with it."""
+    path = Path(manifest_path or registry.default_manifest())
+    if not path.exists():
+        raise registry.RegistryError(f"{path} is missing: run `make dbt-parse` to write it")
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    staged = []
+    for node in manifest["nodes"].values():
+        meta = (node.get("config") or {}).get("meta") or node.get("meta") or {}
+        if node.get("resource_type") != "model" or "quality" not in meta:
+            continue
+        quality = meta["quality"] or {}
+        upstream = (node.get("depends_on") or {}).get("nodes", [])
+        sources = [
+            manifest["sources"][n]["source_name"] for n in upstream if n.startswith("source.")
+        ]
+        staged.append(
+            Staged(
+                model=node["name"],
+                source=sources[0] if sources else None,
+                raw_table=quality.get("raw_table"),
+                raw_key=tuple(_raw_key(e) for e in quality.get("raw_key", ())),
+                record_time=quality.get("record_time"),
+                emails=tuple(quality.get("emails", ())),
+                phones=tuple(quality.get("phones", ())),
+                countries=tuple(quality.get("countries", ())),
+                non_negative=tuple(quality.get("non_negative", ())),
+                not_future=tuple(quality.get("not_future", ())),
+                ranges={c: tuple(r) for c, r in (quality.get("ranges") or {}).items()},
+                filled=dict(quality.get("filled") or {}),
+            )
+        )
+    return tuple(staged)
 
 
 def manifest_files(spec: SourceFile, condition: str) -> str:
@@ -368,7 +284,7 @@ def staging_suite(staged: Staged, sla: Sla | None, now: datetime) -> Suite:
     row-by-row rules (formats, accepted values, ranges, filled keys) on the rows loaded since
     each check last ran without an error, and the keys of those rows against the whole table,
     so a day's check reads a day's rows."""
-    checks: list[Check] = [unique_on_new_rows(staged.key, STAGED_LOADED_AT)]
+    checks: list[Check] = []
     if staged.raw_table and staged.raw_key:
         checks += _reconciliation(staged)
     if staged.record_time and sla is not None:
@@ -381,20 +297,14 @@ def staging_suite(staged: Staged, sla: Sla | None, now: datetime) -> Suite:
                 "warn",
             )
         )
-    row_by_row: list[Check] = [not_null(column) for column in staged.key]
-    row_by_row += _kept_and_flagged(
+    row_by_row: list[Check] = _kept_and_flagged(
         *(matches(c, EMAIL_REGEX, "a standardized email") for c in staged.emails),
         *(matches(c, E164_REGEX, "a phone in E.164") for c in staged.phones),
         *(in_set(c, COUNTRY_CODES, "an ISO 3166 alpha-2 country") for c in staged.countries),
     )
-    row_by_row += [in_set(c, CURRENCIES, "a currency we price in") for c in staged.currencies]
     row_by_row += [between(c, 0, None, "not negative") for c in staged.non_negative]
     row_by_row += [between(c, low, high) for c, (low, high) in staged.ranges.items()]
     row_by_row += [not_in_future(c, now) for c in staged.not_future]
-    row_by_row += [
-        in_set(c, list(values), "one of the documented values")
-        for c, values in staged.accepted.items()
-    ]
     row_by_row += [filled_at_least(c, rate) for c, rate in staged.filled.items()]
     return Suite(
         "staging",
@@ -498,8 +408,6 @@ def identity_suites() -> list[Suite]:
             "int_identity__customer_ids",
             ("intermediate", "int_identity__customer_ids"),
             (
-                unique(("record_key",)),
-                not_null("customer_id"),
                 no_rows_from(
                     f"""
                     with resolved as (select record_key from {{batch}})
@@ -561,10 +469,7 @@ def identity_suites() -> list[Suite]:
             "intermediate",
             "int_identity__golden_records",
             ("intermediate", "int_identity__golden_records"),
-            (
-                unique(("customer_id",)),
-                *_contact_formats(),
-            ),
+            tuple(_contact_formats()),
             blocking=True,
         ),
     ]
@@ -580,19 +485,15 @@ def marts_suites(now: datetime) -> list[Suite]:
         mart(
             "customer_profiles",
             row_count_at_least(1),
-            unique(("customer_id",)),
             *_contact_formats(),
             not_in_future("birth_date", now, "error"),
             between("completeness_score", 0, 1, severity="error"),
             between("net_revenue_eur", 0, None, "not negative", "error"),
             filled_at_least("email", 0.3),
             filled_at_least("country_code", 0.4),
-            not_null("rfm_segment"),
         ),
         mart(
             "customer_source_records",
-            unique(("source", "record_id")),
-            not_null("customer_id"),
             no_rows_from(
                 """
                 with resolved as (select source, record_id from {batch})
@@ -610,13 +511,6 @@ def marts_suites(now: datetime) -> list[Suite]:
         ),
         mart(
             "customer_consent",
-            in_set(
-                "consent_status",
-                ["granted", "denied", "withdrawn", "no_record"],
-                "granted, denied, withdrawn or no_record",
-                "error",
-            ),
-            in_set("purpose", CONSENT_PURPOSES, "a declared purpose", "error"),
             no_rows_from(
                 f"""
                 with consent as (select customer_id from {{batch}})
@@ -632,7 +526,6 @@ def marts_suites(now: datetime) -> list[Suite]:
         ),
         mart(
             "customer_activity_daily",
-            unique(("customer_id", "activity_date")),
             not_in_future("activity_date", now),
             between("net_revenue_eur", 0, None, "not negative", "error"),
             no_rows_from(
@@ -651,7 +544,6 @@ def marts_suites(now: datetime) -> list[Suite]:
         ),
         mart(
             "activity_daily_totals",
-            unique(("activity_date",)),
             not_in_future("activity_date", now),
             between("net_revenue_eur", 0, None, "not negative", "error"),
             no_rows_from(
@@ -670,7 +562,6 @@ def marts_suites(now: datetime) -> list[Suite]:
         ),
         mart(
             "segment_members",
-            unique(("segment_id", "customer_id")),
             no_rows_from(
                 """
                 with members as (select customer_id from {batch})
@@ -687,7 +578,6 @@ def marts_suites(now: datetime) -> list[Suite]:
         ),
         mart(
             "campaign_performance",
-            unique(("campaign_id",)),
             between("attributed_revenue_eur", 0, None, "not negative"),
             between("lead_count", 0, None, "not negative"),
         ),
@@ -704,7 +594,6 @@ def pseudonymized_suites() -> list[Suite]:
             "customer_profiles",
             ("pseudonymized", "pseudonymized_customer_profiles"),
             (
-                unique(("customer_pseudonym",)),
                 matches("customer_pseudonym", "^[0-9a-f]{64}$", "a keyed hash (64 hex digits)"),
                 between("birth_year_band", 1900, None, "a plausible five-year band"),
                 no_rows_from(
@@ -723,12 +612,18 @@ def pseudonymized_suites() -> list[Suite]:
     ]
 
 
-def build_suites(slas: Mapping[str, Sla], now: datetime) -> list[Suite]:
-    """Every suite, for a run at ``now`` (timezone-aware)."""
+def build_suites(
+    slas: Mapping[str, Sla], now: datetime, manifest: Path | None = None
+) -> list[Suite]:
+    """Every suite, for a run at ``now`` (timezone-aware), with the staging models of the dbt
+    ``manifest`` (the project's by default)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     suites = [raw_suite(spec, slas.get(spec.source), now) for spec in SOURCE_FILES]
-    suites += [staging_suite(staged, slas.get(staged.source), now) for staged in STAGED]
+    suites += [
+        staging_suite(staged, slas.get(staged.source or ""), now)
+        for staged in staged_models(manifest)
+    ]
     suites += identity_suites()
     suites += marts_suites(now)
     suites += pseudonymized_suites()

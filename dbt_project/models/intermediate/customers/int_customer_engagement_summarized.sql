@@ -32,7 +32,7 @@ tickets as (
         case when not tickets.is_csat_out_of_range then tickets.csat_score end as csat_score
     from {{ ref('stg_support__tickets') }} as tickets
     inner join customer_ids
-        on customer_ids.record_key = 'support:' || tickets.ticket_id
+        on customer_ids.record_key = {{ record_key('support', 'tickets') }}
 
 ),
 
@@ -43,7 +43,7 @@ mentions as (
         mentions.posted_at
     from {{ ref('stg_social__mentions') }} as mentions
     inner join customer_ids
-        on customer_ids.record_key = 'social:' || mentions.platform || ':' || mentions.social_handle
+        on customer_ids.record_key = {{ record_key('social', 'mentions') }}
 
 ),
 
@@ -54,7 +54,7 @@ subscribers as (
         subscribers.subscription_status
     from {{ ref('stg_newsletter__subscribers') }} as subscribers
     inner join customer_ids
-        on customer_ids.record_key = 'newsletter:' || subscribers.subscriber_id
+        on customer_ids.record_key = {{ record_key('newsletter', 'subscribers') }}
     where not subscribers.is_deleted
 
 ),

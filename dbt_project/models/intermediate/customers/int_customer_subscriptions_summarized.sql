@@ -41,7 +41,7 @@ attributed as (
         coalesce(cast(subscriptions.cancelled_at as date), as_of.as_of_date) as billed_until
     from subscriptions
     inner join customer_ids
-        on customer_ids.record_key = 'subscriptions:' || subscriptions.subscription_id
+        on customer_ids.record_key = {{ record_key('subscriptions', 'subscriptions') }}
     cross join as_of
 
 ),

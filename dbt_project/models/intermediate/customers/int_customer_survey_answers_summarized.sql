@@ -20,7 +20,7 @@ nps as (
         nps.submitted_at
     from {{ ref('stg_surveys__nps') }} as nps
     inner join customer_ids
-        on customer_ids.record_key = 'surveys_nps:' || nps.nps_response_id
+        on customer_ids.record_key = {{ record_key('surveys_nps', 'nps') }}
     where nps.is_score_valid
 
 ),
@@ -43,7 +43,7 @@ preferences as (
         end as household_size
     from {{ ref('stg_surveys__preferences') }} as preferences
     inner join customer_ids
-        on customer_ids.record_key = 'surveys_preferences:' || preferences.survey_response_id
+        on customer_ids.record_key = {{ record_key('surveys_preferences', 'preferences') }}
 
 ),
 

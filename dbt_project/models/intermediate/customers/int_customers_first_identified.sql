@@ -14,55 +14,55 @@ customer_ids as (
 record_first_seen as (
 
     select
-        'crm:' || contact_id as record_key,
+        {{ record_key('crm') }} as record_key,
         created_at as first_seen_at
     from {{ ref('stg_crm__contacts') }}
     union all
     select
-        'shop_account:' || cast(account_id as varchar) as record_key,
+        {{ record_key('shop_account') }} as record_key,
         created_at as first_seen_at
     from {{ ref('stg_shop__accounts') }}
     union all
     select
-        'shop_order:' || order_id as record_key,
+        {{ record_key('shop_order') }} as record_key,
         ordered_at as first_seen_at
     from {{ ref('stg_shop__orders') }}
     where is_guest_checkout
     union all
     select
-        'newsletter:' || subscriber_id as record_key,
+        {{ record_key('newsletter') }} as record_key,
         opted_in_at as first_seen_at
     from {{ ref('stg_newsletter__subscribers') }}
     union all
     select
-        'subscriptions:' || subscription_id as record_key,
+        {{ record_key('subscriptions') }} as record_key,
         started_at as first_seen_at
     from {{ ref('stg_subscriptions__subscriptions') }}
     union all
     select
-        'surveys_nps:' || nps_response_id as record_key,
+        {{ record_key('surveys_nps') }} as record_key,
         submitted_at as first_seen_at
     from {{ ref('stg_surveys__nps') }}
     union all
     select
-        'surveys_preferences:' || survey_response_id as record_key,
+        {{ record_key('surveys_preferences') }} as record_key,
         cast(submitted_on as timestamptz) as first_seen_at
     from {{ ref('stg_surveys__preferences') }}
     union all
     select
-        'support:' || ticket_id as record_key,
+        {{ record_key('support') }} as record_key,
         opened_at as first_seen_at
     from {{ ref('stg_support__tickets') }}
     union all
     select
-        'social:' || platform || ':' || social_handle as record_key,
+        {{ record_key('social') }} as record_key,
         min(posted_at) as first_seen_at
     from {{ ref('stg_social__mentions') }}
     where social_handle is not null
     group by platform, social_handle
     union all
     select
-        'web:' || anonymous_id as record_key,
+        {{ record_key('web') }} as record_key,
         min(occurred_at) as first_seen_at
     from {{ ref('int_web_events_attributed') }}
     where is_identifying

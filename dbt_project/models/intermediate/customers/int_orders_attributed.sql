@@ -32,9 +32,9 @@ attributed as (
         orders.export_date
     from orders
     left join customer_ids as account_customers
-        on account_customers.record_key = 'shop_account:' || cast(orders.account_id as varchar)
+        on account_customers.record_key = {{ record_key('shop_account', 'orders') }}
     left join customer_ids as guest_customers
-        on guest_customers.record_key = 'shop_order:' || orders.order_id
+        on guest_customers.record_key = {{ record_key('shop_order', 'orders') }}
 
 )
 

@@ -49,7 +49,7 @@ events as (
                 where kept.anonymous_id is not null
             ) as attributed_before
             left join {{ ref('int_identity__customer_ids') }} as customer_ids
-                on customer_ids.record_key = 'web:' || attributed_before.anonymous_id
+                on customer_ids.record_key = {{ record_key('web', 'attributed_before') }}
             where customer_ids.customer_id is distinct from attributed_before.customer_id
         )
     )
@@ -80,7 +80,7 @@ attributed as (
         events.loaded_at
     from events
     left join customer_ids as install_customers
-        on install_customers.record_key = 'web:' || events.anonymous_id
+        on install_customers.record_key = {{ record_key('web', 'events') }}
 
 )
 

@@ -55,8 +55,10 @@ sample: install
 # Dagster reads the dbt manifest when it loads the code location.
 # A full parse with absolute paths: Dagster runs dbt from the project folder, and a partial
 # parse would keep the relative seed paths of any earlier run from elsewhere.
+# The var names the warehouse as the pipeline's dbt steps do, so their parse starts from this one.
 dbt-parse: install
-	$(BIN)/dbt parse --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR) --no-partial-parse --quiet
+	$(BIN)/dbt parse --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR) --no-partial-parse --quiet \
+		--vars '{"warehouse": "$(CDP_WAREHOUSE)"}'
 
 # Dagster's instance: no usage statistics, no onboarding dialog in the UI.
 dagster-home:
@@ -90,7 +92,7 @@ lint: install
 	DBT_TARGET_PATH=$(CURDIR)/dbt_project/target/sqlfluff $(BIN)/sqlfluff lint dbt_project
 
 # `dagster dev` parses the dbt project itself when it starts, with the `dbt` on PATH.
-ui: install dagster-home
+ui: dbt-parse dagster-home
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 # With `make ui` running, by headless Chromium: the asset graph by layer (docs/asset_graph.png)

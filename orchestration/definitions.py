@@ -1,25 +1,10 @@
-"""The one Dagster entry point: every integration's definitions, merged."""
+"""The one Dagster entry point: every definition under ``orchestration/defs``, found and merged
+by Dagster's ``load_from_defs_folder`` (the project's ``[tool.dg]`` in ``pyproject.toml``): one
+folder per integration (ingest, privacy, dbt, activation, quality), the jobs, schedules and
+sensors beside them, and the resources in ``defs/resources.py``."""
 
 import dagster as dg
 
-from orchestration.defs import activation, dbt, ingest, privacy, quality
-from orchestration.defs.jobs import jobs
-from orchestration.defs.schedules import schedules
-from orchestration.defs.sensors import sensors
-from orchestration.resources import default_resources
+from cdp.config import PROJECT_ROOT
 
-defs = dg.Definitions.merge(
-    ingest.defs,
-    privacy.defs,
-    dbt.defs,
-    activation.defs,
-    quality.defs,
-    dg.Definitions(
-        jobs=jobs,
-        schedules=schedules,
-        sensors=sensors,
-        resources=default_resources(),
-        # One DuckDB file takes one writer process at a time: run steps in one process.
-        executor=dg.in_process_executor,
-    ),
-)
+defs = dg.load_from_defs_folder(project_root=PROJECT_ROOT)

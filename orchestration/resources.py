@@ -6,7 +6,8 @@ Paths come from the environment once, here (see ``cdp.config``); assets never re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import duckdb
 
 from cdp.config import LandingZoneMissing, Settings, require_landing_dir
 from cdp.duckdb_budget import connect
+from cdp.ops.reports import RunReport, send, write_report
 from cdp.quality.run import QualityRun
 
 
@@ -45,6 +47,11 @@ class DuckDBWarehouse(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+    def dbt_args(self, **variables: object) -> list[str]:
+        """dbt's ``--vars`` naming this warehouse (``profiles.yml`` reads the var
+        ``warehouse``), with ``variables``: dbt works on the file this resource names."""
+        return ["--vars", json.dumps({"warehouse": self.path, **variables})]
 
 
 def cannot_heal(err: BaseException) -> bool:
@@ -109,6 +116,30 @@ class PrivacyPolicy(dg.ConfigurableResource):
     retention_events_days: int
 
 
+class RunReports(dg.ConfigurableResource):
+    """Where the reports of failed runs go: a folder, and optionally a webhook and a mailbox
+    (``cdp.ops.reports``)."""
+
+    folder: str
+    webhook: str | None = None
+    email: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+
+    def deliver(self, report: RunReport, log: Callable[[str], None]) -> Path:
+        """Write the report, send it where configured; returns its Markdown file."""
+        path = write_report(report, Path(self.folder))
+        send(
+            report,
+            webhook=self.webhook,
+            email=self.email,
+            smtp_host=self.smtp_host,
+            smtp_port=self.smtp_port,
+            log=log,
+        )
+        return path
+
+
 def default_resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
     """Every resource, from ``settings`` (by default the environment's)."""
     settings = settings or Settings.from_env()
@@ -126,5 +157,12 @@ def default_resources(settings: Settings | None = None) -> dict[str, dg.Configur
             doc_dirs=[str(d) for d in settings.rebuilt_doc_dirs],
             retention_raw_days=settings.retention_raw_days,
             retention_events_days=settings.retention_events_days,
+        ),
+        "reports": RunReports(
+            folder=str(settings.reports_dir),
+            webhook=settings.alert_webhook,
+            email=settings.alert_email,
+            smtp_host=settings.smtp_host,
+            smtp_port=settings.smtp_port,
         ),
     }

@@ -4,9 +4,9 @@ It finds every complete export folder, registers the export dates as partitions 
 which files are new, changed or failed before (``plan_loads``); then it runs the job
 ``daily_pipeline`` over the partitions that hold them: the loads, dbt, the quality gates, the
 audience exports, the site, and last the reconciliation of the landing zone with the load
-manifest. The run lands in ``$DAGSTER_HOME``, so ``make ui`` shows it with its logs and checks,
-and a failed run writes its report (the job's failure hook). Last it prints the run's summary
-(``orchestration.summary``).
+manifest. The run lands in ``$DAGSTER_HOME``, so ``make ui`` shows it with its logs and checks.
+A failed run gets its report (``orchestration/defs/reports.py``). Last it prints the run's
+summary (``orchestration.summary``).
 
 The job runs (``dagster.execute_job``) in a child process of its own process group, watched
 from here: if that process
@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         code = supervise(command, instance, pidfile)
     finally:
         config_file.unlink(missing_ok=True)
+    report_failure(instance, since=started)
     print_summary(instance, since=started)
     return code
 
@@ -99,17 +100,41 @@ def execute(config_file: Path) -> int:
     return 0 if result.success else 1
 
 
-def print_summary(instance: dg.DagsterInstance, since: float) -> None:
-    """The closing summary of the run this invocation started (none if it never started)."""
-    from orchestration.summary import dbt_test_explanations, summarize, summary_lines
-
+def _started_run(instance: dg.DagsterInstance, since: float) -> dg.DagsterRun | None:
+    """The run this invocation started, if it started one."""
     runs = instance.get_run_records(
         filters=dg.RunsFilter(job_name=JOB, created_after=datetime.fromtimestamp(since, UTC)),
         limit=1,
     )
-    if not runs:
+    return runs[0].dagster_run if runs else None
+
+
+def report_failure(instance: dg.DagsterInstance, since: float) -> None:
+    """The failed run's report, as the run-failure sensor writes it under ``make ui``: here no
+    daemon evaluates sensors, so the supervisor writes it (a killed run's too)."""
+    from orchestration.defs.reports import report_failed_run
+    from orchestration.resources import default_resources
+
+    run = _started_run(instance, since)
+    if run is None or instance.get_run_by_id(run.run_id).status != dg.DagsterRunStatus.FAILURE:
         return
-    run_id = runs[0].dagster_run.run_id
+    try:
+        reports = default_resources(Settings.from_env())["reports"]
+        path = report_failed_run(instance, instance.get_run_by_id(run.run_id), reports, print)
+    except Exception as err:  # noqa: BLE001 - the run is over: its outcome is not this
+        print(f"no report of run {run.run_id}: {type(err).__name__}: {err}")
+        return
+    print(f"run report: {path}")
+
+
+def print_summary(instance: dg.DagsterInstance, since: float) -> None:
+    """The closing summary of the run this invocation started (none if it never started)."""
+    from orchestration.summary import dbt_test_explanations, summarize, summary_lines
+
+    run = _started_run(instance, since)
+    if run is None:
+        return
+    run_id = run.run_id
     try:
         summary = summarize(instance, run_id)
         lines = summary_lines(summary, Settings.from_env(), dbt_test_explanations())

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from cdp.duckdb_budget import connect
 from cdp.ops.reports import RunReport, StepFailure, write_report
-from orchestration.defs.ingest.assets import raw_load_assets
+from orchestration.defs.ingest.assets import landing_reconciled, raw_load_assets
 from orchestration.defs.ingest.partitions import export_dates
 from orchestration.defs.jobs import jobs
 from orchestration.defs.schedules import daily_pipeline_schedule
 from orchestration.defs.sensors import new_export_folders
-from orchestration.resources import DuckDBWarehouse, LandingZone
+from orchestration.resources import DuckDBWarehouse, LandingZone, RunReports
 from tests.conftest import write_export
 
 CRM = "contact_id;first_name\nC-1;Ada\n"
@@ -152,32 +153,64 @@ def test_a_failed_run_leaves_a_report_that_names_the_step_and_the_error(tmp_path
     assert json.loads((tmp_path / "abc123.json").read_text())["job"] == "load_exports"
 
 
-@pytest.mark.parametrize("job_name", ["load_exports"])
-def test_an_unreadable_file_fails_the_load_and_writes_a_run_report(
-    job_name, landing, tmp_path, monkeypatch
-):
-    """A failure hook on every job: the report names the failing step and the file."""
-    from orchestration.definitions import defs
-
-    monkeypatch.setenv("CDP_REPORTS_DIR", str(tmp_path / "reports"))
+def _failed_load(landing: Path, tmp_path: Path, run):
+    """A run of the loads over an unreadable subscriptions export: (instance, result)."""
     write_export(landing, "subscriptions", "2026-11-28", "subscriptions.json", '[{"id": "sub_a"')
-    job = defs.resolve_job_def(job_name)
+    resources = {
+        "warehouse": DuckDBWarehouse(path=str(tmp_path / "wh.duckdb")),
+        "landing": LandingZone(path=str(landing)),
+    }
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(export_dates.name, ["2026-11-28"])
-        result = job.execute_in_process(
-            instance=instance,
-            partition_key="2026-11-28",
-            resources={
-                "warehouse": DuckDBWarehouse(path=str(tmp_path / "wh.duckdb")),
-                "landing": LandingZone(path=str(landing)),
-            },
+        result = run(instance, resources)
+        assert not result.success
+        yield instance, result
+
+
+@pytest.mark.parametrize("selection", ["load_exports", "assets"])
+def test_every_failed_run_gets_a_report_naming_the_step_and_the_file(selection, landing, tmp_path):
+    """The run-failure sensor reports a failed run of a named job, and of the asset job that
+    the UI starts for a selection of assets, which no job hook would see."""
+    from orchestration.definitions import defs
+    from orchestration.defs.reports import run_failure_reports
+
+    def run(instance, resources):
+        if selection == "load_exports":
+            return defs.resolve_job_def("load_exports").execute_in_process(
+                instance=instance, partition_key="2026-11-28", resources=resources,
+                raise_on_error=False,
+            )  # fmt: skip
+        subscriptions = dg.AssetKey(["subscriptions", "subscriptions"])
+        return dg.materialize(
+            [*(a for a in raw_load_assets if a.key == subscriptions), landing_reconciled],
+            instance=instance, partition_key="2026-11-28", resources=resources,
             raise_on_error=False,
-        )
-    assert not result.success
+        )  # fmt: skip
+
+    reports = RunReports(folder=str(tmp_path / "reports"))
+    for instance, result in _failed_load(landing, tmp_path, run):
+        context = dg.build_run_status_sensor_context(
+            sensor_name="run_failure_reports",
+            dagster_event=result.get_run_failure_event(),
+            dagster_instance=instance,
+            dagster_run=result.dagster_run,
+        ).for_run_failure()
+        run_failure_reports(context, reports=reports)
     (report,) = (tmp_path / "reports").glob("*.md")
     text = report.read_text()
-    assert "subscriptions__subscriptions" in text
+    # the loads set the file aside; the run fails at the reconciliation of the landing zone
+    assert "## Step `maintenance__landing_reconciled` (maintenance/landing_reconciled)" in text
     assert "subscriptions/2026-11-28/subscriptions.json" in text
+    assert "raw.subscriptions__subscriptions" in text
+    assert "- export dates: 2026-11-28" in text
+
+
+def test_the_report_sensor_runs_from_the_start():
+    from orchestration.definitions import defs
+
+    sensor = next(s for s in defs.sensors if s.name == "run_failure_reports")
+    assert isinstance(sensor, dg.RunStatusSensorDefinition)
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
 
 
 @pytest.mark.e2e

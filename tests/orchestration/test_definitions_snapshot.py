@@ -1,7 +1,8 @@
 """The Dagster definitions as text, compared with the snapshot kept beside this test.
 
-Every asset (key, group, kinds, what it depends on), every asset check and every job with the
-assets it runs, written one per line and sorted: a change that adds, drops, renames or rewires
+Every asset (key, group, kinds, what it depends on), every asset check, every job with the
+assets it runs, every schedule and sensor, the resources and the executor, written one per line
+and sorted: a change that adds, drops, renames or rewires
 one shows in the diff of ``snapshots/definitions.txt`` for review, rather than passing unseen.
 After an intended change, ``CDP_UPDATE_SNAPSHOTS=1 pytest`` on this file writes it again:
 commit it with the change.
@@ -40,6 +41,17 @@ def definitions_text() -> str:
             continue
         keys = sorted(k.to_user_string() for k in job.asset_layer.executable_asset_keys)
         lines.append(f"{job.name} | {len(keys)} | {', '.join(keys)}")
+    lines.append("# schedules: name | cron | job")
+    for schedule in sorted(defs.schedules or [], key=lambda s: s.name):
+        lines.append(f"{schedule.name} | {schedule.cron_schedule} | {schedule.job_name}")
+    lines.append("# sensors: name | kind | default status")
+    for sensor in sorted(defs.sensors or [], key=lambda s: s.name):
+        lines.append(
+            f"{sensor.name} | {type(sensor).__name__} | {sensor.default_status.value.lower()}"
+        )
+    lines.append("# resources; executor")
+    lines.append(", ".join(sorted((defs.resources or {}).keys())))
+    lines.append(defs.executor.name if defs.executor else "(default executor)")
     return "\n".join(lines) + "\n"
 
 

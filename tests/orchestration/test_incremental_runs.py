@@ -293,8 +293,6 @@ def builds(first_build, tmp_path_factory) -> dict:
     warehouses = {"incremental": work / "warehouse.duckdb", "full": tmp / "full.duckdb"}
     seen: dict = {}
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CDP_REPORTS_DIR", str(tmp / "reports"))
-        mp.setenv("CDP_WAREHOUSE", str(warehouses["incremental"]))
         with dg.instance_for_test(temp_dir=str(work / "dagster")) as instance:
             seen["chosen"] = _choose(warehouses["incremental"], build.generated / "truth")
             _deliver_new_day(landing, seen["chosen"])
@@ -304,7 +302,6 @@ def builds(first_build, tmp_path_factory) -> dict:
         # own when the records change by a tenth, as a new warehouse does on its first run)
         seen["fuzzy_model"] = _kept_fuzzy_model(warehouses["incremental"], tmp / "fuzzy_model.json")
         mp.setenv("CDP_FUZZY_MODEL", str(seen["fuzzy_model"]))
-        mp.setenv("CDP_WAREHOUSE", str(warehouses["full"]))
         full = tmp / "full"
         (full / "dagster").mkdir(parents=True)
         with dg.instance_for_test(temp_dir=str(full / "dagster")) as instance:

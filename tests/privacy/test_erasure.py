@@ -331,13 +331,8 @@ def erasure_runs(first_build, tmp_path_factory) -> dict:
         "sources_b": {source for source, _ in records_b} & SOURCES,
         "seconds": {"first build": build.seconds},
     }
-    with (
-        pytest.MonkeyPatch.context() as mp,
-        dg.instance_for_test(temp_dir=str(tmp / "dagster")) as instance,
-    ):
-        mp.setenv("CDP_WAREHOUSE", str(warehouse))
-        mp.setenv("CDP_REPORTS_DIR", str(tmp / "reports"))
-
+    # the pipeline's resources name every path: the runs read no setting from the environment
+    with dg.instance_for_test(temp_dir=str(tmp / "dagster")) as instance:
         # 1. The first build.
         seen["first"] = {
             "a_warehouse": search_warehouse(warehouse, a),

@@ -4,7 +4,6 @@ dbt sources ``<source>.<entity>`` map to the asset keys ``[source, entity]`` of 
 so lineage from raw to staging joins by itself.
 """
 
-import json
 import os
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
@@ -22,9 +21,9 @@ from orchestration.dbt_console import dbt_console
 from orchestration.defs.privacy.assets import ERASURE_KEY, PURGE_KEY
 from orchestration.resources import DuckDBWarehouse
 
+# The manifest is written by `make dbt-parse`, which every make target that loads the
+# definitions runs first (`make run`, `make ui`, `make test`): loading them parses nothing.
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=PROJECT_ROOT)
-# Under `dagster dev` the manifest is rebuilt at start-up; elsewhere `make` runs `dbt parse`.
-dbt_project.prepare_if_dev()
 
 LAYERS = ("staging", "intermediate", "marts", "audit", "pseudonymized")
 # The layers built after the erasure of this run's requests (privacy/erasure_completed).
@@ -172,7 +171,9 @@ def build(
     if config.full_refresh:
         # identity's kept results (fuzzy pairs, golden records) are tables that read their own
         # previous contents, not incremental models: they are asked by a variable
-        args += ["--full-refresh", "--vars", json.dumps({"identity_from_scratch": True})]
+        args += ["--full-refresh", *warehouse.dbt_args(identity_from_scratch=True)]
+    else:
+        args += warehouse.dbt_args()
     invocation = dbt.cli(args, context=context)
     try:
         yield from with_row_counts(

@@ -122,7 +122,9 @@ def erasure_completed(
 
     def rebuild() -> None:
         """dbt rebuilds staging and identity from raw; no connection of ours is open."""
-        invocation = dbt.cli(["run", "--select", REBUILT_SELECTION], raise_on_error=False)
+        invocation = dbt.cli(
+            ["run", "--select", REBUILT_SELECTION, *warehouse.dbt_args()], raise_on_error=False
+        )
         with dbt_console(context.log.debug):
             invocation.wait()
         error = invocation.get_error()

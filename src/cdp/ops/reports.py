@@ -17,8 +17,6 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
-from cdp.config import Settings
-
 
 @dataclass(frozen=True)
 class StepFailure:
@@ -61,34 +59,43 @@ def write_report(report: RunReport, reports_dir: Path) -> Path:
     return path
 
 
-def send(report: RunReport, settings: Settings, log: Callable[[str], None] = print) -> list[str]:
-    """Deliver the report where the settings say; returns where it went."""
+def send(
+    report: RunReport,
+    *,
+    webhook: str | None = None,
+    email: str | None = None,
+    smtp_host: str | None = None,
+    smtp_port: int = 25,
+    log: Callable[[str], None] = print,
+) -> list[str]:
+    """Post the report to ``webhook`` and mail it to ``email`` (through ``smtp_host``), where
+    given; returns where it went."""
     sent = []
-    if settings.alert_webhook:
+    if webhook:
         try:
             request = urllib.request.Request(
-                settings.alert_webhook,
+                webhook,
                 data=json.dumps(asdict(report)).encode(),
                 headers={"Content-Type": "application/json"},
                 method="POST",
             )
             with urllib.request.urlopen(request, timeout=10):
                 pass
-            sent.append(settings.alert_webhook)
+            sent.append(webhook)
         except OSError as err:
-            log(f"run report: webhook {settings.alert_webhook} failed: {err}")
-    if settings.alert_email and settings.smtp_host:
+            log(f"run report: webhook {webhook} failed: {err}")
+    if email and smtp_host:
         try:
             message = EmailMessage()
             message["Subject"] = f"[cdp] run {report.run_id} of {report.job} failed"
-            message["From"] = f"cdp@{settings.smtp_host}"
-            message["To"] = settings.alert_email
+            message["From"] = f"cdp@{smtp_host}"
+            message["To"] = email
             message.set_content(report.markdown())
-            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
+            with smtplib.SMTP(smtp_host, smtp_port, timeout=10) as smtp:
                 smtp.send_message(message)
-            sent.append(settings.alert_email)
+            sent.append(email)
         except (OSError, smtplib.SMTPException) as err:
-            log(f"run report: mail to {settings.alert_email} failed: {err}")
+            log(f"run report: mail to {email} failed: {err}")
     return sent
 
 

@@ -1,7 +1,8 @@
 """Two adapters that let Great Expectations 1.24 validate DuckDB tables with pushed-down SQL.
 
-Import this module before running validations; it acts only on the ``duckdb`` SQLAlchemy
-dialect and leaves every other engine as it is.
+Call ``install()`` before running validations (importing the module registers the metrics of
+adapter 2 with GX, as GX's custom metrics are registered); it acts only on the ``duckdb``
+SQLAlchemy dialect and leaves every other engine as it is.
 
 1. **Buffered results.** GX executes a query inside ``with engine.connect()`` and reads the
    rows after the block. Closing the connection rolls the DuckDB connection back, which drops
@@ -48,7 +49,13 @@ from great_expectations.expectations.metrics.util import get_dialect_regex_expre
 from sqlalchemy.engine.cursor import FullyBufferedCursorFetchStrategy
 
 
-@sa.event.listens_for(sa.engine.Engine, "after_cursor_execute")
+def install() -> None:
+    """Buffer DuckDB results in full while the connection is open (adapter 1). Called by the
+    platform's validator when it starts; once is enough, and importing this module does not."""
+    if not sa.event.contains(sa.engine.Engine, "after_cursor_execute", _buffer_duckdb_result):
+        sa.event.listen(sa.engine.Engine, "after_cursor_execute", _buffer_duckdb_result)
+
+
 def _buffer_duckdb_result(conn, cursor, statement, parameters, context, executemany) -> None:
     if (
         conn.dialect.name == "duckdb"

@@ -103,7 +103,9 @@ class Validator:
             ProgressBarsConfig,
         )
 
-        import cdp.quality.gx_duckdb  # noqa: F401 - the DuckDB adapters
+        from cdp.quality import gx_duckdb  # the DuckDB adapters
+
+        gx_duckdb.install()
 
         self._gx = gx
         self.warehouse = Path(warehouse)

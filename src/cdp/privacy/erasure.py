@@ -53,7 +53,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -112,19 +112,6 @@ def canonical(expression: str) -> str:
 
 
 @dataclass(frozen=True)
-class Match:
-    """A raw column that names a person: its identifier kind and its normal form in SQL
-    (over the raw table as ``t``). ``expands``: the values of removed rows are keys of that
-    person alone (an order id, a browser id), so rows elsewhere that carry them go too."""
-
-    kind: str
-    value: str
-    expands: bool = False
-    # a SQL expression giving the kind per row, when the column holds several kinds
-    kind_sql: str | None = None
-
-
-@dataclass(frozen=True)
 class PersonColumns:
     """Where people are named, as the registry of per-source facts declares it
     (:mod:`cdp.registry`): per raw table the columns that name a person (``names_person`` in
@@ -132,7 +119,8 @@ class PersonColumns:
     (``written_forms``: phones in national or spaced forms, so that the same bytes delivered
     again are recognised); per record source the identifier kind of its record ids."""
 
-    matches: dict[str, tuple[Match, ...]]
+    # per raw table, its columns in their normal form (canonical) on both sides of a match
+    matches: dict[str, tuple[registry.RawMatch, ...]]
     written_forms: dict[str, tuple[str, ...]]
     record_kinds: dict[str, str]
 
@@ -143,9 +131,7 @@ class PersonColumns:
         tables = registry.raw_tables(manifest)
         return cls(
             matches={
-                name: tuple(
-                    Match(m.kind, canonical(m.value), m.expands, m.kind_sql) for m in table.matches
-                )
+                name: tuple(replace(m, value=canonical(m.value)) for m in table.matches)
                 for name, table in tables.items()
             },
             written_forms={name: table.written_forms for name, table in tables.items()},

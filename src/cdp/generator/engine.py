@@ -19,7 +19,7 @@ from .people import HH_SIZES, PeopleFactory, Pools
 from .phones import PhoneFactory
 from .scenarios import Scenario, scrub_contacts
 from .scenarios import scenario as get_scenario
-from .simulate import Sim
+from .simulate import Simulation
 from .util import DAY, Bloom, FastRandom
 
 # From this many persons on, the households are shared out among two shards, in blocks of about
@@ -124,7 +124,7 @@ def _shard(plan: _Plan, shared: _Shared, shard: int, done, tick=None) -> tuple[d
     people.width = max(7, len(str(plan.persons)))
     people.seq = before
     campaigns = shared.campaigns
-    sim = Sim(
+    sim = Simulation(
         seed,
         plan.dates,
         w0,

@@ -620,10 +620,12 @@ def build_suites(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     suites = [raw_suite(spec, slas.get(spec.source), now) for spec in SOURCE_FILES]
-    suites += [
+    staged_suites = [
         staging_suite(staged, slas.get(staged.source or ""), now)
         for staged in staged_models(manifest)
     ]
+    # a model whose every rule is a dbt test has no suite
+    suites += [suite for suite in staged_suites if suite.checks]
     suites += identity_suites()
     suites += marts_suites(now)
     suites += pseudonymized_suites()

@@ -84,7 +84,7 @@ test: install dbt-parse
 
 # The unit tests: nothing built with dbt, no pipeline run (markers in pyproject.toml).
 test-fast: install dbt-parse
-	$(BIN)/pytest -m "not integration and not e2e" -n auto
+	$(BIN)/pytest -m unit -n auto
 
 lint: install
 	$(BIN)/ruff check .

@@ -8,7 +8,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from dbt.cli.main import dbtRunner
 
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from cdp.duckdb_budget import connect
@@ -39,6 +38,8 @@ def write_export(
 def invoke_dbt(target: Path, *args: str):
     """dbt ``args`` (a command and its selection) on this project in this process, quietly,
     compiling into ``target``; the warehouse is the one ``CDP_WAREHOUSE`` names."""
+    from dbt.cli.main import dbtRunner  # dbt's import is heavy: only the tests that run it pay
+
     return dbtRunner().invoke(
         [
             *args,
@@ -60,7 +61,8 @@ def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 
 # A test that asks for a dbt-built warehouse is an integration test; modules that run dbt or the
-# pipeline themselves say so with `pytestmark`. `make test-fast` runs the rest.
+# pipeline themselves say so with `pytestmark`; every other test is a unit test, which
+# `make test-fast` runs (`-m unit`).
 WAREHOUSE_FIXTURES = frozenset({"built_warehouse", "warehouse_copy"})
 
 
@@ -70,6 +72,8 @@ def pytest_collection_modifyitems(config, items):
             item.get_closest_marker("e2e")
         ):
             item.add_marker(pytest.mark.integration)
+        if not (item.get_closest_marker("integration") or item.get_closest_marker("e2e")):
+            item.add_marker(pytest.mark.unit)
 
 
 @pytest.fixture

@@ -167,7 +167,10 @@ def _failed_load(landing: Path, tmp_path: Path, run):
         yield instance, result
 
 
-@pytest.mark.parametrize("selection", ["load_exports", "assets"])
+# the named job runs every load of the day (a pipeline job): an integration test
+@pytest.mark.parametrize(
+    "selection", [pytest.param("load_exports", marks=pytest.mark.integration), "assets"]
+)
 def test_every_failed_run_gets_a_report_naming_the_step_and_the_file(selection, landing, tmp_path):
     """The run-failure sensor reports a failed run of a named job, and of the asset job that
     the UI starts for a selection of assets, which no job hook would see."""

@@ -19,6 +19,28 @@ SAMPLE_END = date(2026, 11, 28)
 os.environ.setdefault("CDP_PRIVACY_KEY", "test-privacy-key")
 
 
+_CONFIG: list = []
+
+
+def pytest_configure(config):
+    _CONFIG.append(config)
+
+
+def progress(message: str) -> None:
+    """A progress line of a long test or fixture, on the terminal even while pytest captures
+    output (run alone, ``pytest tests/privacy/test_erasure.py`` shows each step; xdist's
+    workers keep theirs)."""
+    import time
+    from contextlib import nullcontext
+
+    config = _CONFIG[-1] if _CONFIG else None
+    if config is not None and hasattr(config, "workerinput"):
+        return  # an xdist worker: its output is not the terminal's
+    capture = config.pluginmanager.getplugin("capturemanager") if config else None
+    with capture.global_and_fixture_disabled() if capture else nullcontext():
+        print(f"\n[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
 def write_export(
     landing: Path, source: str, day: str, filename: str, content: str | bytes, complete=True
 ) -> Path:

@@ -187,7 +187,9 @@ def _build(root: Path, end_date) -> FirstBuild:
         landing, days[0], f"{FIRST_BUILD_REQUEST},{person_a['email']},,,{days[0]}T08:00:00Z"
     )
     (root / "dagster").mkdir()
-    print(f"first build: python -m orchestration.run over {landing}", file=sys.stderr)
+    from tests.conftest import progress
+
+    progress(f"first build: python -m orchestration.run over {landing}")
     started = time.time() - 1
     done = subprocess.run(
         [sys.executable, "-m", "orchestration.run"],
@@ -205,6 +207,7 @@ def _build(root: Path, end_date) -> FirstBuild:
         started=started,
         seconds=round(time.time() - started, 1),
     )
+    progress(f"first build: exit {build.returncode} after {build.seconds:.0f} s")
     record = {k: v for k, v in build.__dict__.items() if k not in ("root", "generated")}
     (root / "first_build.json").write_text(json.dumps(record), encoding="utf-8")
     return build

@@ -25,6 +25,7 @@ from cdp.duckdb_budget import connect
 from tests.conftest import (
     SAMPLE_END,
     pipeline_resources,
+    progress,
     query,
     run_daily_pipeline,
     write_export,
@@ -296,12 +297,14 @@ def builds(first_build, tmp_path_factory) -> dict:
         with dg.instance_for_test(temp_dir=str(work / "dagster")) as instance:
             seen["chosen"] = _choose(warehouses["incremental"], build.generated / "truth")
             _deliver_new_day(landing, seen["chosen"])
+            progress("incremental: the new day on the first build")
             resources = pipeline_resources(work, warehouses["incremental"], landing)
             run_daily_pipeline(instance, resources, [NEW_DAY])
         # the full build scores with the matching model the daily runs kept (it trains its
         # own when the records change by a tenth, as a new warehouse does on its first run)
         seen["fuzzy_model"] = _kept_fuzzy_model(warehouses["incremental"], tmp / "fuzzy_model.json")
         mp.setenv("CDP_FUZZY_MODEL", str(seen["fuzzy_model"]))
+        progress("incremental: every day at once in a new warehouse")
         full = tmp / "full"
         (full / "dagster").mkdir(parents=True)
         with dg.instance_for_test(temp_dir=str(full / "dagster")) as instance:

@@ -27,7 +27,7 @@ import pytest
 from cdp.config import DBT_PROJECT_DIR
 from cdp.duckdb_budget import connect
 from cdp.sources import SOURCE_FILES
-from tests.conftest import SAMPLE_END, pipeline_resources, query, run_daily_pipeline
+from tests.conftest import SAMPLE_END, pipeline_resources, progress, query, run_daily_pipeline
 from tests.first_build import (
     FIRST_BUILD_REQUEST,
     SOURCES,
@@ -348,6 +348,7 @@ def erasure_runs(first_build, tmp_path_factory) -> dict:
         }
 
         # 2. The same run again, nothing new delivered.
+        progress("erasure: the run again with nothing new")
         result, seen["seconds"]["rerun"] = run_pipeline(landing, tmp, instance, days)
         seen["rerun"] = {
             "a_warehouse": search_warehouse(warehouse, a),
@@ -379,6 +380,7 @@ def erasure_runs(first_build, tmp_path_factory) -> dict:
             },
         )
         seen["redelivered"] = redeliver_old_exports(landing, a)
+        progress("erasure: the run with B's request and A's old exports delivered again")
         result, seen["seconds"]["later request"] = run_pipeline(
             landing, tmp, instance, [REQUEST_DAY.isoformat(), REDELIVERY_DAY.isoformat()]
         )

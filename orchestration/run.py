@@ -115,12 +115,12 @@ def report_failure(instance: dg.DagsterInstance, since: float) -> None:
     from orchestration.defs.reports import report_failed_run
     from orchestration.resources import default_resources
 
-    run = _started_run(instance, since)
-    if run is None or instance.get_run_by_id(run.run_id).status != dg.DagsterRunStatus.FAILURE:
+    run = _started_run(instance, since)  # read after the run ended, or was marked failed
+    if run is None or run.status != dg.DagsterRunStatus.FAILURE:
         return
     try:
         reports = default_resources(Settings.from_env())["reports"]
-        path = report_failed_run(instance, instance.get_run_by_id(run.run_id), reports, print)
+        path = report_failed_run(instance, run, reports, print)
     except Exception as err:  # noqa: BLE001 - the run is over: its outcome is not this
         print(f"no report of run {run.run_id}: {type(err).__name__}: {err}")
         return

@@ -10,7 +10,6 @@ means), so the summary says what the run did, not what a separate query finds af
 
 from __future__ import annotations
 
-import json
 import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,9 +18,9 @@ from typing import Any
 
 import dagster as dg
 
-from cdp.config import DBT_PROJECT_DIR, Settings
+from cdp import registry
+from cdp.config import Settings
 
-MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 GX_CHECK = "great_expectations"
 WIDTH = 96
 RULE = "-" * WIDTH
@@ -166,11 +165,11 @@ def _checked(summary: RunSummary, evaluation: Any) -> None:
         summary.failing_rows[unique_id] = rows
 
 
-def dbt_test_explanations(manifest: Path = MANIFEST) -> dict[str, str]:
+def dbt_test_explanations(manifest: Path = registry.MANIFEST) -> dict[str, str]:
     """Each dbt test's description (what a warning of it means), by unique id."""
     try:
-        nodes = json.loads(manifest.read_text())["nodes"]
-    except (OSError, ValueError, KeyError):
+        nodes = registry.load_manifest(manifest)["nodes"]
+    except (OSError, ValueError, KeyError):  # a missing manifest is a RegistryError (ValueError)
         return {}
     return {
         unique_id: " ".join(node["description"].split())

@@ -31,12 +31,27 @@ def test_every_source_of_the_registry_has_its_model_and_kind():
     assert "analytics" in registry.consent_purposes()
 
 
-def test_an_entry_without_its_record_id_is_a_clear_error(tmp_path):
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"model": "stg_x"}, "person_sources.loyalty lacks record_id"),
+        (
+            {"model": "stg_x", "record_id": "id", "record_kind": "id", "identifiers": [{}]},
+            "person_sources.loyalty: each identifier needs a type and a value",
+        ),
+    ],
+)
+def test_an_entry_that_cannot_be_read_is_a_clear_error(tmp_path, entry, message):
     (tmp_path / "dbt_project.yml").write_text(
-        yaml.safe_dump({"vars": {"person_sources": {"loyalty": {"model": "stg_x"}}}})
+        yaml.safe_dump({"vars": {"person_sources": {"loyalty": entry}}})
     )
-    with pytest.raises(registry.RegistryError, match="person_sources.loyalty lacks record_id"):
+    with pytest.raises(registry.RegistryError, match=message):
         registry.person_sources(tmp_path)
+
+
+def test_a_missing_manifest_says_how_to_write_it(tmp_path):
+    with pytest.raises(registry.RegistryError, match="make dbt-parse"):
+        registry.raw_tables(tmp_path / "manifest.json")
 
 
 def test_the_raw_columns_that_name_a_person_come_from_the_sources_yaml():

@@ -35,16 +35,10 @@
     {{- source_sql }} || ':' || {{ record_id_sql -}}
 {%- endmacro %}
 
-{#- The identifier rows of the registry's sources (every one, or those `with_attributes`
-    true or false), in the shape of identifier_rows, unioned. -#}
-{% macro person_identifier_rows(with_attributes=none) %}
-    {%- set chosen = [] -%}
-    {%- for source, entry in var('person_sources').items() -%}
-        {%- if with_attributes is none or (entry.get('attributes') is not none) == with_attributes -%}
-            {%- do chosen.append((source, entry)) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {%- for source, entry in chosen %}
+{#- The identifier rows of every source of the registry, in the shape of identifier_rows,
+    unioned. -#}
+{% macro person_identifier_rows() %}
+    {%- for source, entry in var('person_sources').items() %}
     {{ identifier_rows(
         relation=ref(entry.model),
         source_name=source,
@@ -63,11 +57,7 @@
 {#- The registry's records with their attributes, one select per source that has them: the
     attributes it lacks are null. -#}
 {% macro person_record_rows(attributes) %}
-    {%- set chosen = [] -%}
-    {%- for source, entry in var('person_sources').items() -%}
-        {%- if entry.get('attributes') is not none -%}{%- do chosen.append((source, entry)) -%}{%- endif -%}
-    {%- endfor -%}
-    {%- for source, entry in chosen %}
+    {%- for source, entry in person_sources_by_attributes(true) %}
     select
         '{{ source }}' as source,
         {{ record_id(source) }} as record_id,
@@ -89,8 +79,19 @@
 {#- The registry's sources without attributes, as a SQL list of strings. -#}
 {% macro person_sources_without_attributes() %}
     {%- set names = [] -%}
-    {%- for source, entry in var('person_sources').items() -%}
-        {%- if entry.get('attributes') is none -%}{%- do names.append("'" ~ source ~ "'") -%}{%- endif -%}
+    {%- for source, entry in person_sources_by_attributes(false) -%}
+        {%- do names.append("'" ~ source ~ "'") -%}
     {%- endfor -%}
     {{- names | join(', ') if names else "''" -}}
+{% endmacro %}
+
+{#- The registry's (source, entry) pairs with attributes of their own (`with_attributes`
+    true), or without (false): cdp.registry's PersonSource.has_attributes. -#}
+{% macro person_sources_by_attributes(with_attributes) %}
+    {%- set chosen = [] -%}
+    {%- for source, entry in var('person_sources').items() -%}
+        {%- set has_attributes = true if entry.get('attributes') else false -%}
+        {%- if has_attributes == with_attributes -%}{%- do chosen.append((source, entry)) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(chosen) }}
 {% endmacro %}

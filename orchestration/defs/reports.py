@@ -27,7 +27,7 @@ def failed_run_report(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunRe
         },
     ).records
     planned: dict[str, set[str]] = {}
-    failures: list[StepFailure] = []
+    failed_steps: list[tuple[str, str]] = []  # (step, error)
     run_failure = None
     for record in records:
         event = record.event_log_entry.dagster_event
@@ -37,12 +37,13 @@ def failed_run_report(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunRe
             planned.setdefault(event.step_key, set()).add(event.asset_key.to_user_string())
         elif event.is_step_failure:
             error = event.step_failure_data.error
-            message = f"{error.cls_name}: {error.message}" if error else "failed"
-            failures.append(StepFailure(step=event.step_key or "?", assets=[], error=message))
+            failed_steps.append(
+                (event.step_key or "?", f"{error.cls_name}: {error.message}" if error else "failed")
+            )
         elif event.event_type == dg.DagsterEventType.RUN_FAILURE:
             run_failure = record.event_log_entry.message or event.message
     failures = [
-        StepFailure(f.step, sorted(planned.get(f.step, ())), f.error) for f in failures
+        StepFailure(step, sorted(planned.get(step, ())), error) for step, error in failed_steps
     ] or [StepFailure(step="(run)", assets=[], error=run_failure or "the run failed")]
     tags = run.tags
     start = tags.get("dagster/asset_partition_range_start")

@@ -74,15 +74,16 @@ class RawTable:
 
 
 @cache
-def _project_vars(project_dir: Path) -> dict:
-    path = project_dir / "dbt_project.yml"
+def _project_vars(path: Path, version: int) -> dict:
     project = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return project.get("vars") or {}
 
 
 def project_var(name: str, project_dir: Path = DBT_PROJECT_DIR):
-    """A var of the dbt project, as ``dbt_project.yml`` declares it."""
-    variables = _project_vars(Path(project_dir))
+    """A var of the dbt project, as ``dbt_project.yml`` declares it (read once per version of
+    the file, as the manifest is)."""
+    path = Path(project_dir) / "dbt_project.yml"
+    variables = _project_vars(path, path.stat().st_mtime_ns)
     if name not in variables:
         raise RegistryError(f"{project_dir / 'dbt_project.yml'}: no var {name!r}")
     return variables[name]
@@ -99,14 +100,20 @@ def person_sources(project_dir: Path = DBT_PROJECT_DIR) -> dict[str, PersonSourc
         if missing:
             raise RegistryError(f"{where} lacks {', '.join(missing)}")
         record_id = entry["record_id"]
+        try:
+            identifiers = tuple(
+                Identifier(i["type"], i["value"], i.get("is_valid")) for i in entry["identifiers"]
+            )
+        except (KeyError, TypeError) as err:
+            raise RegistryError(
+                f"{where}: each identifier needs a type and a value ({err})"
+            ) from err
         sources[name] = PersonSource(
             name=name,
             model=entry["model"],
             record_id=tuple(record_id) if isinstance(record_id, list) else (record_id,),
             record_kind=entry["record_kind"],
-            identifiers=tuple(
-                Identifier(i["type"], i["value"], i.get("is_valid")) for i in entry["identifiers"]
-            ),
+            identifiers=identifiers,
             has_attributes=bool(entry.get("attributes")),
         )
     return sources
@@ -122,25 +129,33 @@ def consent_purposes(project_dir: Path = DBT_PROJECT_DIR) -> tuple[str, ...]:
     return tuple(project_var("consent_purposes", project_dir))
 
 
-def default_manifest() -> Path:
-    return DBT_PROJECT_DIR / "target" / "manifest.json"
+# The dbt manifest `make dbt-parse` writes: where the YAML's meta reaches Python.
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+def load_manifest(manifest: Path | None = None) -> dict:
+    """The dbt manifest (``MANIFEST`` unless given), read once per version of the file; shared
+    by its readers, who do not change it."""
+    path = Path(manifest or MANIFEST)
+    try:
+        version = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        raise RegistryError(
+            f"{path} is missing: run `make dbt-parse` (or `dbt parse`) to write it"
+        ) from None
+    return _read_manifest(path, version)
 
 
 @cache
-def _manifest_sources(manifest: Path) -> tuple[dict, ...]:
-    if not manifest.exists():
-        raise RegistryError(
-            f"{manifest} is missing: run `make dbt-parse` (or `dbt parse`) to write it"
-        )
-    data = json.loads(manifest.read_text(encoding="utf-8"))
-    return tuple(data.get("sources", {}).values())
+def _read_manifest(path: Path, version: int) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def raw_tables(manifest: Path | None = None) -> dict[str, RawTable]:
     """The raw tables whose columns name a person, by table name, from the ``meta`` of the dbt
     sources (``names_person``, ``written_forms``)."""
     tables = {}
-    for source in _manifest_sources(manifest or default_manifest()):
+    for source in load_manifest(manifest).get("sources", {}).values():
         meta = source.get("meta") or (source.get("config") or {}).get("meta") or {}
         if "names_person" not in meta:
             continue

@@ -118,24 +118,6 @@ def filled_at_least(column: str, rate: float, severity: Severity = "warn") -> Ch
     )
 
 
-def unique(columns: tuple[str, ...], severity: Severity = "error") -> Check:
-    if len(columns) == 1:
-        return Check(
-            "validity",
-            severity,
-            f"`{columns[0]}` identifies each row",
-            "ExpectColumnValuesToBeUnique",
-            {"column": columns[0]},
-        )
-    return Check(
-        "validity",
-        severity,
-        f"({', '.join(columns)}) identifies each row",
-        "ExpectCompoundColumnsToBeUnique",
-        {"column_list": list(columns)},
-    )
-
-
 def matches(column: str, regex: str, what: str, severity: Severity = "error") -> Check:
     return Check(
         "validity",

@@ -6,7 +6,6 @@ of Dagster, so tests and measurements call it the same way.
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -16,7 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
+from cdp import registry
+from cdp.config import PROJECT_ROOT
 from cdp.duckdb_budget import connect
 from cdp.quality.checks import Suite
 from cdp.quality.dbt_results import ensure_table as ensure_dbt_results_table
@@ -33,7 +33,6 @@ from cdp.quality.validate import (
     record_results,
 )
 
-MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 # Published as pages of the site, beside the quality pages.
 DOCS_FOLDER = PROJECT_ROOT / "docs"
 # Validation results kept for the Data Docs and the overview's trend; the key numbers and the
@@ -49,7 +48,7 @@ class QualityRun:
     quality_dir: Path
     docs_dir: Path
     now: datetime | None = None
-    manifest: Path = MANIFEST
+    manifest: Path = registry.MANIFEST
     keep_runs: int = KEEP_RUNS
 
     def __post_init__(self) -> None:
@@ -60,7 +59,9 @@ class QualityRun:
         self.last_published_checks = 0
 
     def suites(self) -> dict[tuple[str, ...], Suite]:
-        return {suite.asset_key: suite for suite in build_suites(self.slas, self.now)}
+        return {
+            suite.asset_key: suite for suite in build_suites(self.slas, self.now, self.manifest)
+        }
 
     @property
     def gx_docs_dir(self) -> Path:
@@ -182,7 +183,7 @@ def _declared_tests(manifest: Path) -> set[str] | None:
     """The data tests the dbt project declares (their unique ids), when its manifest is there."""
     if not manifest.exists():
         return None
-    nodes = json.loads(manifest.read_text(encoding="utf-8")).get("nodes") or {}
+    nodes = registry.load_manifest(manifest).get("nodes") or {}
     return {unique_id for unique_id in nodes if unique_id.startswith("test.")}
 
 

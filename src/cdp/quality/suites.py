@@ -21,7 +21,6 @@ dbt and for these suites. ``now`` is passed in, so a suite is a pure function of
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -76,7 +75,7 @@ class Sla:
 
 def load_slas(manifest_path: Path) -> dict[str, Sla]:
     """Each source's freshness SLA, from the dbt manifest (``dbt parse`` writes it)."""
-    manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
+    manifest = registry.load_manifest(manifest_path)
     slas: dict[str, Sla] = {}
     for node in manifest["sources"].values():
         freshness = node.get("freshness") or (node.get("config") or {}).get("freshness") or {}
@@ -125,10 +124,7 @@ def _raw_key(expression: str) -> str:
 def staged_models(manifest_path: Path | None = None) -> tuple[Staged, ...]:
     """The staging models whose YAML says what their suite checks (``meta.quality``), from
     the dbt manifest: a new source's staging folder brings its suite with it."""
-    path = Path(manifest_path or registry.default_manifest())
-    if not path.exists():
-        raise registry.RegistryError(f"{path} is missing: run `make dbt-parse` to write it")
-    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest = registry.load_manifest(manifest_path)
     staged = []
     for node in manifest["nodes"].values():
         meta = (node.get("config") or {}).get("meta") or node.get("meta") or {}
@@ -281,9 +277,8 @@ def _contact_formats() -> list[Check]:
 
 def staging_suite(staged: Staged, sla: Sla | None, now: datetime) -> Suite:
     """The reconciliation's totals, freshness and shares of rows over the whole table; the
-    row-by-row rules (formats, accepted values, ranges, filled keys) on the rows loaded since
-    each check last ran without an error, and the keys of those rows against the whole table,
-    so a day's check reads a day's rows."""
+    row-by-row rules (formats, ranges, nothing in the future) on the rows loaded since each
+    check last ran without an error, so a day's check reads a day's rows."""
     checks: list[Check] = []
     if staged.raw_table and staged.raw_key:
         checks += _reconciliation(staged)

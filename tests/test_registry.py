@@ -18,7 +18,7 @@ from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from cdp.duckdb_budget import connect
 from cdp.privacy.erasure import PersonColumns, Purge
 from cdp.quality.run import QualityRun
-from cdp.quality.suites import build_suites
+from cdp.quality.suites import build_suites, staged_models
 from tests.conftest import query
 
 
@@ -257,7 +257,9 @@ def test_a_new_source_flows_to_identity_erasure_and_quality(warehouse_copy, tmp_
 
     # quality: the staging folder brought its suite, and it passes
     suites = {
-        s.name: s for s in build_suites({}, datetime.now(UTC), manifest) if s.layer == "staging"
+        s.name: s
+        for s in build_suites({}, datetime.now(UTC), staged_models(manifest))
+        if s.layer == "staging"
     }
     assert "staging.stg_loyalty__members" in suites
     run = QualityRun(checked, tmp_path / "quality", tmp_path / "docs", manifest=manifest)

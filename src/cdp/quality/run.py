@@ -23,7 +23,7 @@ from cdp.quality.dbt_results import ensure_table as ensure_dbt_results_table
 from cdp.quality.offline import localize, tidy_dbt_docs
 from cdp.quality.site import write_overview, write_portal
 from cdp.quality.stakeholder import measure_key_numbers, record_key_numbers, write_summary
-from cdp.quality.suites import Sla, build_suites, load_slas
+from cdp.quality.suites import Sla, Staged, build_suites, load_slas, staged_models
 from cdp.quality.validate import (
     CheckResult,
     SuiteResult,
@@ -53,15 +53,17 @@ class QualityRun:
 
     def __post_init__(self) -> None:
         self.now = self.now or datetime.now(UTC)
-        self.slas: dict[str, Sla] = load_slas(self.manifest) if self.manifest.exists() else {}
+        # the SLAs and the staging models' suites come from the dbt manifest; a run without one
+        # (the raw layer alone) has neither
+        has_manifest = self.manifest.exists()
+        self.slas: dict[str, Sla] = load_slas(self.manifest) if has_manifest else {}
+        self.staged: tuple[Staged, ...] = staged_models(self.manifest) if has_manifest else ()
         self._validator: Validator | None = None
         self.last_publish_seconds = 0.0
         self.last_published_checks = 0
 
     def suites(self) -> dict[tuple[str, ...], Suite]:
-        return {
-            suite.asset_key: suite for suite in build_suites(self.slas, self.now, self.manifest)
-        }
+        return {suite.asset_key: suite for suite in build_suites(self.slas, self.now, self.staged)}
 
     @property
     def gx_docs_dir(self) -> Path:

@@ -21,7 +21,7 @@ dbt and for these suites. ``now`` is passed in, so a suite is a pure function of
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -608,16 +608,16 @@ def pseudonymized_suites() -> list[Suite]:
 
 
 def build_suites(
-    slas: Mapping[str, Sla], now: datetime, manifest: Path | None = None
+    slas: Mapping[str, Sla], now: datetime, staged: Iterable[Staged] | None = None
 ) -> list[Suite]:
-    """Every suite, for a run at ``now`` (timezone-aware), with the staging models of the dbt
-    ``manifest`` (the project's by default)."""
+    """Every suite, for a run at ``now`` (timezone-aware), with a suite for each of the
+    ``staged`` models (by default those of the project's dbt manifest)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     suites = [raw_suite(spec, slas.get(spec.source), now) for spec in SOURCE_FILES]
     staged_suites = [
-        staging_suite(staged, slas.get(staged.source or ""), now)
-        for staged in staged_models(manifest)
+        staging_suite(model, slas.get(model.source or ""), now)
+        for model in (staged_models() if staged is None else staged)
     ]
     # a model whose every rule is a dbt test has no suite
     suites += [suite for suite in staged_suites if suite.checks]

@@ -80,7 +80,7 @@ full-refresh: sample dbt-parse dagster-home
 # On every core: each test file runs whole on one worker (its module fixtures run once), and
 # the workers share the pipeline's first build (tests/first_build.py).
 test: install dbt-parse
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder
 
 # The unit tests: nothing built with dbt, no pipeline run (markers in pyproject.toml).
 test-fast: install dbt-parse

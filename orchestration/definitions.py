@@ -7,4 +7,4 @@ import dagster as dg
 
 from cdp.config import PROJECT_ROOT
 
-defs = dg.load_from_defs_folder(project_root=PROJECT_ROOT)
+defs = dg.load_from_defs_folder(path_within_project=PROJECT_ROOT)

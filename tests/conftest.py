@@ -96,6 +96,36 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.integration)
         if not (item.get_closest_marker("integration") or item.get_closest_marker("e2e")):
             item.add_marker(pytest.mark.unit)
+    items[:] = in_module_order(items)
+
+
+def in_module_order(items: list) -> list:
+    """The tests, module by module, in the order the workers take them (`make test` runs
+    xdist with `--no-loadscope-reorder`): first the module whose test reads the first build
+    itself, so that worker starts the build at once; last the modules that continue from a
+    copy of it (through fixtures of their own), so the other worker runs the rest meanwhile
+    instead of waiting on the build; between them the others, those with the most tests
+    first, as xdist itself would order them."""
+    by_module: dict[str, list] = {}
+    for item in items:
+        by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def rank(tests: list) -> tuple[int, int]:
+        reads = any("first_build" in _arguments(t) for t in tests)
+        continues = any("first_build" in getattr(t, "fixturenames", ()) for t in tests)
+        return (0 if reads else 2 if continues else 1), -len(tests)
+
+    ordered = sorted(by_module.values(), key=rank)
+    return [item for tests in ordered for item in tests]
+
+
+def _arguments(item) -> tuple[str, ...]:
+    function = getattr(item, "function", None)
+    if function is None:
+        return ()
+    import inspect
+
+    return tuple(inspect.signature(function).parameters)
 
 
 @pytest.fixture

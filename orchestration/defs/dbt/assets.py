@@ -4,8 +4,6 @@ dbt sources ``<source>.<entity>`` map to the asset keys ``[source, entity]`` of 
 so lineage from raw to staging joins by itself.
 """
 
-import os
-import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from cdp.duckdb_budget import connect
 from cdp.quality.dbt_results import record_invocation
 from orchestration.dbt_console import dbt_console
+from orchestration.dbt_parses import forget_target, invoke, keep_parse
 from orchestration.defs.privacy.assets import ERASURE_KEY, PURGE_KEY
 from orchestration.resources import DuckDBWarehouse
 
@@ -174,7 +173,7 @@ def build(
         args += ["--full-refresh", *warehouse.dbt_args(identity_from_scratch=True)]
     else:
         args += warehouse.dbt_args()
-    invocation = dbt.cli(args, context=context)
+    invocation = invoke(dbt, args, context)
     try:
         yield from with_row_counts(
             context, invocation.stream(), invocation.manifest, Path(warehouse.path)
@@ -192,18 +191,11 @@ def build(
             context.log.debug(f"dbt test results recorded: {recorded}")
         except Exception as exc:  # noqa: BLE001 - the step's outcome is dbt's, not this
             context.log.warning(f"dbt test results not recorded: {type(exc).__name__}: {exc}")
-    # Reached only when dbt succeeded: its folder of this invocation (compiled SQL, run results,
-    # dbt.log; 9 MB on the sample, one per step and run) goes. A failed step keeps its folder
-    # for whoever looks into it.
+    # Reached only when dbt succeeded: its parse is kept for the next step, and its folder of
+    # this invocation (compiled SQL, run results, dbt.log; 9 MB on the sample, one per step and
+    # run) goes. A failed step keeps its folder for whoever looks into it.
+    keep_parse(invocation, args)
     forget_target(Path(invocation.target_path))
-
-
-def forget_target(target: Path) -> None:
-    """Remove a dbt invocation's own target folder: one that dagster-dbt made inside the
-    project's target folder (``DBT_TARGET_PATH``, by default ``target``), never that itself."""
-    root = DBT_PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target")
-    if target.resolve().parent == root.resolve() and target.is_dir():
-        shutil.rmtree(target, ignore_errors=True)
 
 
 # The marts (and the audits that read them) build in a step of their own, after the quality

@@ -13,6 +13,7 @@ from cdp.privacy.keys import PrivacyKeyMissing, require_key
 from cdp.privacy.retention import RetentionPolicy, apply_retention
 from cdp.sources import SOURCE_FILES
 from orchestration.dbt_console import dbt_console
+from orchestration.dbt_parses import forget_target, invoke, keep_parse
 from orchestration.resources import DuckDBWarehouse, PrivacyPolicy
 
 PURGE_KEY = dg.AssetKey(["privacy", "purge"])
@@ -122,13 +123,15 @@ def erasure_completed(
 
     def rebuild() -> None:
         """dbt rebuilds staging and identity from raw; no connection of ours is open."""
-        invocation = dbt.cli(
-            ["run", "--select", REBUILT_SELECTION, *warehouse.dbt_args()], raise_on_error=False
-        )
+        args = ["run", "--select", REBUILT_SELECTION, *warehouse.dbt_args()]
+        invocation = invoke(dbt, args, raise_on_error=False)
         with dbt_console(context.log.debug):
             invocation.wait()
         error = invocation.get_error()
-        if error is not None:
+        if error is None:
+            keep_parse(invocation, args)
+            forget_target(Path(invocation.target_path))
+        else:
             raise dg.Failure(
                 description=(
                     "the erasure removed raw rows but dbt could not rebuild staging and "

@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         return _check(run)
     if args.command == "publish":
-        print(f"site: {run.publish()}")
+        print(f"site: {run.publish(everything=True)}")
         return 0
     if args.command == "screenshot":
         return _screenshot(run, args.page, args.png, (args.width, args.height))

@@ -107,11 +107,12 @@ class QualityRun:
             self.publish()
         return results
 
-    def publish(self) -> Path:
-        """Rebuild the GX Data Docs, the overview and the portal from what is recorded."""
+    def publish(self, everything: bool = False) -> Path:
+        """Rebuild the overview and the portal from what is recorded, with the GX Data Docs
+        pages of the results this run validated (every stored result's with ``everything``)."""
         started = time.monotonic()
         validator = self._get_validator()
-        validator.build_docs()
+        validator.build_docs(everything)
         validator.close()
         localize(self.gx_docs_dir)
         tidy_dbt_docs(self.docs_dir / "dbt" / "index.html")

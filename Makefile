@@ -18,7 +18,7 @@ SEED ?= 42
 help:
 	@echo "make run     set up, make the sample exports if missing, materialize every asset"
 	@echo "make test    set up, then run the test suite"
-	@echo "make test-fast  the unit tests only (no dbt build, no pipeline run)"
+	@echo "make test-fast  the unit tests only (no dbt, no Dagster job run)"
 	@echo "make full-refresh  make run, with dbt's incremental models rebuilt from all of raw"
 	@echo "make lint    ruff (Python) and sqlfluff (dbt SQL)"
 	@echo "make ui      the Dagster web UI on http://127.0.0.1:3000"
@@ -56,9 +56,20 @@ sample: install
 # A full parse with absolute paths: Dagster runs dbt from the project folder, and a partial
 # parse would keep the relative seed paths of any earlier run from elsewhere.
 # The var names the warehouse as the pipeline's dbt steps do, so their parse starts from this one.
-dbt-parse: install
+# Parsed again only when a file of the project (or a folder: a file added or removed), the
+# profile, the installed packages or the warehouse changed since (the warehouse is kept in
+# target/.parsed_warehouse).
+MANIFEST := dbt_project/target/manifest.json
+PARSED_WAREHOUSE := dbt_project/target/.parsed_warehouse
+DBT_FILES := $(shell find dbt_project \( -name target -o -name logs -o -name dbt_packages \) -prune -o -print)
+$(shell mkdir -p dbt_project/target && (echo '$(CDP_WAREHOUSE)' | cmp -s - $(PARSED_WAREHOUSE) || echo '$(CDP_WAREHOUSE)' > $(PARSED_WAREHOUSE)))
+
+dbt-parse: $(MANIFEST)
+
+$(MANIFEST): $(STAMP) $(DBT_FILES) profiles.yml $(PARSED_WAREHOUSE)
 	$(BIN)/dbt parse --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR) --no-partial-parse --quiet \
 		--vars '{"warehouse": "$(CDP_WAREHOUSE)"}'
+	@touch $(MANIFEST)
 
 # Dagster's instance: no usage statistics, no onboarding dialog in the UI.
 dagster-home:
@@ -82,9 +93,9 @@ full-refresh: sample dbt-parse dagster-home
 test: install dbt-parse
 	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder
 
-# The unit tests: nothing built with dbt, no pipeline run (markers in pyproject.toml).
+# The unit tests: no dbt, no Dagster job run (markers in pyproject.toml).
 test-fast: install dbt-parse
-	$(BIN)/pytest -m unit -n auto
+	$(BIN)/pytest -m unit -n auto --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .

@@ -59,18 +59,30 @@ def write_export(
 
 def invoke_dbt(target: Path, *args: str):
     """dbt ``args`` (a command and its selection) on this project in this process, quietly,
-    compiling into ``target``; the warehouse is the one ``CDP_WAREHOUSE`` names."""
+    compiling into ``target``; the warehouse is the one ``CDP_WAREHOUSE`` names.
+
+    The project is parsed once per test process and warehouse file name (dbt-duckdb names
+    the database after the file, and the parse holds it) and the parse handed to each
+    invocation, as dbt's programmatic invocations allow: a full parse is about 4 s, and the
+    tests invoke dbt several dozen times."""
     from dbt.cli.main import dbtRunner  # dbt's import is heavy: only the tests that run it pay
 
-    return dbtRunner().invoke(
-        [
-            *args,
-            "--project-dir", str(DBT_PROJECT_DIR),
-            "--profiles-dir", str(PROJECT_ROOT),
-            "--target-path", str(target),
-            "--quiet",
-        ]
-    )  # fmt: skip
+    options = [
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(PROJECT_ROOT),
+        "--target-path", str(target),
+        "--quiet",
+    ]  # fmt: skip
+    database = Path(os.environ.get("CDP_WAREHOUSE", "warehouse.duckdb")).stem
+    if database not in _PARSED:
+        parsed = dbtRunner().invoke(["parse", *options])
+        assert parsed.success, parsed.exception
+        _PARSED[database] = parsed.result
+    return dbtRunner(manifest=_PARSED[database]).invoke([*args, *options])
+
+
+# The dbt project parsed, by database name (invoke_dbt).
+_PARSED: dict = {}
 
 
 def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -82,9 +94,9 @@ def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
         con.close()
 
 
-# A test that asks for a dbt-built warehouse is an integration test; modules that run dbt or the
-# pipeline themselves say so with `pytestmark`; every other test is a unit test, which
-# `make test-fast` runs (`-m unit`).
+# A test that asks for a dbt-built warehouse is an integration test; tests that run dbt, a
+# Dagster job or the pipeline themselves say so with a mark (or their module's `pytestmark`);
+# every other test is a unit test, which `make test-fast` runs (`-m unit`).
 WAREHOUSE_FIXTURES = frozenset({"built_warehouse", "warehouse_copy"})
 
 

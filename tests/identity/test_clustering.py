@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from cdp.duckdb_budget import connect
 from cdp.identity.clustering import cluster_records, clustered_records
 
@@ -186,11 +188,13 @@ def _clustered(con, suffix: str, kept: str | None = None) -> str:
     return f"clusters{suffix}"
 
 
-def test_a_run_that_keeps_untouched_components_gives_what_clustering_all_gives():
+@pytest.mark.parametrize("seeds", [range(start, start + 10) for start in range(0, 40, 10)])
+def test_a_run_that_keeps_untouched_components_gives_what_clustering_all_gives(seeds):
     # Many random graphs and next-day changes: the kept run and the full run agree row by
-    # row, and the kept run did not cluster every record again.
+    # row, and the kept run did not cluster every record again (in more than half of them).
+    # Ten graphs a test, so the workers share the forty.
     recomputed_less = 0
-    for seed in range(40):
+    for seed in seeds:
         rng = random.Random(seed)
         before = _random_graph(rng, 60)
         after = _changed(rng, before, 60)
@@ -218,7 +222,7 @@ def test_a_run_that_keeps_untouched_components_gives_what_clustering_all_gives()
         assert con.execute("select count(*) from clusters_kept").fetchall()[0][0] == records
         if con.execute("select count(*) from _clk_scope").fetchall()[0][0] < records:
             recomputed_less += 1
-    assert recomputed_less > 20
+    assert recomputed_less > len(seeds) / 2
 
 
 def test_a_run_with_nothing_changed_clusters_nothing_again():

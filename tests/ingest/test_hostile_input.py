@@ -8,9 +8,7 @@ import os
 from datetime import timedelta
 
 import pytest
-from dbt.cli.main import dbtRunner
 
-from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from cdp.duckdb_budget import connect
 from cdp.ingest.landing import discover, latest_export_date, unknown_sources
 from cdp.ingest.loader import (
@@ -21,7 +19,7 @@ from cdp.ingest.loader import (
 )
 from cdp.ingest.reconcile import reconcile_landing_zone
 from cdp.sources import SOURCE_FILES
-from tests.conftest import write_export
+from tests.conftest import invoke_dbt, write_export
 from tests.ingest.test_loader import CRM, CRM_HEADER, WEB, crm_file, crm_row, quiet, rows, web_event
 
 HOSTILE = ['note"x', "select", "_source_file", "Weird Name!", "1st", ""]
@@ -100,7 +98,7 @@ def test_an_unsafe_column_left_by_an_older_load_is_renamed(con):
 def test_dbt_unit_tests_run_beside_a_hostile_column(landing, tmp_path, monkeypatch):
     """The failure reported: a column named with a double quote made dbt's unit-test SQL fail
     to parse, for good. The unit tests of the CRM staging model read the raw table's columns."""
-    warehouse = tmp_path / "wh.duckdb"
+    warehouse = tmp_path / "warehouse.duckdb"
     header = CRM_HEADER + ';note"x;select'
     write_export(
         landing,
@@ -114,14 +112,9 @@ def test_dbt_unit_tests_run_beside_a_hostile_column(landing, tmp_path, monkeypat
         load_file_type(con, landing, spec, log=quiet)
     con.close()
     monkeypatch.setenv("CDP_WAREHOUSE", str(warehouse))
-    options = [
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(PROJECT_ROOT),
-        "--target-path", str(tmp_path / "target"),
-        "--quiet",
-    ]  # fmt: skip
-    assert dbtRunner().invoke(["seed", "--select", "country_aliases", *options]).success
-    result = dbtRunner().invoke(["test", "--select", "stg_crm__contacts,test_type:unit", *options])
+    target = tmp_path / "target"
+    assert invoke_dbt(target, "seed", "--select", "country_aliases").success
+    result = invoke_dbt(target, "test", "--select", "stg_crm__contacts,test_type:unit")
     assert result.success, [r.message for r in result.result.results if r.status != "pass"]
 
 

@@ -27,6 +27,7 @@ def test_audience_exports_hang_off_the_marts_they_read():
     }
 
 
+@pytest.mark.integration
 def test_materialize_exports_every_declared_segment(tmp_path):
     audiences = load_audiences()
     channels = audiences.channels
@@ -63,6 +64,7 @@ def test_materialize_exports_every_declared_segment(tmp_path):
         assert (tmp_path / "exports" / "audiences" / f"{segment.name}.parquet").exists()
 
 
+@pytest.mark.integration
 def test_an_unbuilt_warehouse_is_a_clear_failure(tmp_path):
     with dg.instance_for_test() as instance, pytest.raises(dg.Failure, match="dbt build"):
         dg.materialize(

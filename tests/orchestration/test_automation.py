@@ -107,6 +107,7 @@ def test_the_daily_schedule_runs_every_export_date_in_one_run(landing, tmp_path)
     assert registered == ["2026-11-26", "2026-11-27", "2026-11-28"]
 
 
+@pytest.mark.integration
 def test_a_backfill_of_two_days_loads_those_days_only(landing, tmp_path):
     days = ["2026-11-25", "2026-11-26", "2026-11-27"]
     for index, day in enumerate(days):

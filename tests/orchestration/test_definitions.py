@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -80,6 +79,7 @@ def _materialize(assets, resources, day="2026-11-01", **kwargs):
         )
 
 
+@pytest.mark.integration
 def test_materialize_reports_rows_files_and_rejects(tmp_path, landing):
     write_export(
         landing,
@@ -105,6 +105,7 @@ def test_materialize_reports_rows_files_and_rejects(tmp_path, landing):
     assert materializations["crm/contacts"]["dagster/row_count"].value == 0
 
 
+@pytest.mark.integration
 def test_the_console_gets_a_load_summary_and_shape_changes_not_a_line_per_file(tmp_path, landing):
     write_export(
         landing,
@@ -137,6 +138,7 @@ def test_the_console_gets_a_load_summary_and_shape_changes_not_a_line_per_file(t
     assert "does not declare" in warning and "owner" in warning
 
 
+@pytest.mark.integration
 def test_an_unreadable_file_is_set_aside_and_fails_the_run_at_the_end(tmp_path, landing):
     """The loads go on (this source's other files, every other source); the reconciliation of
     the landing zone, last, fails the run and names the file."""
@@ -166,6 +168,7 @@ def test_an_unreadable_file_is_set_aside_and_fails_the_run_at_the_end(tmp_path, 
     assert done["subscriptions/subscriptions"]["files_failed"].value == 1
 
 
+@pytest.mark.integration
 def test_missing_landing_zone_is_a_clear_failure(tmp_path):
     with pytest.raises(dg.Failure, match="does not exist"):
         _materialize(raw_load_assets[:1], _resources(tmp_path, tmp_path / "nowhere"))
@@ -205,7 +208,7 @@ class _Invocation:
     def __init__(self, target_path: Path, error: Exception | None = None):
         self.target_path = target_path
         self.error = error
-        target_path.mkdir(parents=True)
+        target_path.mkdir(parents=True, exist_ok=True)
         (target_path / "run_results.json").write_text("{}")
 
     def stream(self):
@@ -223,28 +226,23 @@ def _warehouse(folder: Path) -> DuckDBWarehouse:
     return DuckDBWarehouse(path=str(folder / "warehouse.duckdb"))
 
 
-def _invocation_folder(name: str) -> Path:
-    from cdp.config import DBT_PROJECT_DIR
-
-    return DBT_PROJECT_DIR / "target" / f"test-{name}-{uuid.uuid4().hex[:7]}"
-
-
 @pytest.mark.parametrize("full_refresh", [False, True])
 def test_the_dbt_steps_build_with_data_tests_and_leave_unit_tests_to_ci(full_refresh, tmp_path):
     """A scheduled run builds the models with their data tests; the unit tests, whose inputs
     are fixed rows, run in `make test`. A step that succeeded leaves no target folder."""
     from orchestration.defs.dbt.assets import DbtBuildConfig, build
 
-    calls, folder = [], _invocation_folder("succeeded")
+    calls, folders = [], []
 
     class Dbt:
-        def cli(self, args, context):
+        def cli(self, args, context=None, target_path=None, raise_on_error=True):
             calls.append(args)
-            return _Invocation(folder)
+            folders.append(target_path)
+            return _Invocation(target_path)
 
     config = DbtBuildConfig(full_refresh=full_refresh)
     assert list(build(_context(), Dbt(), config, _warehouse(tmp_path))) == []
-    (args,) = calls
+    (args,), (folder,) = calls, folders
     assert args[0] == "build"
     assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
     assert ("--full-refresh" in args) is full_refresh
@@ -254,15 +252,16 @@ def test_the_dbt_steps_build_with_data_tests_and_leave_unit_tests_to_ci(full_ref
 def test_a_failed_dbt_step_keeps_its_target_folder(tmp_path):
     from orchestration.defs.dbt.assets import DbtBuildConfig, build
 
-    folder = _invocation_folder("failed")
+    folders = []
 
     class Dbt:
-        def cli(self, args, context):
-            return _Invocation(folder, error=RuntimeError("dbt failed"))
+        def cli(self, args, context=None, target_path=None, raise_on_error=True):
+            folders.append(target_path)
+            return _Invocation(target_path, error=RuntimeError("dbt failed"))
 
     try:
         with pytest.raises(RuntimeError, match="dbt failed"):
             list(build(_context(), Dbt(), DbtBuildConfig(), _warehouse(tmp_path)))
-        assert (folder / "run_results.json").exists()
+        assert (folders[0] / "run_results.json").exists()
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(folders[0], ignore_errors=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import dagster as dg
+import pytest
 
 from cdp.duckdb_budget import connect
 from cdp.quality.suites import build_suites
@@ -114,6 +115,7 @@ def _pipeline(warehouse, tmp_path):
     return result, built, evaluations
 
 
+@pytest.mark.integration
 def test_a_failed_error_check_on_staging_blocks_the_marts(warehouse_copy, tmp_path):
     _break_phone(warehouse_copy)
     result, built, evaluations = _pipeline(warehouse_copy, tmp_path)
@@ -138,6 +140,7 @@ def test_a_failed_error_check_on_staging_blocks_the_marts(warehouse_copy, tmp_pa
     assert 'data-layer="staging" data-source="crm" data-status="error"' in overview
 
 
+@pytest.mark.integration
 def test_one_invalid_email_warns_and_blocks_nothing(warehouse_copy, tmp_path):
     """One flagged value in one row used to fail the blocking check and stop the marts and
     the exports for everyone."""
@@ -151,6 +154,7 @@ def test_one_invalid_email_warns_and_blocks_nothing(warehouse_copy, tmp_path):
     assert evaluation.metadata["rows_failing"].value == 1
 
 
+@pytest.mark.integration
 def test_a_failed_warning_does_not_block(warehouse_copy, tmp_path):
     _blank_emails(warehouse_copy)
     result, built, evaluations = _pipeline(warehouse_copy, tmp_path)

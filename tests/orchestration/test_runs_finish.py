@@ -10,6 +10,7 @@ import time
 
 import dagster as dg
 import duckdb
+import pytest
 
 from cdp.duckdb_budget import connect
 from orchestration.defs.ingest.assets import landing_reconciled, raw_load_assets
@@ -65,6 +66,7 @@ def _loaded(warehouse) -> list[tuple[str, str]]:
         con.close()
 
 
+@pytest.mark.integration
 def test_a_late_folder_and_one_older_than_all_are_loaded(landing, tmp_path):
     warehouse = tmp_path / "wh.duckdb"
     with dg.instance_for_test() as instance:
@@ -99,6 +101,7 @@ def test_a_late_folder_and_one_older_than_all_are_loaded(landing, tmp_path):
     ]
 
 
+@pytest.mark.integration
 def test_a_complete_folder_never_loaded_fails_the_run_loudly(landing, tmp_path):
     """The reconciliation at the end of the run: a complete folder without a manifest row."""
     warehouse = tmp_path / "wh.duckdb"
@@ -117,6 +120,7 @@ def test_a_complete_folder_never_loaded_fails_the_run_loudly(landing, tmp_path):
     assert "crm/2026-11-21/contacts.csv" in message and "never loaded" in message
 
 
+@pytest.mark.integration
 def test_an_unreadable_file_fails_its_source_only_and_the_run_at_the_end(landing, tmp_path):
     warehouse = tmp_path / "wh.duckdb"
     write_export(landing, "crm", "2026-11-20", "contacts.csv", CRM.format(id="a"))
@@ -148,6 +152,7 @@ def test_an_unreadable_file_fails_its_source_only_and_the_run_at_the_end(landing
     assert statuses["subscriptions/2026-11-21/subscriptions.json"] == "failed"
 
 
+@pytest.mark.integration
 def test_a_warehouse_that_cannot_be_written_is_not_retried(landing, tmp_path, monkeypatch):
     def read_only(*_args, **_kwargs):
         raise duckdb.IOException('IO Error: Cannot open file "wh.duckdb": Read-only file system')
@@ -173,6 +178,7 @@ def _processes_in_group(pgid: int) -> int:
     return len(out.stdout.split())
 
 
+@pytest.mark.integration
 def test_a_killed_pipeline_process_leaves_nothing_running(tmp_path):
     """The pipeline process dies by SIGKILL while a child of its own (dbt, say) runs: the child
     is stopped and the run marked failed."""
@@ -229,6 +235,7 @@ def _noop_job():
     _noop()
 
 
+@pytest.mark.integration
 def test_marking_touches_only_unfinished_runs_of_this_start(tmp_path):
     with dg.instance_for_test() as instance:
         job = dg.Definitions(jobs=[_noop_job]).resolve_job_def(JOB)

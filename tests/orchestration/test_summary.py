@@ -3,6 +3,7 @@
 import json
 
 import dagster as dg
+import pytest
 
 from cdp.config import Settings
 from orchestration.summary import RULE, dbt_test_explanations, summarize, summary_lines
@@ -57,6 +58,7 @@ def site() -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"index": dg.MetadataValue.path("/docs/index.html")})
 
 
+@pytest.mark.integration
 def test_the_summary_counts_what_the_run_recorded_and_explains_each_warning(tmp_path):
     manifest = tmp_path / "manifest.json"
     manifest.write_text(
@@ -97,6 +99,7 @@ def test_the_summary_counts_what_the_run_recorded_and_explains_each_warning(tmp_
     assert "/docs/index.html" in text and "make ui" in text
 
 
+@pytest.mark.integration
 def test_a_failed_run_names_its_failed_step(tmp_path):
     @dg.asset(key=["shop", "orders"])
     def broken() -> None:

@@ -23,6 +23,7 @@ SQLAlchemy dialect and leaves every other engine as it is.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -50,10 +51,27 @@ from sqlalchemy.engine.cursor import FullyBufferedCursorFetchStrategy
 
 
 def install() -> None:
-    """Buffer DuckDB results in full while the connection is open (adapter 1). Called by the
-    platform's validator when it starts; once is enough, and importing this module does not."""
+    """Buffer DuckDB results in full while the connection is open (adapter 1), and remember
+    the DuckDB engines GX opens (``engines_on``). Called by the platform's validator when it
+    starts; once is enough, and importing this module does not."""
     if not sa.event.contains(sa.engine.Engine, "after_cursor_execute", _buffer_duckdb_result):
         sa.event.listen(sa.engine.Engine, "after_cursor_execute", _buffer_duckdb_result)
+    if not sa.event.contains(sa.engine.Engine, "engine_connect", _remember_engine):
+        sa.event.listen(sa.engine.Engine, "engine_connect", _remember_engine)
+
+
+# The DuckDB engines that have connected since install(), as long as something else keeps them.
+_ENGINES: weakref.WeakSet = weakref.WeakSet()
+
+
+def _remember_engine(conn) -> None:
+    if conn.dialect.name == "duckdb":
+        _ENGINES.add(conn.engine)
+
+
+def engines_on(database: str) -> list[sa.engine.Engine]:
+    """The live DuckDB engines that connected to the file ``database`` (an absolute path)."""
+    return [engine for engine in list(_ENGINES) if engine.url.database == database]
 
 
 def _buffer_duckdb_result(conn, cursor, statement, parameters, context, executemany) -> None:

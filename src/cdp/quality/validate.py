@@ -225,12 +225,10 @@ class Validator:
         connections made with other settings, such as ours when results are recorded."""
         import gc
 
-        import sqlalchemy as sa
+        from cdp.quality.gx_duckdb import engines_on
 
-        warehouse = str(self.warehouse.absolute())
-        for engine in [o for o in gc.get_objects() if isinstance(o, sa.engine.Engine)]:
-            if engine.dialect.name == "duckdb" and engine.url.database == warehouse:
-                engine.dispose()
+        for engine in engines_on(str(self.warehouse.absolute())):
+            engine.dispose()
         gc.collect()
 
     def _expectation(

@@ -88,11 +88,10 @@ full-refresh: sample dbt-parse dagster-home
 	$(BIN)/python -m orchestration.run --config-json \
 		'{"ops": {"dbt_transform": {"config": {"full_refresh": true}}, "dbt_marts": {"config": {"full_refresh": true}}}}'
 
-# On every core: each test file runs whole on one worker (its module fixtures run once), the
-# tests of the dbt-built warehouse on one worker (it is built once), and the workers share the
-# pipeline's first build (tests/first_build.py); the order: tests/conftest.py, in_work_units.
+# On every core: each test file runs whole on one worker (its module fixtures run once), and
+# the workers share the pipeline's first build (tests/first_build.py).
 test: install dbt-parse
-	$(BIN)/pytest -n auto --dist loadgroup --no-loadscope-reorder
+	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder
 
 # The unit tests: no dbt, no Dagster job run (markers in pyproject.toml).
 test-fast: install dbt-parse

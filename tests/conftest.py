@@ -100,7 +100,6 @@ def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
 WAREHOUSE_FIXTURES = frozenset({"built_warehouse", "warehouse_copy"})
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist names the groups
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if WAREHOUSE_FIXTURES & set(getattr(item, "fixturenames", ())) and not (
@@ -109,39 +108,26 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.integration)
         if not (item.get_closest_marker("integration") or item.get_closest_marker("e2e")):
             item.add_marker(pytest.mark.unit)
-    items[:] = in_work_units(items)
+    items[:] = in_module_order(items)
 
 
-def in_work_units(items: list) -> list:
-    """The tests in the units of work the xdist workers take whole (`make test` runs
-    `--dist loadgroup --no-loadscope-reorder`), longest first, as a worker takes them:
-
-    - a test module is a unit, so its module fixtures run once;
-    - every test that reads the dbt-built warehouse (``WAREHOUSE_FIXTURES``) is in one unit,
-      so one worker builds it, once;
-    - first the module whose test reads the first build itself (its worker starts the build
-      at once), then the built warehouse (the other worker), then the modules that continue
-      from a copy of the first build (it is done by the time either worker is free), then the
-      others, those with the most tests first, to fill the gaps."""
-    units: dict[str, list] = {}
+def in_module_order(items: list) -> list:
+    """The tests, module by module, in the order the workers take them (`make test` runs
+    xdist with `--no-loadscope-reorder`): first the module whose test reads the first build
+    itself, so that worker starts the build at once; last the modules that continue from a
+    copy of it (through fixtures of their own), so the other worker runs the rest meanwhile
+    instead of waiting on the build; between them the others, those with the most tests
+    first, as xdist itself would order them."""
+    by_module: dict[str, list] = {}
     for item in items:
-        if WAREHOUSE_FIXTURES & set(getattr(item, "fixturenames", ())):
-            unit = "built_warehouse"
-        else:
-            unit = item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(unit))
-        units.setdefault(unit, []).append(item)
+        by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
 
     def rank(tests: list) -> tuple[int, int]:
-        if any("first_build" in _arguments(t) for t in tests):
-            return 0, 0
-        if any(WAREHOUSE_FIXTURES & set(getattr(t, "fixturenames", ())) for t in tests):
-            return 1, 0
-        if any("first_build" in getattr(t, "fixturenames", ()) for t in tests):
-            return 2, 0
-        return 3, -len(tests)
+        reads = any("first_build" in _arguments(t) for t in tests)
+        continues = any("first_build" in getattr(t, "fixturenames", ()) for t in tests)
+        return (0 if reads else 2 if continues else 1), -len(tests)
 
-    ordered = sorted(units.values(), key=rank)
+    ordered = sorted(by_module.values(), key=rank)
     return [item for tests in ordered for item in tests]
 
 

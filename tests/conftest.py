@@ -176,6 +176,17 @@ def first_build(tmp_path_factory, worker_id):
 
 
 @pytest.fixture(scope="session")
+def next_day(first_build, tmp_path_factory, worker_id):
+    """The day after the first build, run once for all the test workers of the session
+    (tests/next_day.py)."""
+    from tests.next_day import next_day as build
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    return build(shared / "next_day", first_build)
+
+
+@pytest.fixture(scope="session")
 def built_warehouse(generated, tmp_path_factory):
     """The generated sample loaded and built by `dbt build`: (warehouse path, dbt result)."""
     warehouse = tmp_path_factory.mktemp("dbt") / "warehouse.duckdb"

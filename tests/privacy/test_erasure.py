@@ -1,76 +1,40 @@
-"""Erasure end to end, over three daily runs of one warehouse (a run takes a minute or more, so
-the runs are shared by the tests through one module fixture):
+"""Erasure end to end, over three daily runs that continue from one another (a run takes a
+minute or more, so the runs are shared by the tests through one module fixture):
 
 1. the first build (the session's, by `python -m orchestration.run`: tests/first_build.py),
    whose delivery holds a request for person A beside A's records: A is gone from every
    layer and file when that run ends, with identity built on A's complete data;
-2. the same run again with nothing new: no row of any table changes, nothing is erased;
-3. a request for person B, who appears in every source under several identifiers and has been
-   in the warehouse since run 1, delivered with old exports that name A: after that run no
-   layer and no file the platform wrote names B, and the re-delivered exports do not bring A
-   back."""
+2. the same run again with nothing new (on a copy of the first build): no row of any table
+   changes, nothing is erased;
+3. the next day (the session's, on another copy: tests/next_day.py), with a request for
+   person B, who appears in every source under several identifiers and has been in the
+   warehouse since run 1, delivered with old exports that name A: after that run no layer
+   and no file the platform wrote names B, and the re-delivered exports do not bring A back.
+   The same day holds the incremental tests' changes to other profiles."""
 
 from __future__ import annotations
 
-import csv
 import gzip
 import os
-import re
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
-import phonenumbers
 import pytest
 
 from cdp.config import DBT_PROJECT_DIR
 from cdp.duckdb_budget import connect
-from cdp.sources import SOURCE_FILES
-from tests.conftest import SAMPLE_END, pipeline_resources, progress, query, run_daily_pipeline
+from tests.conftest import pipeline_resources, progress, query, run_daily_pipeline
 from tests.first_build import (
     FIRST_BUILD_REQUEST,
     SOURCES,
     already_requested,
     chosen_persons,
-    landing_text,
     read_truth,
-    write_folder,
 )
+from tests.next_day import LATER_REQUEST, REDELIVERY_DAY, Needles, needles_of
 
 pytestmark = pytest.mark.e2e
-
-REQUEST_DAY = SAMPLE_END + timedelta(days=1)
-REDELIVERY_DAY = SAMPLE_END + timedelta(days=2)
-
-
-class Needles:
-    """What names the person: text to find anywhere, and numbers to find as whole tokens."""
-
-    def __init__(self, person: dict, records: list[tuple[str, str]]) -> None:
-        number = phonenumbers.parse(person["phone"])
-        self.national_digits = str(number.national_number)
-        self.text = {person["email"].lower(), person["phone"].lower()}
-        self.numbers = {self.national_digits}
-        for source, record_id in records:
-            value = record_id.lower()
-            if source == "social":
-                value = value.split(":", 1)[1]
-            (self.numbers if value.isdigit() else self.text).add(value)
-        self._pattern = re.compile(
-            "|".join(re.escape(t) for t in sorted(self.text, key=len, reverse=True))
-            + "|"
-            + "|".join(rf"(?<![0-9]){n}(?![0-9])" for n in sorted(self.numbers))
-        )
-
-    def find(self, text: str) -> list[str]:
-        lowered = text.lower()
-        found = set(self._pattern.findall(lowered))
-        # phones written with spaces, dots or dashes: compare digits only
-        digits = re.sub(r"[\s.\-()/]", "", lowered)
-        if re.search(rf"(?<![0-9]){self.national_digits}(?![0-9])", digits):
-            found.add(self.national_digits)
-        return sorted(found)
 
 
 def search_warehouse(warehouse: Path, needles: Needles) -> dict[str, list[str]]:
@@ -144,39 +108,6 @@ def search_warehouse_bytes(warehouse: Path, needles: Needles) -> list[str]:
     return sorted(found)
 
 
-def redeliver_old_exports(landing: Path, needles: Needles) -> list[str]:
-    """Deliver again, dated later, every old export line that names the person (a whole old
-    snapshot for snapshot sources), and one old folder byte for byte."""
-    delivered = []
-    for spec in SOURCE_FILES:
-        if spec.source == "privacy":  # the erasure request itself is no export of their data
-            continue
-        files = sorted((landing / spec.source).glob(f"*/{spec.filename}"))
-        files = [f for f in files if f.parent.name < REQUEST_DAY.isoformat()]
-        naming = [f for f in files if needles.find(landing_text(f))]
-        if not naming:
-            continue
-        if spec.kind == "snapshot" or spec.format == "json_array":
-            data = naming[-1].read_bytes()
-        else:
-            lines = []
-            header = None
-            for f in naming:
-                text_lines = landing_text(f).splitlines()
-                if spec.format == "csv":
-                    header = text_lines[0]
-                    text_lines = text_lines[1:]
-                lines += [line for line in text_lines if needles.find(line)]
-            body = "\n".join(([header] if header else []) + lines) + "\n"
-            data = body.encode()
-            if spec.filename.endswith(".gz"):
-                data = gzip.compress(data, mtime=0)
-        write_folder(landing, spec.source, REDELIVERY_DAY.isoformat(), {spec.filename: data})
-        delivered.append(spec.name)
-    return delivered
-
-
-LATER_REQUEST = "ERQ-TEST-1"
 # The schemas whose tables a run with nothing new must leave as they are.
 SCHEMAS = ["raw", "staging", "intermediate", "marts", "audit", "pseudonymized", "privacy"]
 # Logs that grow in every run by design, even with nothing new: one row per pass of the purge
@@ -229,16 +160,6 @@ def erased_layers(warehouse: Path, request_id: str) -> set[str]:
             [request_id],
         )
     }
-
-
-def materialized(result, key: list[str]) -> dict:
-    """The metadata of the run's materialization of asset ``key``."""
-    events = [
-        e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(key)
-    ]
-    assert len(events) == 1, key
-    metadata = events[0].materialization.metadata
-    return {name: getattr(value, "value", value) for name, value in metadata.items()}
 
 
 # Where each source's record ids are in raw, as the truth writes them.
@@ -294,38 +215,22 @@ def requested_persons(generated: Path, *persons: dict) -> set[str]:
     } | {p["person_id"] for p in persons}
 
 
-def anonymous_orders(landing: Path) -> set[str]:
-    """Order ids of store orders that name nobody: no account, email or phone. Only the
-    generator's truth ties them to a person; the platform cannot (they are singleton
-    profiles in identity), so no erasure can reach them and they are not searched for."""
-    anonymous = set()
-    for path in landing.glob("shop/*/orders.csv"):
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            for row in csv.DictReader(f):
-                if not (row["account_id"] or row["email"] or row["phone"]):
-                    anonymous.add(row["order_id"].lower())
-    return anonymous
-
-
 @pytest.fixture(scope="module")
-def erasure_runs(first_build, tmp_path_factory) -> dict:
-    """The three runs of the module's description, and what was seen after each: the first
-    build is the session's (tests/first_build.py), the two others run on a copy of it."""
+def erasure_runs(first_build, tmp_path_factory, request) -> dict:
+    """What was seen after each run of the module's description: the first build is the
+    session's (tests/first_build.py), the rerun runs on a copy of it, the later request is
+    the session's next day (tests/next_day.py)."""
     build = first_build.succeeded()
     generated = build.generated
     tmp = build.copy_to(tmp_path_factory.mktemp("erasure"))
     started = build.started
     landing = tmp / "landing"
     (person_a, records_a), (person_b, records_b) = chosen_persons(generated)
-    anonymous = anonymous_orders(landing)
-    a, b = (
-        Needles(person, [(src, rid) for src, rid in records if rid.lower() not in anonymous])
-        for person, records in ((person_a, records_a), (person_b, records_b))
-    )
+    a, b = needles_of(generated, landing)
     warehouse = tmp / "warehouse.duckdb"
     days = sorted(p.name for p in (generated / "landing" / "crm").iterdir())
-    roots = [tmp / d for d in ("exports", "docs", "quality", "reports", "dagster")]
-    roots += [DBT_PROJECT_DIR / "target", DBT_PROJECT_DIR / "logs"]  # dbt's artifacts and log
+    dbt_files = [DBT_PROJECT_DIR / "target", DBT_PROJECT_DIR / "logs"]  # dbt's artifacts, log
+    roots = [tmp / d for d in ("exports", "docs", "quality", "reports", "dagster")] + dbt_files
     seen: dict = {
         "sources_a": {source for source, _ in records_a} & SOURCES,
         "sources_b": {source for source, _ in records_b} & SOURCES,
@@ -345,11 +250,11 @@ def erasure_runs(first_build, tmp_path_factory) -> dict:
         ),
     }
 
-    # The pipeline's resources name every path: the runs read no setting from the environment.
-    # Dagster's events of the rerun stay in memory: no test reads them, and the on-disk log
-    # costs about 11 s a run here (a SQLite connection and commit per event).
+    # 2. The same run again, nothing new delivered. The pipeline's resources name every
+    #    path: the runs read no setting from the environment. Dagster's events stay in
+    #    memory: no test reads them, and the on-disk log costs about 11 s a run here (a
+    #    SQLite connection and commit per event).
     with dg.DagsterInstance.ephemeral() as instance:
-        # 2. The same run again, nothing new delivered.
         progress("erasure: the run again with nothing new")
         result, seen["seconds"]["rerun"] = run_pipeline(landing, tmp, instance, days)
         seen["rerun"] = {
@@ -365,66 +270,53 @@ def erasure_runs(first_build, tmp_path_factory) -> dict:
             ),
         }
 
-    # the later run's events on disk, where the file search looks for B
-    with dg.instance_for_test(temp_dir=str(tmp / "dagster")) as instance:
-        # 3. A request for B (email written in capitals, national phone), delivered with old
-        #    exports that name A.
-        number = phonenumbers.parse(person_b["phone"])
-        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-        write_folder(
-            landing,
-            "privacy",
-            REQUEST_DAY.isoformat(),
-            {
-                "erasure_requests.csv": (
-                    "request_id,email,phone,account_id,received_at\n"
-                    f"{LATER_REQUEST},{person_b['email'].upper()},+{number.country_code} "
-                    f"{national},,{REQUEST_DAY.isoformat()}T09:00:00Z\n"
-                ).encode()
-            },
-        )
-        seen["redelivered"] = redeliver_old_exports(landing, a)
-        progress("erasure: the run with B's request and A's old exports delivered again")
-        result, seen["seconds"]["later request"] = run_pipeline(
-            landing, tmp, instance, [REQUEST_DAY.isoformat(), REDELIVERY_DAY.isoformat()]
-        )
-        seen["later"] = {
-            name: {
-                "warehouse": search_warehouse(warehouse, needles),
-                "files": search_files(roots, needles, started),
-                "bytes": search_warehouse_bytes(warehouse, needles),
-            }
-            for name, needles in (("a", a), ("b", b))
+    # 3. The next day: a request for B (email written in capitals, national phone),
+    #    delivered with old exports that name A (and the incremental tests' changes). Asked
+    #    for now, not before the rerun: another worker may be making it meanwhile.
+    next_day = request.getfixturevalue("next_day")
+    seen["seconds"]["next day"] = next_day.seconds
+    later = next_day.warehouse
+    roots = [next_day.root / d for d in ("exports", "docs", "quality", "reports", "dagster")]
+    roots += dbt_files
+    seen["redelivered"] = next_day.redelivered
+    seen["later"] = {
+        name: {
+            "warehouse": search_warehouse(later, needles),
+            "files": search_files(roots, needles, started),
+            "bytes": search_warehouse_bytes(later, needles),
         }
-        seen["later"]["b_layers"] = erased_layers(warehouse, LATER_REQUEST)
-        seen["later"]["b_hashes"] = query(
-            warehouse,
-            "select count(*) from privacy.suppression_list where request_id = ?",
-            [LATER_REQUEST],
-        )[0][0]
-        seen["later"]["b_request"] = query(
-            warehouse,
-            "select email_hash, phone_hash from privacy.erasure_requests where request_id = ?",
-            [LATER_REQUEST],
-        )
-        # A's re-delivered rows, removed by the purge before dbt (B's request waits for
-        # identity): raw rows logged for A's request in this run.
-        seen["later"]["a_removed_before_dbt"] = materialized(result, ["privacy", "purge"]).get(
-            "erased/raw", 0
-        )
-        seen["later"]["a_removed"] = query(
-            warehouse,
-            "select coalesce(sum(rows_removed), 0) from privacy.erasure_log "
-            "where request_id = ? and layer = 'raw' and run_id = ?",
-            [FIRST_BUILD_REQUEST, result.run_id],
-        )[0][0]
-        seen["later"]["loaded"] = query(
-            warehouse,
-            "select count(*) from raw._load_manifest where export_date = ? and status = 'loaded'",
-            [REDELIVERY_DAY],
-        )[0][0]
-        seen["later"]["lost"] = persons_who_lost_records(warehouse, generated)
-        seen["later"]["requested"] = requested_persons(generated, person_a, person_b)
+        for name, needles in (("a", a), ("b", b))
+    }
+    seen["later"]["b_layers"] = erased_layers(later, LATER_REQUEST)
+    seen["later"]["b_hashes"] = query(
+        later,
+        "select count(*) from privacy.suppression_list where request_id = ?",
+        [LATER_REQUEST],
+    )[0][0]
+    seen["later"]["b_request"] = query(
+        later,
+        "select email_hash, phone_hash from privacy.erasure_requests where request_id = ?",
+        [LATER_REQUEST],
+    )
+    # A's re-delivered rows, removed by the purge before dbt (B's request waits for
+    # identity): raw rows logged for A's request in this run.
+    seen["later"]["a_removed_before_dbt"] = next_day.purge.get("erased/raw", 0)
+    seen["later"]["a_removed"] = query(
+        later,
+        "select coalesce(sum(rows_removed), 0) from privacy.erasure_log "
+        "where request_id = ? and layer = 'raw' and run_id = ?",
+        [FIRST_BUILD_REQUEST, next_day.run_id],
+    )[0][0]
+    seen["later"]["loaded"] = query(
+        later,
+        "select count(*) from raw._load_manifest where export_date = ? and status = 'loaded'",
+        [REDELIVERY_DAY],
+    )[0][0]
+    seen["later"]["lost"] = persons_who_lost_records(later, generated)
+    # the incremental tests' request of the same day erases a third profile's persons
+    seen["later"]["requested"] = requested_persons(generated, person_a, person_b) | set(
+        next_day.incremental_erased_persons
+    )
     print(f"daily pipeline runs, seconds: {seen['seconds']}")
     return seen
 

@@ -116,16 +116,24 @@ def in_module_order(items: list) -> list:
     xdist with `--no-loadscope-reorder`): first the module whose test reads the first build
     itself, so that worker starts the build at once; last the modules that continue from a
     copy of it (through fixtures of their own), so the other worker runs the rest meanwhile
-    instead of waiting on the build; between them the others, those with the most tests
-    first, as xdist itself would order them."""
+    instead of waiting on the build, the one whose fixtures need the next day first (it heads
+    the longest chain: the next day, then its own run); between them the others, those with
+    the most tests first, as xdist itself would order them."""
     by_module: dict[str, list] = {}
     for item in items:
         by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
 
     def rank(tests: list) -> tuple[int, int]:
-        reads = any("first_build" in _arguments(t) for t in tests)
-        continues = any("first_build" in getattr(t, "fixturenames", ()) for t in tests)
-        return (0 if reads else 2 if continues else 1), -len(tests)
+        def needs(fixture: str) -> bool:
+            return any(fixture in getattr(t, "fixturenames", ()) for t in tests)
+
+        if any("first_build" in _arguments(t) for t in tests):
+            return 0, 0
+        if needs("next_day"):
+            return 2, 0
+        if needs("first_build"):
+            return 3, 0
+        return 1, -len(tests)
 
     ordered = sorted(by_module.values(), key=rank)
     return [item for tests in ordered for item in tests]

@@ -113,12 +113,15 @@ def pytest_collection_modifyitems(config, items):
 
 def in_module_order(items: list) -> list:
     """The tests, module by module, in the order the workers take them (`make test` runs
-    xdist with `--no-loadscope-reorder`): first the module whose test reads the first build
-    itself, so that worker starts the build at once; last the modules that continue from a
-    copy of it (through fixtures of their own), so the other worker runs the rest meanwhile
-    instead of waiting on the build, the one whose fixtures need the next day first (it heads
-    the longest chain: the next day, then its own run); between them the others, those with
-    the most tests first, as xdist itself would order them."""
+    xdist with `--no-loadscope-reorder`), the longest first:
+
+    1. the module whose test reads the first build itself: its worker starts the build at
+       once;
+    2. the modules of integration tests (dbt, Dagster jobs), those with the most tests first,
+       while the build runs;
+    3. the modules that continue from the first build (done by then), the one whose fixtures
+       need the next day first (it heads the longest chain: the next day, then its own run);
+    4. the unit-test modules, many and short: they fill in while the longest module ends."""
     by_module: dict[str, list] = {}
     for item in items:
         by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
@@ -133,7 +136,9 @@ def in_module_order(items: list) -> list:
             return 2, 0
         if needs("first_build"):
             return 3, 0
-        return 1, -len(tests)
+        if any(t.get_closest_marker("integration") for t in tests):
+            return 1, -len(tests)
+        return 4, -len(tests)
 
     ordered = sorted(by_module.values(), key=rank)
     return [item for tests in ordered for item in tests]

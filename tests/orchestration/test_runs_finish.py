@@ -173,14 +173,6 @@ def test_a_warehouse_that_cannot_be_written_is_not_retried(landing, tmp_path, mo
     assert "cannot be opened for writing" in failure.event_specific_data.error.message
 
 
-# What a shell gives a command: SIGTERM handled by default and no signal blocked, whatever the
-# test worker's process has (a child inherits ignored and blocked signals), so the group's
-# processes stop at the TERM and not at the KILL that follows the grace period.
-DEFAULT_SIGNALS = (
-    "signal.signal(signal.SIGTERM, signal.SIG_DFL); signal.pthread_sigmask(signal.SIG_SETMASK, [])"
-)
-
-
 def _processes_in_group(pgid: int) -> int:
     out = subprocess.run(["ps", "-o", "pid=", "-g", str(pgid)], capture_output=True, text=True)
     return len(out.stdout.split())
@@ -194,7 +186,6 @@ def test_a_killed_pipeline_process_leaves_nothing_running(tmp_path):
         # The job's process: starts a long child, records its run as started, then is killed.
         script = (
             "import subprocess, os, signal, time\n"
-            f"{DEFAULT_SIGNALS}\n"
             "subprocess.Popen(['sleep', '300'])\n"
             "time.sleep(0.5)\n"
             "os.kill(os.getpid(), signal.SIGKILL)\n"
@@ -211,14 +202,7 @@ def test_a_killed_pipeline_process_leaves_nothing_running(tmp_path):
 
 def test_a_run_left_by_a_killed_supervisor_is_cleaned_up_at_the_next_start(tmp_path):
     pidfile = tmp_path / "pid.json"
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import os, signal\n{DEFAULT_SIGNALS}\nos.execvp('sleep', ['sleep', '300'])",
-        ],
-        start_new_session=True,
-    )
+    child = subprocess.Popen(["sleep", "300"], start_new_session=True)
     pidfile.write_text(f'{{"pgid": {child.pid}, "started": {time.time() - 5}}}')
     try:
         with dg.instance_for_test() as instance:

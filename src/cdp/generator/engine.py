@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import random
 import shutil
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -96,6 +97,10 @@ _WORKER_DONE = None
 def _init_worker(done) -> None:
     global _WORKER_DONE
     _WORKER_DONE = done
+    # The pool stops its workers with SIGTERM: a worker that inherited it ignored (a process
+    # started from a background job, or after Dagster gave SIGTERM the handler of an ignored
+    # SIGINT) would never stop, and the pool's exit would wait for it for ever.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _shard_in_worker(plan: _Plan, shared: _Shared, shard: int) -> tuple[dict, int]:

@@ -89,6 +89,7 @@ def execute(config_file: Path) -> int:
     wrote, through Dagster's Python API (the run lands in ``$DAGSTER_HOME`` like any other)."""
     from orchestration import run as this_module  # importable, not ``__main__``
 
+    restore_interrupts()
     spec = json.loads(config_file.read_text())
     with dg.DagsterInstance.get() as instance:
         result = dg.execute_job(
@@ -98,6 +99,15 @@ def execute(config_file: Path) -> int:
             tags=spec["tags"],
         )
     return 0 if result.success else 1
+
+
+def restore_interrupts() -> None:
+    """Python's own SIGINT handler where SIGINT is ignored (a process started from a background
+    job in a script, as a scheduler or CI starts it). Dagster gives SIGTERM the handler of
+    SIGINT around each run: with SIGINT ignored, SIGTERM would be ignored too, by this process
+    and by every process it starts (dbt), and a run could not be stopped."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _started_run(instance: dg.DagsterInstance, since: float) -> dg.DagsterRun | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import signal
 from datetime import date
 from pathlib import Path
 
@@ -28,9 +27,10 @@ def pytest_configure(config):
     # A test run started in the background (CI) has SIGINT ignored, and Dagster, after each
     # run in process, gives SIGTERM the handler of SIGINT: every process a later test starts
     # (dbt, the generator's pool, a pipeline to be killed) would then ignore SIGTERM. The
-    # tests run with Python's own SIGINT handler, as from a terminal.
-    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+    # tests run as the pipeline's own process does (orchestration.run.restore_interrupts).
+    from orchestration.run import restore_interrupts
+
+    restore_interrupts()
 
 
 def progress(message: str) -> None:

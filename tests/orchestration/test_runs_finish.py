@@ -274,3 +274,24 @@ def test_the_run_logs_at_info_unless_told_otherwise(monkeypatch):
     # loggers the caller configures are kept as they are
     own = '{"loggers": {"console": {"config": {"log_level": "WARNING"}}}}'
     assert run_config(["--config-json", own]) == json.loads(own)
+
+
+def test_a_run_started_with_sigint_ignored_can_still_be_stopped():
+    """Started from a background job in a script, the pipeline's process has SIGINT ignored;
+    Dagster would hand SIGTERM that disposition, and every process of the run would ignore it.
+    The job's process restores Python's handler first."""
+    import signal
+
+    from orchestration.run import restore_interrupts
+
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        restore_interrupts()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        signal.signal(signal.SIGINT, lambda *_: None)  # a handler of its own stays
+        handler = signal.getsignal(signal.SIGINT)
+        restore_interrupts()
+        assert signal.getsignal(signal.SIGINT) is handler
+    finally:
+        signal.signal(signal.SIGINT, before)

@@ -39,6 +39,18 @@ def test_the_default_is_half_the_machine_at_most_three_gigabytes(monkeypatch):
     assert budget.temp_directory.endswith("data/warehouse/spill")
 
 
+def test_the_default_spill_folder_is_beside_the_default_warehouse_from_any_folder(
+    monkeypatch, tmp_path
+):
+    """dbt runs in the dbt project's folder: a spill folder relative to the working folder
+    would land inside the project."""
+    from cdp.config import PROJECT_ROOT
+
+    monkeypatch.delenv("CDP_TEMP_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert Budget.from_env().temp_directory == str(PROJECT_ROOT / "data" / "warehouse" / "spill")
+
+
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [

@@ -25,7 +25,10 @@ from typing import Any
 import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-DEFAULT_TEMP_DIR = "data/warehouse/spill"
+from cdp.config import PROJECT_ROOT
+
+# beside the default warehouse, wherever the process runs (dbt runs in the dbt project's folder)
+DEFAULT_TEMP_DIR = PROJECT_ROOT / "data" / "warehouse" / "spill"
 #: the largest default limit: the identity step at 1,000,000 persons fits in it with a peak
 #: under 4 GB (the fuzzy matcher's own database takes half of it beside)
 DEFAULT_MAX_MEMORY = 3 * 1024**3

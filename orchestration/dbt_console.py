@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import TextIO
 
 # dbt's line per node; "compiled code at target/<invocation>/..." names a folder that is
-# removed when the step succeeds (orchestration/dbt_parses.py, forget_target)
+# removed when the step succeeds (orchestration/dbt_parses.py, succeeded)
 TO_DEBUG = re.compile(
     r"^(\d+ of \d+ (START|OK|PASS|NO-OP|SKIP|RUN)\b|compiled code at |Registered adapter|"
     r"Concurrency: )"

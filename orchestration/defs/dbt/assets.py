@@ -16,7 +16,7 @@ from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from cdp.duckdb_budget import connect
 from cdp.quality.dbt_results import record_invocation
 from orchestration.dbt_console import dbt_console
-from orchestration.dbt_parses import forget_target, invoke, keep_parse
+from orchestration.dbt_parses import invoke, succeeded
 from orchestration.defs.privacy.assets import ERASURE_KEY, PURGE_KEY
 from orchestration.resources import DuckDBWarehouse
 
@@ -191,11 +191,7 @@ def build(
             context.log.debug(f"dbt test results recorded: {recorded}")
         except Exception as exc:  # noqa: BLE001 - the step's outcome is dbt's, not this
             context.log.warning(f"dbt test results not recorded: {type(exc).__name__}: {exc}")
-    # Reached only when dbt succeeded: its parse is kept for the next step, and its folder of
-    # this invocation (compiled SQL, run results, dbt.log; 9 MB on the sample, one per step and
-    # run) goes. A failed step keeps its folder for whoever looks into it.
-    keep_parse(invocation, args)
-    forget_target(Path(invocation.target_path))
+    succeeded(invocation, args)  # reached only when dbt succeeded
 
 
 # The marts (and the audits that read them) build in a step of their own, after the quality

@@ -13,7 +13,7 @@ from cdp.privacy.keys import PrivacyKeyMissing, require_key
 from cdp.privacy.retention import RetentionPolicy, apply_retention
 from cdp.sources import SOURCE_FILES
 from orchestration.dbt_console import dbt_console
-from orchestration.dbt_parses import forget_target, invoke, keep_parse
+from orchestration.dbt_parses import invoke, succeeded
 from orchestration.resources import DuckDBWarehouse, PrivacyPolicy
 
 PURGE_KEY = dg.AssetKey(["privacy", "purge"])
@@ -129,8 +129,7 @@ def erasure_completed(
             invocation.wait()
         error = invocation.get_error()
         if error is None:
-            keep_parse(invocation, args)
-            forget_target(Path(invocation.target_path))
+            succeeded(invocation, args)
         else:
             raise dg.Failure(
                 description=(

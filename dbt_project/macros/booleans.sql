@@ -10,7 +10,7 @@
 {%- endmacro %}
 
 {% macro _boolean_text(column) -%}
-    lower(strip_accents(trim(cast({{ column }} as varchar))))
+    lower(strip_accents(trim(cast({{ column }} as string))))
 {%- endmacro %}
 
 {% macro parse_boolean(column) -%}

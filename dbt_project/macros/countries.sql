@@ -2,7 +2,7 @@
     alpha-2 and alpha-3 codes, colloquial names; built by `python -m cdp.standardize.countries`).
     lookup_key must match cdp.standardize.countries.lookup_key: a seed test checks it does. -#}
 {% macro lookup_key(column) -%}
-    trim(regexp_replace(strip_accents(replace(lower(trim({{ column }})), 'ß', 'ss')), '[^a-z0-9]+', ' ', 'g'))
+    trim({{ regex_replace_all("strip_accents(replace(lower(trim(" ~ column ~ ")), 'ß', 'ss'))", "'[^a-z0-9]+'", "' '") }})
 {%- endmacro %}
 
 {#- Null when the text is empty or names no country the seed knows: the caller keeps the text

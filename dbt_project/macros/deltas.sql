@@ -22,7 +22,7 @@
         dbt's unit tests give their rows one. #}
     select delta_rows.*
     from {{ relation }} as delta_rows
-    semi join (
+    {{ semi_join() }} (
         select ranked._source_file, ranked._row_number
         from (
             select
@@ -38,7 +38,7 @@
             from {{ relation }} as versions
             where
                 {%- for column in key_columns %}
-                nullif(trim(cast(versions.{{ column }} as varchar)), '') is not null
+                nullif(trim(cast(versions.{{ column }} as string)), '') is not null
                 {%- if not loop.last %} and{% endif %}
                 {%- endfor %}
                 {%- if rework %}
@@ -56,7 +56,7 @@
 {#- A delta key as text, the form records are grouped by. -#}
 {% macro _delta_key(alias, key_columns) -%}
     {%- for column in key_columns -%}
-    trim(cast({{ alias }}.{{ column }} as varchar)){% if not loop.last %}, {% endif %}
+    trim(cast({{ alias }}.{{ column }} as string)){% if not loop.last %}, {% endif %}
     {%- endfor -%}
 {%- endmacro %}
 
@@ -69,7 +69,7 @@
         from the versions raw still holds (none left: the record is gone) #}
     select
         {%- for column in staged_columns %}
-        cast(gone.{{ column }} as varchar){% if not loop.last %},{% endif %}
+        cast(gone.{{ column }} as string){% if not loop.last %},{% endif %}
         {%- endfor %}
     from {{ gone_rows(this) }} as gone
 {% endmacro %}

@@ -5,7 +5,7 @@
 {%- endmacro %}
 
 {% macro is_valid_email(column) -%}
-    coalesce(regexp_matches(lower(trim({{ column }})), {{ email_pattern() }}), false)
+    coalesce({{ regex_contains('lower(trim(' ~ column ~ '))', email_pattern()) }}, false)
 {%- endmacro %}
 
 {% macro standardize_email(column) -%}

@@ -1,4 +1,4 @@
 {#- Social handles in one form: trimmed, lower case, without the leading `@`. -#}
 {% macro canonical_handle(column) -%}
-    nullif(lower(ltrim(trim({{ column }}), '@')), '')
+    nullif(lower(trim(leading '@' from trim({{ column }}))), '')
 {%- endmacro %}

@@ -7,7 +7,7 @@
 {% macro identifier_rows(relation, source_name, record_id, identifiers, observed_at, is_deleted='false', where=none) %}
     select distinct
         '{{ source_name }}' as source,
-        cast(record_id as varchar) as record_id,
+        cast(record_id as string) as record_id,
         identifier_type,
         identifier_value,
         is_identifier_valid,
@@ -18,12 +18,12 @@
         select
             {{ record_id }} as record_id,
             '{{ identifier.type }}' as identifier_type,
-            cast({{ identifier.value }} as varchar) as identifier_value,
+            cast({{ identifier.value }} as string) as identifier_value,
             coalesce({{ identifier.get('is_valid', 'true') }}, false) as is_identifier_valid,
-            cast({{ observed_at }} as timestamptz) as observed_at,
+            cast({{ observed_at }} as {{ timestamptz() }}) as observed_at,
             coalesce({{ is_deleted }}, false) as is_record_deleted
         from {{ relation }}
-        where nullif(trim(cast({{ identifier.value }} as varchar)), '') is not null
+        where nullif(trim(cast({{ identifier.value }} as string)), '') is not null
             {%- if where %} and ({{ where }}){% endif %}
         {%- if not loop.last %}
         union all

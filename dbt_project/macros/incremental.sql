@@ -60,7 +60,7 @@
 {#- The newest load an incremental model over raw holds a row of (its rows carry their raw
     row's loaded_at, aliased `seen`); before any, the beginning of time. -#}
 {% macro _last_load_seen() -%}
-    coalesce(max(seen.loaded_at), '-infinity'::timestamptz)
+    coalesce(max(seen.loaded_at), {{ beginning_of_time() }})
 {%- endmacro %}
 
 -- dbt's own decision, plus one case: an incremental table built by an older version of a model,

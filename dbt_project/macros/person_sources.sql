@@ -19,7 +19,7 @@
     {%- set entry = var('person_sources')[source] -%}
     {%- set columns = entry.record_id if entry.record_id is not string else [entry.record_id] -%}
     {%- for column in columns -%}
-        cast({% if relation %}{{ relation }}.{% endif %}{{ column }} as varchar)
+        cast({% if relation %}{{ relation }}.{% endif %}{{ column }} as string)
         {%- if not loop.last %} || ':' || {% endif -%}
     {%- endfor -%}
 {% endmacro %}
@@ -64,7 +64,7 @@
         {%- for name, type in attributes.items() %}
         cast({{ entry.attributes.get(name, 'null') }} as {{ type }}) as {{ name }},
         {%- endfor %}
-        cast({{ entry.observed_at }} as timestamptz) as observed_at,
+        cast({{ entry.observed_at }} as {{ timestamptz() }}) as observed_at,
         coalesce({{ entry.get('is_deleted', 'false') }}, false) as is_deleted
     from {{ ref(entry.model) }}
     {%- if entry.get('where') %}

@@ -34,16 +34,16 @@
     left join (
         select
             raw_rows.raw_value,
-            cast(staged.{{ standardized }} as varchar) as standardized_value,
+            cast(staged.{{ standardized }} as string) as standardized_value,
             coalesce({{ flagged }}, false) as is_flagged
         from {{ model }} as staged
         inner join (
             select
                 _source_file,
                 _row_number,
-                nullif(cast({{ raw_value }} as varchar), '') as raw_value
+                nullif(cast({{ raw_value }} as string), '') as raw_value
             from {{ raw }}
-            where nullif(cast({{ raw_value }} as varchar), '') is not null
+            where nullif(cast({{ raw_value }} as string), '') is not null
         ) as raw_rows
             on staged.source_file = raw_rows._source_file
             and staged.source_row_number = raw_rows._row_number

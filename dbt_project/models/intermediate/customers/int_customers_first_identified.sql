@@ -46,7 +46,7 @@ record_first_seen as (
     union all
     select
         {{ record_key('surveys_preferences') }} as record_key,
-        cast(submitted_on as timestamptz) as first_seen_at
+        cast(submitted_on as {{ timestamptz() }}) as first_seen_at
     from {{ ref('stg_surveys__preferences') }}
     union all
     select

@@ -50,9 +50,9 @@ unioned as (
     {%- endif %}
     {%- else %}
     select
-        cast(null as varchar) as segment_id,
-        cast(null as varchar) as customer_id,
-        cast(null as varchar) as channel
+        cast(null as string) as segment_id,
+        cast(null as string) as customer_id,
+        cast(null as string) as channel
     where false
     {%- endfor %}
 

@@ -125,8 +125,8 @@ records as (
 profile_fill as (
 
     select
-        cast(null as varchar) as attribute_name,
-        cast(null as varchar) as source,
+        cast(null as string) as attribute_name,
+        cast(null as string) as source,
         cast(0 as bigint) as record_count,
         cast(0 as bigint) as filled_count
     where false
@@ -142,7 +142,7 @@ source_fill as (
 usage as (
 
     select
-        cast(null as varchar) as attribute_name,
+        cast(null as string) as attribute_name,
         false as is_pii,
         cast([] as varchar[]) as used_by_segments,
         cast([] as varchar[]) as used_by_models,

@@ -40,13 +40,13 @@ with_subjects as (
         typed.*,
         case
             when typed.subject_type_code = 'phone'
-                then {{ phone_to_e164('typed.subject_text', 'cast(null as varchar)') }}
+                then {{ phone_to_e164('typed.subject_text', 'cast(null as string)') }}
         end as phone_e164,
         case
             when
                 typed.subject_type_code = 'account_id'
-                and regexp_full_match(typed.subject_text, '[0-9]+')
-                then cast(try_cast(typed.subject_text as bigint) as varchar)
+                and {{ regex_full_match("typed.subject_text", "'[0-9]+'") }}
+                then cast(try_cast(typed.subject_text as bigint) as string)
         end as account_id_text
     from typed
 

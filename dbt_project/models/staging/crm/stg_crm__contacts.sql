@@ -62,7 +62,7 @@ standardized as (
             between date '1900-01-01' and cast(with_phones.updated_at as date),
             false
         ) as is_birth_date_plausible,
-        nullif(regexp_replace(trim(with_phones.street), '\s+', ' ', 'g'), '') as street,
+        nullif({{ regex_replace_all("trim(with_phones.street)", "'\\s+'", "' '") }}, '') as street,
         upper(nullif(trim(with_phones.postcode), '')) as postcode,
         {{ standardize_name('with_phones.city') }} as city,
         with_phones.country_code,

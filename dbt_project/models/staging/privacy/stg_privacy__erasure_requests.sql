@@ -17,10 +17,10 @@ with_identifiers as (
     -- The Python function once per row; an account id that is not all digits is flagged.
     select
         latest_versions.*,
-        {{ phone_to_e164('latest_versions.phone', 'cast(null as varchar)') }} as phone_e164,
+        {{ phone_to_e164('latest_versions.phone', 'cast(null as string)') }} as phone_e164,
         nullif(trim(latest_versions.account_id), '') as account_id_text,
         case
-            when regexp_full_match(trim(latest_versions.account_id), '[0-9]+')
+            when {{ regex_full_match("trim(latest_versions.account_id)", "'[0-9]+'") }}
                 then try_cast(trim(latest_versions.account_id) as bigint)
         end as account_id_number
     from latest_versions

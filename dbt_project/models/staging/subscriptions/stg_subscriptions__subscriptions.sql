@@ -15,14 +15,14 @@ unpacked as (
 
     select
         latest_versions.*,
-        latest_versions.customer ->> 'email' as customer_email,
-        latest_versions.customer ->> 'phone' as customer_phone,
-        {{ split_full_name("latest_versions.customer ->> 'name'") }} as customer_name,
-        nullif(trim(latest_versions.customer ->> 'name'), '') as customer_name_as_written,
-        upper(nullif(trim(latest_versions.delivery_address ->> 'country'), ''))
+        {{ json_text('latest_versions.customer', '$.email') }} as customer_email,
+        {{ json_text('latest_versions.customer', '$.phone') }} as customer_phone,
+        {{ split_full_name(json_text('latest_versions.customer', '$.name')) }} as customer_name,
+        nullif(trim({{ json_text('latest_versions.customer', '$.name') }}), '') as customer_name_as_written,
+        upper(nullif(trim({{ json_text('latest_versions.delivery_address', '$.country') }}), ''))
             as delivery_country_code,
-        nullif(trim(latest_versions.price ->> 'amount'), '') as price_as_written,
-        upper(trim(latest_versions.price ->> 'currency')) as price_currency
+        nullif(trim({{ json_text('latest_versions.price', '$.amount') }}), '') as price_as_written,
+        upper(trim({{ json_text('latest_versions.price', '$.currency') }})) as price_currency
     from latest_versions
 
 ),
@@ -43,14 +43,14 @@ standardized as (
         trim(with_phones.id) as subscription_id,
         {{ standardize_email('with_phones.customer_email') }} as email,
         {{ is_valid_email('with_phones.customer_email') }} as is_email_valid,
-        struct_extract(with_phones.customer_name, 'first_name') as first_name,
-        struct_extract(with_phones.customer_name, 'last_name') as last_name,
+        with_phones.customer_name.first_name as first_name,
+        with_phones.customer_name.last_name as last_name,
         with_phones.customer_name_as_written,
         with_phones.phone_e164 as phone,
         nullif(trim(with_phones.customer_phone), '') as phone_as_written,
         with_phones.phone_e164 is not null as is_phone_valid,
         lower(trim(with_phones.plan)) as plan_code,
-        starts_with(lower(trim(with_phones.plan)), 'veggie') as is_vegetarian_plan,
+        lower(trim(with_phones.plan)) like 'veggie%' as is_vegetarian_plan,
         try_cast(regexp_extract(lower(trim(with_phones.plan)), '(\d+)p$', 1) as integer)
             as plan_portions,
         try_cast(with_phones.price_as_written as decimal(14, 2)) as price_amount,
@@ -63,10 +63,10 @@ standardized as (
         lower(trim(with_phones.status)) as subscription_status,
         with_phones.started_at,
         with_phones.cancelled_at,
-        nullif(regexp_replace(trim(with_phones.delivery_address ->> 'line1'), '\s+', ' ', 'g'), '')
+        nullif({{ regex_replace_all("trim(" ~ json_text('with_phones.delivery_address', '$.line1') ~ ")", "'\\s+'", "' '") }}, '')
             as delivery_street,
-        upper(nullif(trim(with_phones.delivery_address ->> 'postcode'), '')) as delivery_postcode,
-        {{ standardize_name("with_phones.delivery_address ->> 'city'") }} as delivery_city,
+        upper(nullif(trim({{ json_text('with_phones.delivery_address', '$.postcode') }}), '')) as delivery_postcode,
+        {{ standardize_name(json_text('with_phones.delivery_address', '$.city')) }} as delivery_city,
         with_phones.delivery_country_code,
         with_phones.is_deleted,
         with_phones._export_date as last_seen_export_date,

@@ -16,8 +16,7 @@ messages as (
         latest_versions._source_file,
         latest_versions._row_number,
         latest_versions._loaded_at,
-        generate_subscripts(cast(latest_versions.messages as json[]), 1) as message_number,
-        unnest(cast(latest_versions.messages as json[])) as message
+        {{ json_array_numbered('latest_versions.messages', 'message_number', 'message') }}
     from latest_versions
 
 ),
@@ -27,9 +26,9 @@ standardized as (
     select
         trim(messages.ticket_id) as ticket_id,
         cast(messages.message_number as integer) as message_number,
-        lower(nullif(trim(messages.message ->> 'sender'), '')) as sender,
-        try_cast(messages.message ->> 'sent_at' as timestamptz) as sent_at,
-        nullif(trim(messages.message ->> 'text'), '') as message_text,
+        lower(nullif(trim({{ json_text('messages.message', '$.sender') }}), '')) as sender,
+        try_cast({{ json_text('messages.message', '$.sent_at') }} as {{ timestamptz() }}) as sent_at,
+        nullif(trim({{ json_text('messages.message', '$.text') }}), '') as message_text,
         messages._export_date as export_date,
         messages._source_file as source_file,
         messages._row_number as source_row_number,

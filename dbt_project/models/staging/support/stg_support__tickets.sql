@@ -16,7 +16,7 @@ messages as (
     -- One row per message of the newest version, for the ticket's first agent response.
     select
         latest_versions.ticket_id,
-        unnest(cast(latest_versions.messages as json[])) as message
+        {{ json_array_elements('latest_versions.messages') }} as message
     from latest_versions
 
 ),
@@ -25,9 +25,9 @@ first_responses as (
 
     select
         messages.ticket_id,
-        min(try_cast(messages.message ->> 'sent_at' as timestamptz)) as first_response_at
+        min(try_cast({{ json_text('messages.message', '$.sent_at') }} as {{ timestamptz() }})) as first_response_at
     from messages
-    where lower(trim(messages.message ->> 'sender')) = 'agent'
+    where lower(trim({{ json_text('messages.message', '$.sender') }})) = 'agent'
     group by messages.ticket_id
 
 ),
@@ -38,10 +38,10 @@ customers as (
     select
         latest_versions.*,
         lower(trim(latest_versions.channel)) as channel_code,
-        latest_versions.customer ->> 'email' as customer_email,
-        latest_versions.customer ->> 'phone' as customer_phone,
-        nullif(trim(latest_versions.customer ->> 'name'), '') as customer_name,
-        {{ phone_to_e164("latest_versions.customer ->> 'phone'", 'cast(null as varchar)') }}
+        {{ json_text('latest_versions.customer', '$.email') }} as customer_email,
+        {{ json_text('latest_versions.customer', '$.phone') }} as customer_phone,
+        nullif(trim({{ json_text('latest_versions.customer', '$.name') }}), '') as customer_name,
+        {{ phone_to_e164(json_text('latest_versions.customer', '$.phone'), 'cast(null as string)') }}
             as phone_e164
     from latest_versions
 
@@ -70,8 +70,8 @@ standardized as (
         with_names.phone_e164 as phone,
         nullif(trim(with_names.customer_phone), '') as phone_as_written,
         with_names.phone_e164 is not null as is_phone_valid,
-        struct_extract(with_names.full_name, 'first_name') as first_name,
-        struct_extract(with_names.full_name, 'last_name') as last_name,
+        with_names.full_name.first_name as first_name,
+        with_names.full_name.last_name as last_name,
         case
             when with_names.channel_code = 'social'
                 then {{ canonical_handle('with_names.customer_name') }}

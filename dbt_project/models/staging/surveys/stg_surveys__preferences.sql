@@ -37,7 +37,9 @@ diet_pieces as (
         {{ survey_answer('diet', 'answers.diet_as_written') }} as phrase_tag,
         {{ survey_answer('diet', 'pieces.diet_piece') }} as piece_tag
     from answers
-    cross join unnest(string_split_regex(answers.diet_as_written, '[;,]')) as pieces (diet_piece)
+    cross join lateral (
+        select {{ explode(split_regex('answers.diet_as_written', "'[;,]'")) }} as diet_piece
+    ) as pieces
     where trim(pieces.diet_piece) != ''
 
 ),
@@ -49,9 +51,9 @@ diet_tags as (
     select
         diet_pieces.survey_response_id,
         case
-            when count(diet_pieces.phrase_tag) > 0 then [any_value(diet_pieces.phrase_tag)]
+            when count(diet_pieces.phrase_tag) > 0 then {{ array_of(['any_value(diet_pieces.phrase_tag)']) }}
             when count(diet_pieces.piece_tag) = count(*)
-                then list_sort(list_distinct(list(diet_pieces.piece_tag)))
+                then {{ sorted_set_agg('diet_pieces.piece_tag') }}
         end as diet_tags
     from diet_pieces
     group by diet_pieces.survey_response_id
@@ -64,12 +66,12 @@ mapped as (
         answers.*,
         case
             -- `4` or `4/5`
-            when regexp_full_match(answers.satisfaction_as_written, '[1-5]( */ *5)?')
+            when {{ regex_full_match("answers.satisfaction_as_written", "'[1-5]( */ *5)?'") }}
                 then cast(left(answers.satisfaction_as_written, 1) as integer)
             -- five stars, the filled ones counted: `★★★★☆`
-            when regexp_full_match(replace(answers.satisfaction_as_written, ' ', ''), '[★☆]{5}')
+            when {{ regex_full_match("replace(answers.satisfaction_as_written, ' ', '')", "'[★☆]{5}'") }}
                 then cast(
-                    nullif(len(regexp_extract_all(answers.satisfaction_as_written, '★')), 0)
+                    nullif({{ count_matches('answers.satisfaction_as_written', "'★'") }}, 0)
                     as integer
                 )
             else cast(
@@ -96,16 +98,16 @@ household_bounds as (
         mapped.*,
         case
             when
-                regexp_full_match(
-                    mapped.household_size_text, '[0-9]{1,2}( *[-–] *[0-9]{1,2}| *\+)?'
-                )
-                then cast(regexp_extract(mapped.household_size_text, '^[0-9]+') as integer)
+                {{ regex_full_match(
+                    'mapped.household_size_text', "'[0-9]{1,2}( *[-–] *[0-9]{1,2}| *\\+)?'"
+                ) }}
+                then cast(regexp_extract(mapped.household_size_text, '^[0-9]+', 0) as integer)
         end as household_lower,
         case
-            when regexp_full_match(mapped.household_size_text, '[0-9]{1,2}')
+            when {{ regex_full_match("mapped.household_size_text", "'[0-9]{1,2}'") }}
                 then cast(mapped.household_size_text as integer)
-            when regexp_full_match(mapped.household_size_text, '[0-9]{1,2} *[-–] *[0-9]{1,2}')
-                then cast(regexp_extract(mapped.household_size_text, '[0-9]+$') as integer)
+            when {{ regex_full_match("mapped.household_size_text", "'[0-9]{1,2} *[-–] *[0-9]{1,2}'") }}
+                then cast(regexp_extract(mapped.household_size_text, '[0-9]+$', 0) as integer)
         end as household_upper
     from mapped
 

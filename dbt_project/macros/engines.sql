@@ -1,0 +1,177 @@
+{#- Where DuckDB and Spark spell one thing differently: each macro renders the engine's own
+    spelling (adapter.dispatch), so a model is written once. Everything both engines read
+    alike (qualify, max_by, `* except`, cast(x as string), filter (where ...), ::) is written
+    plainly in the models. -#}
+
+{#- A record keeps its incremental table on DuckDB. On Spark the tables are Parquet, which
+    cannot delete rows: an incremental model is built whole each run (is_incremental() is
+    false), from the same SQL as a DuckDB full refresh. -#}
+{% macro is_incremental() %}
+    {%- if target.type == 'spark' -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {{ return(dbt.is_incremental()) }}
+{% endmacro %}
+
+{#- `left semi join`: the rows of the left side with a match on the right, once each. -#}
+{% macro semi_join() %}{{ return(adapter.dispatch('semi_join', 'cdp')()) }}{% endmacro %}
+{% macro default__semi_join() %}semi join{% endmacro %}
+{% macro spark__semi_join() %}left semi join{% endmacro %}
+
+{#- The text at a JSON path of a JSON text (null when absent). -#}
+{% macro json_text(expression, path) %}{{ return(adapter.dispatch('json_text', 'cdp')(expression, path)) }}{% endmacro %}
+{% macro default__json_text(expression, path) %}json_extract_string({{ expression }}, '{{ path }}'){% endmacro %}
+{% macro spark__json_text(expression, path) %}get_json_object({{ expression }}, '{{ path }}'){% endmacro %}
+
+{#- True when the regular expression matches somewhere in the text. -#}
+{% macro regex_contains(expression, pattern) %}{{ return(adapter.dispatch('regex_contains', 'cdp')(expression, pattern)) }}{% endmacro %}
+{% macro default__regex_contains(expression, pattern) %}regexp_matches({{ expression }}, {{ pattern }}){% endmacro %}
+{% macro spark__regex_contains(expression, pattern) %}regexp_like({{ expression }}, {{ pattern }}){% endmacro %}
+
+{#- Every match of the pattern replaced. -#}
+{% macro regex_replace_all(expression, pattern, replacement) %}{{ return(adapter.dispatch('regex_replace_all', 'cdp')(expression, pattern, replacement)) }}{% endmacro %}
+{% macro default__regex_replace_all(expression, pattern, replacement) %}regexp_replace({{ expression }}, {{ pattern }}, {{ replacement }}, 'g'){% endmacro %}
+{% macro spark__regex_replace_all(expression, pattern, replacement) %}regexp_replace({{ expression }}, {{ pattern }}, {{ replacement }}){% endmacro %}
+
+{#- The first match of the pattern (group 0: the whole match), or '' when none. -#}
+{% macro regex_extract(expression, pattern, group=0) %}regexp_extract({{ expression }}, {{ pattern }}, {{ group }}){% endmacro %}
+
+{#- Whole days from one date to another. -#}
+{% macro days_between(start, end) %}{{ return(adapter.dispatch('days_between', 'cdp')(start, end)) }}{% endmacro %}
+{% macro default__days_between(start, end) %}date_diff('day', {{ start }}, {{ end }}){% endmacro %}
+{% macro spark__days_between(start, end) %}datediff({{ end }}, {{ start }}){% endmacro %}
+
+{#- An array value from SQL literals or expressions. -#}
+{% macro array_of(items) %}{{ return(adapter.dispatch('array_of', 'cdp')(items)) }}{% endmacro %}
+{% macro default__array_of(items) %}[{{ items | join(', ') }}]{% endmacro %}
+{% macro spark__array_of(items) %}array({{ items | join(', ') }}){% endmacro %}
+
+{#- One row per element of an array, in the select list. -#}
+{% macro explode(expression) %}{{ return(adapter.dispatch('explode', 'cdp')(expression)) }}{% endmacro %}
+{% macro default__explode(expression) %}unnest({{ expression }}){% endmacro %}
+{% macro spark__explode(expression) %}explode({{ expression }}){% endmacro %}
+
+{#- The sorted distinct values of an aggregate, as an array (null values left out). -#}
+{% macro sorted_set_agg(expression) %}{{ return(adapter.dispatch('sorted_set_agg', 'cdp')(expression)) }}{% endmacro %}
+{% macro default__sorted_set_agg(expression) %}list_sort(list_distinct(list({{ expression }}))){% endmacro %}
+{% macro spark__sorted_set_agg(expression) %}array_sort(collect_set({{ expression }})){% endmacro %}
+
+{#- The elements of an array for which a condition on `element` holds. -#}
+{% macro array_where(expression, condition) %}{{ return(adapter.dispatch('array_where', 'cdp')(expression, condition)) }}{% endmacro %}
+{% macro default__array_where(expression, condition) %}list_filter({{ expression }}, lambda element: {{ condition }}){% endmacro %}
+{% macro spark__array_where(expression, condition) %}filter({{ expression }}, element -> {{ condition }}){% endmacro %}
+
+{#- True when two arrays share an element. -#}
+{% macro arrays_overlap(left, right) %}{{ return(adapter.dispatch('arrays_overlap', 'cdp')(left, right)) }}{% endmacro %}
+{% macro default__arrays_overlap(left, right) %}list_has_any({{ left }}, {{ right }}){% endmacro %}
+{% macro spark__arrays_overlap(left, right) %}arrays_overlap({{ left }}, {{ right }}){% endmacro %}
+
+{#- Seconds since 1970-01-01 UTC. -#}
+{% macro epoch_seconds(expression) %}{{ return(adapter.dispatch('epoch_seconds', 'cdp')(expression)) }}{% endmacro %}
+{% macro default__epoch_seconds(expression) %}epoch({{ expression }}){% endmacro %}
+{% macro spark__epoch_seconds(expression) %}unix_timestamp({{ expression }}){% endmacro %}
+
+{#- The earliest time an engine holds, for "before anything". -#}
+{% macro beginning_of_time() %}{{ return(adapter.dispatch('beginning_of_time', 'cdp')()) }}{% endmacro %}
+{% macro default__beginning_of_time() %}'-infinity'::timestamptz{% endmacro %}
+{% macro spark__beginning_of_time() %}timestamp'1900-01-01 00:00:00'{% endmacro %}
+
+{#- One row per element of a JSON array (each element as JSON text), in the select list. -#}
+{% macro json_array_elements(expression) %}{{ return(adapter.dispatch('json_array_elements', 'cdp')(expression)) }}{% endmacro %}
+{% macro default__json_array_elements(expression) %}unnest(cast({{ expression }} as json[])){% endmacro %}
+{% macro spark__json_array_elements(expression) %}explode(from_json({{ expression }}, 'array<string>')){% endmacro %}
+
+{#- One row per element of a JSON array, in the select list: its position from 1
+    (`number_alias`) and the element as JSON text (`element_alias`). -#}
+{% macro json_array_numbered(expression, number_alias, element_alias) %}{{ return(adapter.dispatch('json_array_numbered', 'cdp')(expression, number_alias, element_alias)) }}{% endmacro %}
+{% macro default__json_array_numbered(expression, number_alias, element_alias) -%}
+    generate_subscripts(cast({{ expression }} as json[]), 1) as {{ number_alias }},
+    unnest(cast({{ expression }} as json[])) as {{ element_alias }}
+{%- endmacro %}
+{% macro spark__json_array_numbered(expression, number_alias, element_alias) -%}
+    inline(transform(
+        from_json({{ expression }}, 'array<string>'),
+        (element, position) -> named_struct('{{ number_alias }}', position + 1, '{{ element_alias }}', element)
+    ))
+{%- endmacro %}
+
+{#- True when the regular expression matches the whole text. -#}
+{% macro regex_full_match(expression, pattern) %}{{ return(adapter.dispatch('regex_full_match', 'cdp')(expression, pattern)) }}{% endmacro %}
+{% macro default__regex_full_match(expression, pattern) %}regexp_full_match({{ expression }}, {{ pattern }}){% endmacro %}
+{% macro spark__regex_full_match(expression, pattern) %}regexp_like({{ expression }}, concat('^(?:', {{ pattern }}, ')$')){% endmacro %}
+
+{#- The type of a point in time, held in UTC. -#}
+{% macro timestamptz() %}{{ return(adapter.dispatch('timestamptz', 'cdp')()) }}{% endmacro %}
+{% macro default__timestamptz() %}timestamptz{% endmacro %}
+{% macro spark__timestamptz() %}timestamp{% endmacro %}
+
+{#- The pieces of a text between the matches of a regular expression, as an array. -#}
+{% macro split_regex(expression, pattern) %}{{ return(adapter.dispatch('split_regex', 'cdp')(expression, pattern)) }}{% endmacro %}
+{% macro default__split_regex(expression, pattern) %}string_split_regex({{ expression }}, {{ pattern }}){% endmacro %}
+{% macro spark__split_regex(expression, pattern) %}split({{ expression }}, {{ pattern }}){% endmacro %}
+
+{#- How many times a regular expression matches in a text. -#}
+{% macro count_matches(expression, pattern) %}{{ return(adapter.dispatch('count_matches', 'cdp')(expression, pattern)) }}{% endmacro %}
+{% macro default__count_matches(expression, pattern) %}len(regexp_extract_all({{ expression }}, {{ pattern }})){% endmacro %}
+{% macro spark__count_matches(expression, pattern) %}size(regexp_extract_all({{ expression }}, {{ pattern }}, 0)){% endmacro %}
+
+{#- A timestamp from seconds since 1970-01-01 UTC. -#}
+{% macro from_epoch_seconds(expression) %}{{ return(adapter.dispatch('from_epoch_seconds', 'cdp')(expression)) }}{% endmacro %}
+{% macro default__from_epoch_seconds(expression) %}to_timestamp({{ expression }}){% endmacro %}
+{% macro spark__from_epoch_seconds(expression) %}timestamp_seconds({{ expression }}){% endmacro %}
+
+{#- A wall-clock timestamp in a named time zone, as the point in time it names. A time the
+    clocks pass twice (the hour daylight saving time ends) names its later point on both
+    engines, as DuckDB's time zone library decides; Spark alone would take the earlier. -#}
+{% macro from_local_time(expression, time_zone) %}{{ return(adapter.dispatch('from_local_time', 'cdp')(expression, time_zone)) }}{% endmacro %}
+{% macro default__from_local_time(expression, time_zone) %}timezone('{{ time_zone }}', {{ expression }}){% endmacro %}
+{% macro spark__from_local_time(expression, time_zone) -%}
+    greatest(
+        to_utc_timestamp({{ expression }}, '{{ time_zone }}'),
+        to_utc_timestamp({{ expression }} + interval 1 hour, '{{ time_zone }}') - interval 1 hour
+    )
+{%- endmacro %}
+
+{#- On Spark an incremental model is built as a table (see is_incremental above). -#}
+{% materialization incremental, adapter='spark' %}
+    {{ return(materialization_table_spark()) }}
+{% endmaterialization %}
+
+{#- Seeds on Spark: dbt-spark's session method puts each value between quotes as it is, so a
+    value holding a quote (`Costa d'Avorio`) breaks the statement and an empty cell arrives as
+    the text 'None'. Here each value is a literal of its own: null, a number, or text (between
+    double quotes when it holds a single one; string literals are read raw, see
+    cdp.spark.session). -#}
+{% macro spark__load_csv_rows(model, agate_table) %}
+    {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {% for row in chunk -%}
+                ({%- for col_name in agate_table.column_names -%}
+                    {%- set type = column_override.get(col_name, adapter.convert_type(agate_table, loop.index0)) -%}
+                    cast({{ _spark_literal(row[loop.index0]) }} as {{ type }})
+                    {%- if not loop.last %},{% endif -%}
+                {%- endfor -%})
+                {%- if not loop.last %},{% endif %}
+            {% endfor %}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
+        {%- if loop.first -%}{%- do statements.append(sql) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(statements[0]) }}
+{% endmacro %}
+
+{% macro _spark_literal(value) -%}
+    {%- if value is none -%}null
+    {%- elif value is number and value is not boolean -%}{{ value }}
+    {%- elif value is boolean -%}{{ 'true' if value else 'false' }}
+    {%- else -%}
+        {%- set text = value | string -%}
+        {%- if "'" not in text -%}'{{ text }}'
+        {%- elif '"' not in text -%}"{{ text }}"
+        {%- else -%}{{ exceptions.raise_compiler_error("a seed value holds both kinds of quote: " ~ text) }}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}

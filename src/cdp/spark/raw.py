@@ -1,0 +1,92 @@
+"""The raw loads as Spark tables: every table of the loads' ``raw`` schema (the records with
+their lineage columns, the load manifest, the rejects with their reasons) published to Spark's
+catalog as a Parquet table of the same name and columns.
+
+One loader for both engines: the loads (``cdp.ingest``) read the landing zone, keep what is
+complete and new, and set bad rows aside with DuckDB (embedded, beside the step); on the Spark
+engine that load file is the loads' working store, and each load ends by publishing what it
+holds here. A table is replaced whole (Parquet has no row-level replace): raw is small beside
+what it turns into, and the publication is idempotent.
+
+DuckDB types Parquet or Spark do not share are written as the nearest that both read: UUID and
+JSON as text, HUGEINT as DECIMAL(38, 0), unsigned integers one size up.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cdp.duckdb_budget import connect
+from cdp.spark.session import warehouse_dir
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+SCHEMA = "raw"
+
+_CASTS = {
+    "UUID": "varchar",
+    "JSON": "varchar",
+    "HUGEINT": "decimal(38, 0)",
+    "UHUGEINT": "decimal(38, 0)",
+    "UTINYINT": "smallint",
+    "USMALLINT": "integer",
+    "UINTEGER": "bigint",
+    "UBIGINT": "decimal(20, 0)",
+    # Spark reads Parquet's local timestamps as TIMESTAMP_NTZ; the platform's times are UTC
+    "TIMESTAMP": "timestamptz",
+}
+
+
+def _select(con, schema: str, table: str) -> str:
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, table],
+    ).fetchall()
+    parts = []
+    for name, data_type in columns:
+        quoted = '"' + name.replace('"', '""') + '"'
+        cast = _CASTS.get(data_type.upper())
+        parts.append(f"cast({quoted} as {cast}) as {quoted}" if cast else quoted)
+    return f'select {", ".join(parts)} from "{schema}"."{table}"'
+
+
+def publish(
+    loads: Path, session: SparkSession, tables: Iterable[str] | None = None
+) -> dict[str, int]:
+    """Publish ``tables`` (default: every table) of the loads' raw schema to Spark; returns
+    the rows of each table published."""
+    staging = warehouse_dir() / "raw_parquet"
+    con = connect(str(loads), read_only=True)
+    try:
+        present = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = ? and table_type = 'BASE TABLE' order by 1",
+                [SCHEMA],
+            ).fetchall()
+        ]
+        wanted = present if tables is None else [t for t in present if t in set(tables)]
+        files: dict[str, Path] = {}
+        for table in wanted:
+            folder = staging / table
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            path = folder / "part-0.parquet"
+            con.execute(f"copy ({_select(con, SCHEMA, table)}) to '{path}' (format parquet)")
+            files[table] = path
+    finally:
+        con.close()
+    session.sql(f"create schema if not exists {SCHEMA}")
+    counts: dict[str, int] = {}
+    for table, path in files.items():
+        frame = session.read.parquet(str(path))
+        frame.write.mode("overwrite").format("parquet").saveAsTable(f"{SCHEMA}.{table}")
+        counts[table] = session.table(f"{SCHEMA}.{table}").count()
+    shutil.rmtree(staging, ignore_errors=True)
+    return counts

@@ -33,11 +33,13 @@ help:
 install: $(STAMP)
 
 # pip's few hundred lines go to .venv/install.log; the terminal gets its progress.
-$(STAMP): pyproject.toml
-	@echo "setting up $(VENV): the platform, dbt, Dagster, Great Expectations and the dev tools"
+# The Spark engine (CDP_ENGINE=spark; its test runs in `make test`) needs pyspark and Java.
+$(STAMP): pyproject.toml scripts/ensure_java.sh
+	@echo "setting up $(VENV): the platform, dbt, Dagster, Great Expectations, Spark and the dev tools"
+	@scripts/ensure_java.sh
 	@$(PYTHON) -m venv $(VENV)
 	@$(BIN)/python scripts/pip_progress.py $(VENV)/install.log -- --upgrade pip
-	@$(BIN)/python scripts/pip_progress.py $(VENV)/install.log -- -e ".[dev]"
+	@$(BIN)/python scripts/pip_progress.py $(VENV)/install.log -- -e ".[dev,spark]"
 	@touch $(STAMP)
 
 # The sample is generated on first use, deterministically; an outside landing zone

@@ -36,10 +36,17 @@
 {#- The first match of the pattern (group 0: the whole match), or '' when none. -#}
 {% macro regex_extract(expression, pattern, group=0) %}regexp_extract({{ expression }}, {{ pattern }}, {{ group }}){% endmacro %}
 
-{#- Whole days from one date to another. -#}
-{% macro days_between(start, end) %}{{ return(adapter.dispatch('days_between', 'cdp')(start, end)) }}{% endmacro %}
-{% macro default__days_between(start, end) %}date_diff('day', {{ start }}, {{ end }}){% endmacro %}
-{% macro spark__days_between(start, end) %}datediff({{ end }}, {{ start }}){% endmacro %}
+{#- From one date to another, as DuckDB's date_diff counts: `day` and `week` whole days and
+    weeks, `month` the month boundaries crossed (January 31 to February 1 is one); a BIGINT. -#}
+{% macro dates_diff(part, start, end) %}{{ return(adapter.dispatch('dates_diff', 'cdp')(part, start, end)) }}{% endmacro %}
+{% macro default__dates_diff(part, start, end) %}date_diff('{{ part }}', {{ start }}, {{ end }}){% endmacro %}
+{% macro spark__dates_diff(part, start, end) -%}
+    {%- if part == 'day' -%}cast(datediff({{ end }}, {{ start }}) as bigint)
+    {%- elif part == 'week' -%}cast(datediff({{ end }}, {{ start }}) div 7 as bigint)
+    {%- elif part == 'month' -%}cast((year({{ end }}) - year({{ start }})) * 12 + month({{ end }}) - month({{ start }}) as bigint)
+    {%- else -%}{{ exceptions.raise_compiler_error("dates_diff: no Spark form for " ~ part) }}
+    {%- endif -%}
+{%- endmacro %}
 
 {#- An array value from SQL literals or expressions. -#}
 {% macro array_of(items) %}{{ return(adapter.dispatch('array_of', 'cdp')(items)) }}{% endmacro %}
@@ -175,3 +182,56 @@
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The models' contracts declare DuckDB's type names (varchar, timestamp with time zone,
+    varchar[]); dbt checks a contract by casting nulls to them, which on Spark reads them as
+    Spark's own names. -#}
+{% macro spark__cast(field, type) %}cast({{ field }} as {{ spark_type(type) }}){% endmacro %}
+
+{% macro spark_type(type) -%}
+    {%- set name = type | trim | lower -%}
+    {%- if name.endswith('[]') -%}array<{{ spark_type(name[:-2]) }}>
+    {%- elif name in ('varchar', 'text', 'json', 'uuid') -%}string
+    {%- elif name in ('timestamptz', 'timestamp with time zone') -%}timestamp
+    {%- elif name == 'hugeint' -%}decimal(38, 0)
+    {%- elif name == 'ubigint' -%}decimal(20, 0)
+    {%- else -%}{{ name }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The number of elements of an array. -#}
+{% macro array_length(expression) %}{{ return(adapter.dispatch('array_length', 'cdp')(expression)) }}{% endmacro %}
+{% macro default__array_length(expression) %}len({{ expression }}){% endmacro %}
+{% macro spark__array_length(expression) %}size({{ expression }}){% endmacro %}
+
+{#- A number of days, to add to or subtract from a date or time. -#}
+{% macro days_interval(days) %}{{ return(adapter.dispatch('days_interval', 'cdp')(days)) }}{% endmacro %}
+{% macro default__days_interval(days) %}to_days({{ days }}){% endmacro %}
+{% macro spark__days_interval(days) %}make_dt_interval({{ days }}){% endmacro %}
+
+{#- An array of text from SQL literals (an empty list gives an empty array of text). -#}
+{% macro text_array(literals) %}{{ return(adapter.dispatch('text_array', 'cdp')(literals)) }}{% endmacro %}
+{% macro default__text_array(literals) %}cast([{{ literals | join(', ') }}] as varchar[]){% endmacro %}
+{% macro spark__text_array(literals) %}cast(array({{ literals | join(', ') }}) as array<string>){% endmacro %}
+
+{#- True when the first array holds every element of the second. -#}
+{% macro array_contains_all(container, items) %}{{ return(adapter.dispatch('array_contains_all', 'cdp')(container, items)) }}{% endmacro %}
+{% macro default__array_contains_all(container, items) %}list_has_all({{ container }}, {{ items }}){% endmacro %}
+{% macro spark__array_contains_all(container, items) %}(size(array_except({{ items }}, {{ container }})) = 0){% endmacro %}
+
+{#- An array's distinct elements in ascending order. -#}
+{% macro array_sorted_distinct(expression) %}{{ return(adapter.dispatch('array_sorted_distinct', 'cdp')(expression)) }}{% endmacro %}
+{% macro default__array_sorted_distinct(expression) %}list_sort(list_distinct({{ expression }})){% endmacro %}
+{% macro spark__array_sorted_distinct(expression) %}array_sort(array_distinct({{ expression }})){% endmacro %}
+
+{#- An array of text from plain values (names without quotes, as the project's vars hold). -#}
+{% macro text_array_of(values) -%}
+    {%- set literals = [] -%}
+    {%- for value in values -%}{%- do literals.append("'" ~ value ~ "'") -%}{%- endfor -%}
+    {{ text_array(literals) }}
+{%- endmacro %}
+
+{#- One field of a struct value. -#}
+{% macro struct_field(expression, name) %}{{ return(adapter.dispatch('struct_field', 'cdp')(expression, name)) }}{% endmacro %}
+{% macro default__struct_field(expression, name) %}struct_extract({{ expression }}, '{{ name }}'){% endmacro %}
+{% macro spark__struct_field(expression, name) %}{{ expression }}.{{ name }}{% endmacro %}

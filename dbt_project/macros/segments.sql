@@ -30,7 +30,7 @@
         {%- for item in value %}{% do literals.append(segment_literal(item)) %}{% endfor -%}
         {%- if op == 'in' -%}profiles.{{ attribute }} in ({{ literals | join(', ') }})
         {%- elif op == 'not_in' -%}profiles.{{ attribute }} not in ({{ literals | join(', ') }})
-        {%- else -%}list_has_any(profiles.{{ attribute }}, [{{ literals | join(', ') }}])
+        {%- else -%}{{ arrays_overlap('profiles.' ~ attribute, array_of(literals)) }}
         {%- endif -%}
     {%- elif op == 'is_null' -%}profiles.{{ attribute }} is null
     {%- elif op == 'not_null' -%}profiles.{{ attribute }} is not null

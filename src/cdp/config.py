@@ -11,6 +11,8 @@
 ``CDP_RETENTION_RAW_DAYS``     days raw record versions and snapshots are kept (default 730)
 ``CDP_RETENTION_EVENTS_DAYS``  days raw events (tracking, newsletter activity) are kept
                                (default 395)
+``CDP_ENGINE``       the engine: ``duckdb`` (the default) or ``spark`` (``cdp.engine``; the Spark
+                     settings ``CDP_SPARK_*`` are in ``cdp.spark.session``)
 ``CDP_PRIVACY_KEY`` / ``CDP_PRIVACY_KEY_FILE``  the privacy key of keyed hashes and pseudonyms
                      (``cdp.privacy.keys``; default file ``~/.config/cdp/privacy.key``)
 ``CDP_ALERT_EMAIL``  an address that receives each failed run's report, sent through the SMTP
@@ -120,6 +122,20 @@ def main(argv: list[str] | None = None) -> int:
             require_landing_dir(settings.landing_dir)
         except LandingZoneMissing as err:
             print(f"error: {err}", file=sys.stderr)
+            return 1
+        from cdp.engine import UnknownEngine, engine
+
+        try:
+            chosen = engine()
+        except UnknownEngine as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        if chosen != "duckdb":
+            print(
+                f"error: CDP_ENGINE={chosen}: the scheduled pipeline (make run, Dagster) runs on "
+                "DuckDB; build on Spark with `python -m cdp.spark build` (README, Scaling out)",
+                file=sys.stderr,
+            )
             return 1
         print(f"landing zone: {settings.landing_dir}")
         print(f"warehouse:    {settings.warehouse}")

@@ -48,9 +48,9 @@ class Comparison:
 
     @property
     def equal(self) -> bool:
-        return not (
-            self.only_duckdb or self.only_spark or self.columns_only_duckdb or self.columns_only_spark
-        )
+        differences = (self.only_duckdb, self.only_spark)
+        columns = (self.columns_only_duckdb, self.columns_only_spark)
+        return not any(differences) and not any(columns)
 
     def summary(self, examples: int = 3) -> str:
         if self.equal:
@@ -83,16 +83,119 @@ def compare(
     """``relation`` (``schema.table``) in the DuckDB ``warehouse`` against Spark's."""
     con = connect(str(warehouse), read_only=True)
     try:
-        duck = con.execute(f"select * from {relation}").to_arrow_table()
+        duck = con.sql(f"select * from {relation}").to_arrow_table()
     finally:
         con.close()
     sparked = spark.table(relation).toArrow()
+    return _compare_arrow(relation, duck, sparked, ignore)
+
+
+# The marts compared customer by customer, and their columns that say when the build ran
+# rather than what it found.
+CUSTOMER_MARTS = (
+    "marts.customer_profiles",
+    "marts.customer_consent",
+    "marts.segment_members",
+)
+SOURCE_RECORDS = "marts.customer_source_records"
+# When the build first issued the customer's id: the time of the build, not of the data.
+BUILD_TIME_COLUMNS = ("customer_since",)
+
+
+@dataclass
+class CustomerComparison:
+    """Two builds' customers: the same when each engine groups the same source records into
+    one customer, and each customer's rows agree once its id (chosen per build) is replaced by
+    its records."""
+
+    duckdb_customers: int
+    spark_customers: int
+    groups_only_duckdb: list[tuple] = field(default_factory=list)
+    groups_only_spark: list[tuple] = field(default_factory=list)
+    tables: list[Comparison] = field(default_factory=list)
+
+    @property
+    def equal(self) -> bool:
+        same_groups = not (self.groups_only_duckdb or self.groups_only_spark)
+        return same_groups and all(table.equal for table in self.tables)
+
+    def summary(self) -> str:
+        only_duckdb, only_spark = len(self.groups_only_duckdb), len(self.groups_only_spark)
+        verdict = "equal" if not (only_duckdb or only_spark) else "differ"
+        lines = [
+            f"customers: {self.duckdb_customers} on DuckDB, {self.spark_customers} on Spark; "
+            f"groupings {verdict} ({only_duckdb} only on DuckDB, {only_spark} only on Spark)"
+        ]
+        lines += [f"  DuckDB groups: {group}" for group in self.groups_only_duckdb[:3]]
+        lines += [f"  Spark groups:  {group}" for group in self.groups_only_spark[:3]]
+        lines += [table.summary() for table in self.tables]
+        return "\n".join(lines)
+
+
+def _groups(table: Any) -> dict[str, tuple]:
+    """customer_id → its (source, record_id) pairs, sorted."""
+    groups: dict[str, list] = {}
+    for row in table.select(["customer_id", "source", "record_id"]).to_pylist():
+        groups.setdefault(row["customer_id"], []).append((row["source"], row["record_id"]))
+    return {customer: tuple(sorted(records)) for customer, records in groups.items()}
+
+
+def _by_records(table: Any, groups: dict[str, tuple]) -> Any:
+    """``table`` with each customer_id replaced by the customer's records."""
+    import pyarrow as pa
+
+    keys = [repr(groups.get(customer)) for customer in table.column("customer_id").to_pylist()]
+    index = table.column_names.index("customer_id")
+    return table.set_column(index, "customer_id", pa.array(keys, pa.string()))
+
+
+def compare_customers(
+    warehouse: Path, spark: SparkSession, ignore: tuple[str, ...] = BUILD_TIME_COLUMNS
+) -> CustomerComparison:
+    """The customer marts of the DuckDB ``warehouse`` against those on ``spark``."""
+    con = connect(str(warehouse), read_only=True)
+    try:
+        duck = {
+            name: con.sql(f"select * from {name}").to_arrow_table()
+            for name in (SOURCE_RECORDS, *CUSTOMER_MARTS)
+        }
+    finally:
+        con.close()
+    sparked = {name: spark.table(name).toArrow() for name in (SOURCE_RECORDS, *CUSTOMER_MARTS)}
+    return compare_customer_tables(duck, sparked, ignore)
+
+
+def compare_customer_tables(
+    duck: dict[str, Any], sparked: dict[str, Any], ignore: tuple[str, ...] = ()
+) -> CustomerComparison:
+    """The customer marts of two builds as Arrow tables by name (source records first)."""
+    duck_groups, spark_groups = _groups(duck[SOURCE_RECORDS]), _groups(sparked[SOURCE_RECORDS])
+    left, right = Counter(duck_groups.values()), Counter(spark_groups.values())
+    result = CustomerComparison(
+        duckdb_customers=len(duck_groups),
+        spark_customers=len(spark_groups),
+        groups_only_duckdb=sorted((left - right).elements()),
+        groups_only_spark=sorted((right - left).elements()),
+    )
+    for name in duck:
+        result.tables.append(
+            _compare_arrow(
+                name,
+                _by_records(duck[name], duck_groups),
+                _by_records(sparked[name], spark_groups),
+                ignore,
+            )
+        )
+    return result
+
+
+def _compare_arrow(name: str, duck: Any, sparked: Any, ignore: tuple[str, ...]) -> Comparison:
     duck_columns = [c for c in duck.column_names if c not in ignore]
     spark_columns = [c for c in sparked.column_names if c not in ignore]
     shared = [c for c in duck_columns if c in spark_columns]
     left, right = _rows(duck, shared), _rows(sparked, shared)
     return Comparison(
-        table=relation,
+        table=name,
         duckdb_rows=duck.num_rows,
         spark_rows=sparked.num_rows,
         only_duckdb=sorted((left - right).elements(), key=repr),

@@ -31,7 +31,8 @@ def _session_helper() -> type:
 
         def submit(self, compiled_code: str) -> Any:
             scope: dict[str, Any] = {"spark": get_session(), "__name__": "__dbt_model__"}
-            exec(compile(compiled_code, self.parsed_model.get("original_file_path", "<model>"), "exec"), scope)  # noqa: S102
+            source = self.parsed_model.get("original_file_path", "<model>")
+            exec(compile(compiled_code, source, "exec"), scope)  # noqa: S102
             return None
 
     return SessionPythonJobHelper
@@ -66,4 +67,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from cdp.spark.session import exit_process
+
+    exit_process(main())

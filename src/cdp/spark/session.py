@@ -35,6 +35,7 @@ DEFAULT_MASTER = "local[*]"
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse" / "spark"
 DEFAULT_PARTITIONS = 4
 DEFAULT_DRIVER_MEMORY = "2g"
+LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 
 
 class SparkUnavailable(RuntimeError):
@@ -49,14 +50,17 @@ def warehouse_dir() -> Path:
 def settings() -> dict[str, str]:
     """The Spark settings of the platform's session, from the environment."""
     home = warehouse_dir()
-    metastore = home / "metastore_db"
+    metastore = f"jdbc:derby:;databaseName={home / 'metastore_db'};create=true"
     return {
         "spark.master": os.environ.get("CDP_SPARK_MASTER") or DEFAULT_MASTER,
         "spark.app.name": "cdp",
         "spark.sql.warehouse.dir": str(home / "tables"),
-        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={metastore};create=true",
-        # derby.log beside the catalog, not in whatever folder the step started in
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={home}",
+        "spark.hadoop.javax.jdo.option.ConnectionURL": metastore,
+        # derby.log beside the catalog, not in whatever folder the step started in; Spark's
+        # own log at errors only
+        "spark.driver.extraJavaOptions": (
+            f"-Dderby.system.home={home} -Dlog4j2.configurationFile={LOG_CONFIG}"
+        ),
         "spark.sql.session.timeZone": "UTC",
         # string literals as DuckDB reads them: a backslash is a backslash ('\s+' in a
         # regular expression), not an escape
@@ -90,6 +94,9 @@ def get_session() -> SparkSession:
     home = warehouse_dir()
     home.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if settings()["spark.master"].startswith("local"):
+        # a local session binds to this machine (and says nothing of its host name)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in settings().items():
         builder = builder.config(key, value)
@@ -122,14 +129,12 @@ def register_functions(session: SparkSession) -> None:
     """The platform's Python rules as Spark SQL functions of ``session``."""
     from pyspark.sql.types import StringType, StructField, StructType
 
-    from cdp.privacy.keys import PSEUDONYM, derive, keyed_hash, key_file, load_key
+    from cdp.privacy.keys import PSEUDONYM, derive, key_file, keyed_hash, load_key
     from cdp.standardize.names import clean_name, split_full_name
     from cdp.standardize.phones import phone_kind, to_e164
 
     text = StringType()
-    full_name = StructType(
-        [StructField("first_name", text), StructField("last_name", text)]
-    )
+    full_name = StructType([StructField("first_name", text), StructField("last_name", text)])
     session.udf.register("phone_to_e164", to_e164, text)
     session.udf.register("phone_kind", phone_kind, text)
     session.udf.register("clean_name", clean_name, text)
@@ -152,3 +157,17 @@ def register_functions(session: SparkSession) -> None:
         return keyed_hash(str(value), pseudonym_key)
 
     session.udf.register("pseudonymize", pseudonymize, text)
+
+
+def exit_process(code: int) -> None:
+    """End a command that used the session: the session stopped, output flushed, then the
+    process ended at once (at a normal interpreter exit, DuckDB's bindings report the objects
+    still alive beside pyspark's as leaks, a screen of noise after every command)."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        active.stop()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -50,11 +50,11 @@ scored as (
     select
         summarized.*,
         cast(
-            summarized.net_revenue_eur / nullif(summarized.order_count, 0) as decimal(14, 2)
+            cast(summarized.net_revenue_eur as double) / nullif(summarized.order_count, 0)
+            as decimal(14, 2)
         ) as average_order_value_eur,
-        date_diff(
-            'day', cast(summarized.last_order_at as date), as_of.as_of_date
-        ) as days_since_last_order
+        {{ dates_diff('day', 'cast(summarized.last_order_at as date)', 'as_of.as_of_date') }}
+            as days_since_last_order
     from summarized
     cross join as_of
 

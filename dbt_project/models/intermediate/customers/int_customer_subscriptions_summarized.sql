@@ -54,9 +54,13 @@ billed as (
             when attributed.billed_until < cast(attributed.started_at as date) then 0
             when attributed.billing_interval = 'month'
                 then
-                    date_diff('month', cast(attributed.started_at as date), attributed.billed_until)
+                    {{ dates_diff(
+                        'month', 'cast(attributed.started_at as date)', 'attributed.billed_until'
+                    ) }}
                     + 1
-            else date_diff('week', cast(attributed.started_at as date), attributed.billed_until) + 1
+            else {{ dates_diff(
+                'week', 'cast(attributed.started_at as date)', 'attributed.billed_until'
+            ) }} + 1
         end as charges
     from attributed
 
@@ -82,11 +86,8 @@ final as (
             as subscription_status,
         max(ranked.plan_code) filter (where ranked.subscription_rank = 1) as subscription_plan_code,
         min(ranked.started_at) as subscription_started_at,
-        date_diff(
-            'day',
-            cast(min(ranked.started_at) as date),
-            max(ranked.billed_until)
-        ) as subscription_tenure_days,
+        {{ dates_diff('day', 'cast(min(ranked.started_at) as date)', 'max(ranked.billed_until)') }}
+            as subscription_tenure_days,
         cast(sum(ranked.charges * coalesce(ranked.price_amount_eur, 0)) as decimal(14, 2))
             as subscription_value_eur
     from ranked

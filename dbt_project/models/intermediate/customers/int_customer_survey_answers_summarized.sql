@@ -34,7 +34,9 @@ preferences as (
         case when not preferences.is_satisfaction_unmapped then preferences.satisfaction end
             as satisfaction,
         case
-            when not preferences.is_diet_unmapped and len(preferences.diet_tags) > 0
+            when
+                not preferences.is_diet_unmapped
+                and {{ array_length('preferences.diet_tags') }} > 0
                 then preferences.diet_tags
         end as diet_tags,
         case
@@ -51,8 +53,8 @@ latest_nps as (
 
     select
         nps.customer_id,
-        arg_max(nps.nps_score, nps.submitted_at) as latest_nps_score,
-        arg_max(nps.nps_category, nps.submitted_at) as latest_nps_category,
+        max_by(nps.nps_score, nps.submitted_at) as latest_nps_score,
+        max_by(nps.nps_category, nps.submitted_at) as latest_nps_category,
         max(nps.submitted_at) as latest_nps_at
     from nps
     group by nps.customer_id
@@ -63,15 +65,15 @@ latest_preferences as (
 
     select
         preferences.customer_id,
-        arg_max(
+        max_by(
             preferences.satisfaction,
             (preferences.submitted_on, preferences.survey_response_id)
         ) filter (where preferences.satisfaction is not null) as satisfaction_score,
-        arg_max(
+        max_by(
             preferences.diet_tags,
             (preferences.submitted_on, preferences.survey_response_id)
         ) filter (where preferences.diet_tags is not null) as diet_tags,
-        arg_max(
+        max_by(
             preferences.household_size,
             (preferences.submitted_on, preferences.survey_response_id)
         ) filter (where preferences.household_size is not null) as household_size

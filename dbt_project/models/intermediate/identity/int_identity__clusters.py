@@ -14,26 +14,27 @@ by `make full-refresh`) clusters every record.
 """
 
 from cdp.identity.clustering import clustered_records
-from cdp.identity.kept import kept_contents
+from cdp.identity.engine import identity_session
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     meta = dbt.config.get("meta")
-    dbt.ref("int_identity__records").create_view("_clusters_records")
-    dbt.ref("int_identity__identifiers").create_view("_clusters_identifiers")
-    dbt.ref("int_identity__identifier_guards").create_view("_clusters_guards")
-    dbt.ref("int_identity__fuzzy_matches").create_view("_clusters_fuzzy_judged")
-    session.execute(
+    ids = identity_session(dbt, session)
+    ids.view(dbt.ref("int_identity__records"), "_clusters_records")
+    ids.view(dbt.ref("int_identity__identifiers"), "_clusters_identifiers")
+    ids.view(dbt.ref("int_identity__identifier_guards"), "_clusters_guards")
+    ids.view(dbt.ref("int_identity__fuzzy_matches"), "_clusters_fuzzy_judged")
+    ids.con.execute(
         "create or replace temp view _clusters_fuzzy as "
         "select * from _clusters_fuzzy_judged where refused_by is null"
     )
     # the previous contents, with their digests (dbt writes the result to a table of its own
     # and only then replaces this one)
-    kept = kept_contents(dbt, session, "edges_digest")
-    return session.sql(
+    kept = None if ids.from_scratch else ids.previous("_clusters_previous", "edges_digest")
+    return ids.result(
         clustered_records(
-            session,
+            ids.con,
             records="_clusters_records",
             identifiers="_clusters_identifiers",
             guards="_clusters_guards",

@@ -6,18 +6,19 @@ assignments are this model's own previous contents; int_identity__customer_id_ch
 the history of every id that changed.
 """
 
+from cdp.identity.engine import identity_session
 from cdp.identity.ids import assign_customer_ids
-from cdp.warehouse import table_exists
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    dbt.ref("int_identity__clusters").create_view("_ids_clusters")
-    previous = None
-    if table_exists(session, dbt.this.schema, dbt.this.identifier):
-        session.execute(
-            f"create or replace temp table _ids_previous_run as select * from {dbt.this}"
+    ids = identity_session(dbt, session)
+    ids.view(dbt.ref("int_identity__clusters"), "_ids_clusters")
+    previous = ids.previous("_ids_previous_contents")
+    if previous is not None:
+        ids.con.execute(
+            f"create or replace temp table _ids_previous_run as select * from {previous}"
         )
         previous = "_ids_previous_run"
-    assignments = assign_customer_ids(session, "_ids_clusters", previous)
-    return session.sql(f"select * from {assignments}")
+    assignments = assign_customer_ids(ids.con, "_ids_clusters", previous)
+    return ids.result(f"select * from {assignments}")

@@ -13,13 +13,14 @@ A nightly run scores only the pairs of records that are new or changed since the
 the last run's pairs and, in `<this>__compared`, a digest of each record it compared are read
 back; the pairs of two unchanged records stand as judged. Every pair is scored again when the
 model, the refusals applied or the blocking changed, when the two tables do not agree, and with
-`--vars '{identity_from_scratch: true}'` (which `make full-refresh` passes).
+`--vars '{identity_from_scratch: true}'` (which `make full-refresh` passes). On Spark every
+pair is scored each run, as every table there is built whole.
 """
 
 import json
 
+from cdp.identity.engine import identity_session
 from cdp.identity.fuzzy import FuzzyConfig, KeptMatches, fuzzy_matches
-from cdp.identity.kept import from_scratch
 from cdp.warehouse import column_names
 
 
@@ -40,18 +41,19 @@ def _state(this) -> str:
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    dbt.ref("int_identity__records").create_view("_fuzzy_records")
-    dbt.ref("int_identity__fuzzy_model").create_view("_fuzzy_model")
-    kept_model = session.execute("select settings from _fuzzy_model").fetchall()
+    ids = identity_session(dbt, session)
+    ids.view(dbt.ref("int_identity__records"), "_fuzzy_records")
+    ids.view(dbt.ref("int_identity__fuzzy_model"), "_fuzzy_model")
+    kept_model = ids.con.execute("select settings from _fuzzy_model").fetchall()
     trained = json.loads(kept_model[0][0]) if kept_model else None
 
-    kept = None if from_scratch(dbt) else _kept(session, dbt.this)
+    incremental = not (ids.from_scratch or ids.on_spark)
     pairs, _model = fuzzy_matches(
-        session,
+        ids.con,
         "_fuzzy_records",
         FuzzyConfig(keep_refused=True),
         trained=trained,
-        kept=kept,
-        keep_as=_state(dbt.this),
+        kept=_kept(session, dbt.this) if incremental else None,
+        keep_as=_state(dbt.this) if not ids.on_spark else None,
     )
-    return session.sql(f"select * from {pairs}")
+    return ids.result(f"select * from {pairs}")

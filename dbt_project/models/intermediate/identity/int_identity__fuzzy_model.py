@@ -15,6 +15,7 @@ import json
 import os
 from pathlib import Path
 
+from cdp.identity.engine import IdentitySession, identity_session
 from cdp.identity.fuzzy import (
     KeptModel,
     count_named_records,
@@ -24,17 +25,13 @@ from cdp.identity.fuzzy import (
 )
 
 
-def _kept(session, this) -> KeptModel | None:
+def _kept(ids: IdentitySession) -> KeptModel | None:
     """The row this model holds from its last run, if any."""
-    exists = session.execute(
-        "select count(*) from information_schema.tables "
-        "where table_catalog = ? and table_schema = ? and table_name = ?",
-        [this.database, this.schema, this.identifier],
-    ).fetchall()[0][0]
-    if not exists:
+    previous = ids.previous("_fuzzy_model_previous")
+    if previous is None:
         return None
-    rows = session.execute(
-        f"select fingerprint, named_records, settings, trained_because from {this}"
+    rows = ids.con.execute(
+        f"select fingerprint, named_records, settings, trained_because from {previous}"
     ).fetchall()
     if len(rows) != 1:
         return None
@@ -42,7 +39,7 @@ def _kept(session, this) -> KeptModel | None:
     return KeptModel(fingerprint, named, json.loads(settings), because)
 
 
-def _chosen(dbt, session) -> KeptModel:
+def _chosen(dbt, ids: IdentitySession) -> KeptModel:
     pinned = os.environ.get("CDP_FUZZY_MODEL")
     if pinned:
         row = json.loads(Path(pinned).read_text(encoding="utf-8"))
@@ -50,26 +47,27 @@ def _chosen(dbt, session) -> KeptModel:
             row["fingerprint"], row["named_records"], row["settings"], f"read from {pinned}"
         )
     fingerprint = model_fingerprint()
-    kept = _kept(session, dbt.this)
+    kept = _kept(ids)
     asked = str(dbt.config.get("retrain")).strip().lower() in ("true", "1", "yes")
     # the records are counted only when a kept model could still serve
-    named = count_named_records(session, "_fuzzy_model_records") if kept else 0
+    named = count_named_records(ids.con, "_fuzzy_model_records") if kept else 0
     reason = why_train(kept, named, fingerprint, asked=asked)
     if reason is None:
         return kept
     # a training is rare (see above): its few lines (prior, EM rounds, smoothed levels) go to
     # dbt's output, where the run's log shows them
     settings, named = train_model(
-        session, "_fuzzy_model_records", log=lambda line: print(f"fuzzy model: {line}")
+        ids.con, "_fuzzy_model_records", log=lambda line: print(f"fuzzy model: {line}")
     )
     return KeptModel(fingerprint, named, settings, reason)
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    dbt.ref("int_identity__records").create_view("_fuzzy_model_records")
-    chosen = _chosen(dbt, session)
-    return session.sql(
+    ids = identity_session(dbt, session)
+    ids.view(dbt.ref("int_identity__records"), "_fuzzy_model_records")
+    chosen = _chosen(dbt, ids)
+    return ids.result(
         "select ? as fingerprint, ?::bigint as named_records, ? as settings, ? as trained_because",
         params=[
             chosen.fingerprint,

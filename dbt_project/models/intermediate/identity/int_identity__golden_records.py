@@ -14,17 +14,17 @@ of its previous contents as they are; `--vars '{identity_from_scratch: true}'` (
 
 import hashlib
 
-from cdp.identity.kept import kept_contents
+from cdp.identity.engine import identity_session
 from cdp.identity.survivorship import golden_sql, load_rules
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    records = dbt.ref("int_identity__records")
-    records.create_view("_golden_all_records")
-    dbt.ref("int_identity__identifier_guards").create_view("_golden_guards")
-    dbt.ref("int_identity__customer_ids").create_view("_golden_customers")
-    session.execute(
+    ids = identity_session(dbt, session)
+    record_columns = ids.view(dbt.ref("int_identity__records"), "_golden_all_records")
+    ids.view(dbt.ref("int_identity__identifier_guards"), "_golden_guards")
+    ids.view(dbt.ref("int_identity__customer_ids"), "_golden_customers")
+    ids.con.execute(
         """
         create or replace temp view _golden_records as
         select records.* replace (
@@ -38,10 +38,10 @@ def model(dbt, session):
             on phone_guard.identifier_key = 'phone:' || records.phone
         """
     )
-    rules = load_rules(columns=set(records.columns))
+    rules = load_rules(columns=set(record_columns))
     # what a customer's values depend on: the rules (as SQL) and its records, as they are now
     rules_digest = hashlib.sha256(golden_sql(rules, "r", "c").encode()).hexdigest()[:16]
-    session.execute(
+    ids.con.execute(
         f"""
         create or replace temp table _golden_digests as
         select
@@ -53,14 +53,14 @@ def model(dbt, session):
         """
     )
     # the previous contents, with their digests (a table built without them is chosen in full)
-    kept = kept_contents(dbt, session, "inputs_digest")
+    kept = None if ids.from_scratch else ids.previous("_golden_previous", "inputs_digest")
     # the customers to choose for: all, or those whose digest is not the one kept (with their
     # records, in a table: each rule reads it)
     if not kept:
-        return session.sql(
+        return ids.result(
             golden_sql(rules, "_golden_records", "_golden_customers", listed="_golden_digests")
         )
-    session.execute(
+    ids.con.execute(
         f"""
         create or replace temp table _golden_changed as
         select digests.*
@@ -79,7 +79,7 @@ def model(dbt, session):
     )
     # the other customers' rows as the last run chose them (dbt writes the result to a table
     # of its own and only then replaces this one)
-    return session.sql(
+    return ids.result(
         f"""
         {chosen}
         union all by name

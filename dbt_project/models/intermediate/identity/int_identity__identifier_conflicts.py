@@ -6,15 +6,17 @@ digit, two digits swapped, day and month swapped, a part missing). int_identity_
 guards them as `different_people`.
 """
 
+from cdp.identity.engine import identity_session
 from cdp.identity.fuzzy import identifier_conflicts
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    dbt.ref("int_identity__records").create_view("_conflicts_records")
-    dbt.ref("int_identity__identifiers").create_view("_conflicts_identifiers")
+    ids = identity_session(dbt, session)
+    ids.view(dbt.ref("int_identity__records"), "_conflicts_records")
+    ids.view(dbt.ref("int_identity__identifiers"), "_conflicts_identifiers")
     max_records = dbt.config.get("meta")["max_records_per_identifier"]
     table = identifier_conflicts(
-        session, "_conflicts_records", "_conflicts_identifiers", max_records
+        ids.con, "_conflicts_records", "_conflicts_identifiers", max_records
     )
-    return session.sql(f"select * from {table}")
+    return ids.result(f"select * from {table}")

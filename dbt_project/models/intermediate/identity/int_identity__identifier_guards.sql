@@ -40,12 +40,11 @@ household_mailboxes as (
     select
         identifiers.identifier_key,
         count(distinct nullif(
-            regexp_replace(
-                lower(strip_accents(split_part(trim(records.first_name), ' ', 1))),
-                '[^a-z]',
-                '',
-                'g'
-            ),
+            {{ regex_replace_all(
+                "lower(strip_accents(split_part(trim(records.first_name), ' ', 1)))",
+                "'[^a-z]'",
+                "''",
+            ) }},
             ''
         )) as first_name_count
     from identifiers
@@ -53,10 +52,10 @@ household_mailboxes as (
         on identifiers.record_key = records.record_key
     where
         identifiers.identifier_type = 'email'
-        and regexp_matches(
-            identifiers.identifier_value,
-            '{{ var("identity_household_email_patterns") | join("|") }}'
-        )
+        and {{ regex_contains(
+            'identifiers.identifier_value',
+            "'" ~ var("identity_household_email_patterns") | join("|") ~ "'",
+        ) }}
     group by identifiers.identifier_key
 
 ),
@@ -102,10 +101,10 @@ guarded as (
         case
             when
                 limits.identifier_type = 'email'
-                and regexp_matches(
-                    limits.identifier_value,
-                    '{{ var("identity_junk_email_patterns") | join("|") }}'
-                )
+                and {{ regex_contains(
+                    'limits.identifier_value',
+                    "'" ~ var("identity_junk_email_patterns") | join("|") ~ "'",
+                ) }}
                 then 'junk_pattern'
             when household_mailboxes.first_name_count > 1 then 'household_mailbox'
             when phones.phone_kind = 'fixed_line' then 'fixed_line'

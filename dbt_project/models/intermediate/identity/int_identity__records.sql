@@ -8,16 +8,16 @@ with
 with_attributes as (
 
     {{ person_record_rows({
-        'first_name': 'varchar',
-        'last_name': 'varchar',
-        'email': 'varchar',
-        'phone': 'varchar',
+        'first_name': 'string',
+        'last_name': 'string',
+        'email': 'string',
+        'phone': 'string',
         'birth_date': 'date',
-        'street': 'varchar',
-        'postcode': 'varchar',
-        'city': 'varchar',
-        'country_code': 'varchar',
-        'language_code': 'varchar',
+        'street': 'string',
+        'postcode': 'string',
+        'city': 'string',
+        'country_code': 'string',
+        'language_code': 'string',
     }) }}
 
 ),

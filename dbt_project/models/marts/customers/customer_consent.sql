@@ -13,7 +13,7 @@ customers as (
 
 purposes as (
 
-    select unnest({{ var('consent_purposes') }}) as purpose
+    select {{ explode(text_array_of(var('consent_purposes'))) }} as purpose
 
 ),
 

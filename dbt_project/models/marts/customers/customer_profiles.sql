@@ -62,7 +62,7 @@ seen as (
     select
         source_records.customer_id,
         count(*) as source_record_count,
-        list(distinct source_records.source order by source_records.source) as sources,
+        {{ sorted_set_agg('source_records.source') }} as sources,
         min(source_records.last_observed_at) as first_record_observed_at,
         max(source_records.last_observed_at) as last_record_observed_at
     from source_records
@@ -161,15 +161,13 @@ completeness as (
 
     select
         joined.*,
-        list_filter(
-            [
-                {%- for attribute in completeness_attributes %}
-                    case when joined.{{ attribute }} is null then '{{ attribute }}' end
-                    {%- if not loop.last %},{% endif %}
-                {%- endfor %}
-            ],
-            lambda attribute: attribute is not null  -- noqa: RF02, RF03
-        ) as missing_attributes
+        {%- set missing = [] %}
+        {%- for attribute in completeness_attributes %}
+            {%- do missing.append(
+                "case when joined." ~ attribute ~ " is null then '" ~ attribute ~ "' end"
+            ) %}
+        {%- endfor %}
+        {{ array_where(array_of(missing), 'element is not null') }} as missing_attributes
     from joined
 
 ),
@@ -179,7 +177,10 @@ final as (
     select
         completeness.*,
         round(
-            1 - len(completeness.missing_attributes) / {{ completeness_attributes | length }}, 2
+            1
+            - {{ array_length('completeness.missing_attributes') }}
+            / {{ completeness_attributes | length }},
+            2
         ) as completeness_score
     from completeness
 

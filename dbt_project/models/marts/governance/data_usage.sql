@@ -69,7 +69,9 @@ records as (
                 'customer_profiles' as source,  -- noqa: RF04
                 count(*) as record_count,
                 {%- if attribute.is_list %}
-                    count(*) filter (where len(profiles.{{ attribute.name }}) > 0) as filled_count
+                    count(*) filter (
+                        where {{ array_length('profiles.' ~ attribute.name) }} > 0
+                    ) as filled_count
                 {%- else %}
                     count(profiles.{{ attribute.name }}) as filled_count
                 {%- endif %}
@@ -106,12 +108,9 @@ records as (
                 (
                     '{{ attribute.name }}',
                     {{ attribute.is_pii | string | lower }},
-                    {{ usage[attribute.name]['segments'] | sort | list | tojson | replace('"', "'")
-                    }}::varchar[],
-                    {{ usage[attribute.name]['models'] | sort | list | tojson | replace('"', "'")
-                    }}::varchar[],
-                    {{ usage[attribute.name]['exposures'] | sort | list | tojson | replace('"', "'")
-                    }}::varchar[]
+                    {{ text_array_of(usage[attribute.name]['segments'] | sort) }},
+                    {{ text_array_of(usage[attribute.name]['models'] | sort) }},
+                    {{ text_array_of(usage[attribute.name]['exposures'] | sort) }}
                 ){% if not loop.last %},{% endif %}
             {%- endfor %}
         ) as declared (  -- noqa: AL05
@@ -144,9 +143,9 @@ usage as (
     select
         cast(null as string) as attribute_name,
         false as is_pii,
-        cast([] as varchar[]) as used_by_segments,
-        cast([] as varchar[]) as used_by_models,
-        cast([] as varchar[]) as used_by_exposures
+        {{ text_array([]) }} as used_by_segments,
+        {{ text_array([]) }} as used_by_models,
+        {{ text_array([]) }} as used_by_exposures
     where false
 
 ),
@@ -173,7 +172,8 @@ final as (
         usage.used_by_segments,
         usage.used_by_models,
         usage.used_by_exposures,
-        len(usage.used_by_segments) + len(usage.used_by_models) + len(usage.used_by_exposures)
+        {{ array_length('usage.used_by_segments') }} + {{ array_length('usage.used_by_models') }}
+        + {{ array_length('usage.used_by_exposures') }}
         = 0 as is_unused
     from fill
     inner join usage

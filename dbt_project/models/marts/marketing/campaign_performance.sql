@@ -51,7 +51,7 @@ lead_touches as (
             first_identified.customer_id = touches.customer_id
             and first_identified.first_identified_at >= touches.touched_at
             and touches.touched_at
-            >= first_identified.first_identified_at - to_days({{ window_days }})
+            >= first_identified.first_identified_at - {{ days_interval(window_days) }}
 
 ),
 
@@ -82,7 +82,7 @@ order_touches as (
         on
             orders.customer_id = touches.customer_id
             and orders.ordered_at >= touches.touched_at
-            and touches.touched_at >= orders.ordered_at - to_days({{ window_days }})
+            and touches.touched_at >= orders.ordered_at - {{ days_interval(window_days) }}
 
 ),
 

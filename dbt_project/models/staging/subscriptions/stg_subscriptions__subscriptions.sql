@@ -18,7 +18,8 @@ unpacked as (
         {{ json_text('latest_versions.customer', '$.email') }} as customer_email,
         {{ json_text('latest_versions.customer', '$.phone') }} as customer_phone,
         {{ split_full_name(json_text('latest_versions.customer', '$.name')) }} as customer_name,
-        nullif(trim({{ json_text('latest_versions.customer', '$.name') }}), '') as customer_name_as_written,
+        nullif(trim({{ json_text('latest_versions.customer', '$.name') }}), '')
+            as customer_name_as_written,
         upper(nullif(trim({{ json_text('latest_versions.delivery_address', '$.country') }}), ''))
             as delivery_country_code,
         nullif(trim({{ json_text('latest_versions.price', '$.amount') }}), '') as price_as_written,
@@ -43,8 +44,8 @@ standardized as (
         trim(with_phones.id) as subscription_id,
         {{ standardize_email('with_phones.customer_email') }} as email,
         {{ is_valid_email('with_phones.customer_email') }} as is_email_valid,
-        with_phones.customer_name.first_name as first_name,
-        with_phones.customer_name.last_name as last_name,
+        {{ struct_field('with_phones.customer_name', 'first_name') }} as first_name,
+        {{ struct_field('with_phones.customer_name', 'last_name') }} as last_name,
         with_phones.customer_name_as_written,
         with_phones.phone_e164 as phone,
         nullif(trim(with_phones.customer_phone), '') as phone_as_written,
@@ -63,10 +64,14 @@ standardized as (
         lower(trim(with_phones.status)) as subscription_status,
         with_phones.started_at,
         with_phones.cancelled_at,
-        nullif({{ regex_replace_all("trim(" ~ json_text('with_phones.delivery_address', '$.line1') ~ ")", "'\\s+'", "' '") }}, '')
+        nullif({{ regex_replace_all(
+            "trim(" ~ json_text('with_phones.delivery_address', '$.line1') ~ ")", "'\\s+'", "' '"
+        ) }}, '')
             as delivery_street,
-        upper(nullif(trim({{ json_text('with_phones.delivery_address', '$.postcode') }}), '')) as delivery_postcode,
-        {{ standardize_name(json_text('with_phones.delivery_address', '$.city')) }} as delivery_city,
+        upper(nullif(trim({{ json_text('with_phones.delivery_address', '$.postcode') }}), ''))
+            as delivery_postcode,
+        {{ standardize_name(json_text('with_phones.delivery_address', '$.city')) }}
+            as delivery_city,
         with_phones.delivery_country_code,
         with_phones.is_deleted,
         with_phones._export_date as last_seen_export_date,

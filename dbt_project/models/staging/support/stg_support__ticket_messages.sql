@@ -27,7 +27,8 @@ standardized as (
         trim(messages.ticket_id) as ticket_id,
         cast(messages.message_number as integer) as message_number,
         lower(nullif(trim({{ json_text('messages.message', '$.sender') }}), '')) as sender,
-        try_cast({{ json_text('messages.message', '$.sent_at') }} as {{ timestamptz() }}) as sent_at,
+        try_cast({{ json_text('messages.message', '$.sent_at') }} as {{ timestamptz() }})
+            as sent_at,
         nullif(trim({{ json_text('messages.message', '$.text') }}), '') as message_text,
         messages._export_date as export_date,
         messages._source_file as source_file,

@@ -25,7 +25,8 @@ first_responses as (
 
     select
         messages.ticket_id,
-        min(try_cast({{ json_text('messages.message', '$.sent_at') }} as {{ timestamptz() }})) as first_response_at
+        min(try_cast({{ json_text('messages.message', '$.sent_at') }} as {{ timestamptz() }}))
+            as first_response_at
     from messages
     where lower(trim({{ json_text('messages.message', '$.sender') }})) = 'agent'
     group by messages.ticket_id
@@ -41,7 +42,9 @@ customers as (
         {{ json_text('latest_versions.customer', '$.email') }} as customer_email,
         {{ json_text('latest_versions.customer', '$.phone') }} as customer_phone,
         nullif(trim({{ json_text('latest_versions.customer', '$.name') }}), '') as customer_name,
-        {{ phone_to_e164(json_text('latest_versions.customer', '$.phone'), 'cast(null as string)') }}
+        {{ phone_to_e164(
+            json_text('latest_versions.customer', '$.phone'), 'cast(null as string)'
+        ) }}
             as phone_e164
     from latest_versions
 
@@ -70,8 +73,8 @@ standardized as (
         with_names.phone_e164 as phone,
         nullif(trim(with_names.customer_phone), '') as phone_as_written,
         with_names.phone_e164 is not null as is_phone_valid,
-        with_names.full_name.first_name as first_name,
-        with_names.full_name.last_name as last_name,
+        {{ struct_field('with_names.full_name', 'first_name') }} as first_name,
+        {{ struct_field('with_names.full_name', 'last_name') }} as last_name,
         case
             when with_names.channel_code = 'social'
                 then {{ canonical_handle('with_names.customer_name') }}

@@ -30,16 +30,23 @@ answers as (
 
 -- Check-box values and free-text pieces of a diet answer, split at `;` and `,`. A whole answer
 -- the seed knows as one phrase (`no meat, sometimes fish`) is kept beside each piece.
-diet_pieces as (
+split_diets as (
 
     select
         answers.survey_response_id,
-        {{ survey_answer('diet', 'answers.diet_as_written') }} as phrase_tag,
-        {{ survey_answer('diet', 'pieces.diet_piece') }} as piece_tag
+        answers.diet_as_written,
+        {{ explode(split_regex('answers.diet_as_written', "'[;,]'")) }} as diet_piece
     from answers
-    cross join lateral (
-        select {{ explode(split_regex('answers.diet_as_written', "'[;,]'")) }} as diet_piece
-    ) as pieces
+
+),
+
+diet_pieces as (
+
+    select
+        pieces.survey_response_id,
+        {{ survey_answer('diet', 'pieces.diet_as_written') }} as phrase_tag,
+        {{ survey_answer('diet', 'pieces.diet_piece') }} as piece_tag
+    from split_diets as pieces
     where trim(pieces.diet_piece) != ''
 
 ),
@@ -51,7 +58,8 @@ diet_tags as (
     select
         diet_pieces.survey_response_id,
         case
-            when count(diet_pieces.phrase_tag) > 0 then {{ array_of(['any_value(diet_pieces.phrase_tag)']) }}
+            when count(diet_pieces.phrase_tag) > 0
+                then {{ array_of(['any_value(diet_pieces.phrase_tag)']) }}
             when count(diet_pieces.piece_tag) = count(*)
                 then {{ sorted_set_agg('diet_pieces.piece_tag') }}
         end as diet_tags
@@ -69,7 +77,9 @@ mapped as (
             when {{ regex_full_match("answers.satisfaction_as_written", "'[1-5]( */ *5)?'") }}
                 then cast(left(answers.satisfaction_as_written, 1) as integer)
             -- five stars, the filled ones counted: `★★★★☆`
-            when {{ regex_full_match("replace(answers.satisfaction_as_written, ' ', '')", "'[★☆]{5}'") }}
+            when {{ regex_full_match(
+                "replace(answers.satisfaction_as_written, ' ', '')", "'[★☆]{5}'"
+            ) }}
                 then cast(
                     nullif({{ count_matches('answers.satisfaction_as_written', "'★'") }}, 0)
                     as integer
@@ -106,7 +116,9 @@ household_bounds as (
         case
             when {{ regex_full_match("mapped.household_size_text", "'[0-9]{1,2}'") }}
                 then cast(mapped.household_size_text as integer)
-            when {{ regex_full_match("mapped.household_size_text", "'[0-9]{1,2} *[-–] *[0-9]{1,2}'") }}
+            when {{ regex_full_match(
+                "mapped.household_size_text", "'[0-9]{1,2} *[-–] *[0-9]{1,2}'"
+            ) }}
                 then cast(regexp_extract(mapped.household_size_text, '[0-9]+$', 0) as integer)
         end as household_upper
     from mapped

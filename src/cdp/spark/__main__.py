@@ -1,0 +1,75 @@
+"""The Spark engine's commands.
+
+``python -m cdp.spark publish --loads FILE``  the loads' raw tables as Spark tables
+``python -m cdp.spark build --landing DIR --work DIR [--engine spark|duckdb|both]``
+    the pipeline's tables from a landing zone, timed by stage; with ``both``, on DuckDB and on
+    Spark, then the customers of the two builds compared (``cdp.spark.compare``)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from cdp.spark.raw import publish
+    from cdp.spark.session import get_session
+
+    counts = publish(args.loads, get_session())
+    print(f"published {len(counts)} raw tables to Spark, {sum(counts.values()):,} rows")
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    import os
+
+    from cdp.spark.build import build
+
+    work: Path = args.work.absolute()
+    engines = ("duckdb", "spark") if args.engine == "both" else (args.engine,)
+    os.environ.setdefault("CDP_SPARK_WAREHOUSE", str(work / "spark"))
+    builds = {
+        engine: build(
+            engine,
+            args.landing.absolute(),
+            work / f"{engine}.duckdb",
+            work / f"target-{engine}",
+        )
+        for engine in engines
+    }
+    for result in builds.values():
+        print(result.line())
+    if len(builds) == 2:
+        from cdp.spark.compare import compare_customers
+        from cdp.spark.session import get_session
+
+        report = compare_customers(work / "duckdb.duckdb", get_session())
+        print(report.summary())
+        return 0 if report.equal else 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cdp.spark", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    publish = commands.add_parser("publish", help="the loads' raw tables as Spark tables")
+    publish.add_argument("--loads", type=Path, required=True)
+    publish.set_defaults(run=_publish)
+    build = commands.add_parser("build", help="the pipeline's tables on an engine, timed")
+    build.add_argument("--landing", type=Path, default=Path("data/landing"))
+    build.add_argument("--work", type=Path, required=True, help="a folder for the builds")
+    build.add_argument("--engine", choices=("duckdb", "spark", "both"), default="both")
+    build.set_defaults(run=_build)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    code = main()
+    if "pyspark" in sys.modules:
+        from cdp.spark.session import exit_process
+
+        exit_process(code)
+    sys.exit(code)

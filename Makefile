@@ -13,7 +13,7 @@ PERSONS ?= 5000
 DAYS ?= 30
 SEED ?= 42
 
-.PHONY: help install sample dbt-parse dagster-home run full-refresh test test-fast lint ui ui-screenshot docs customer bench accuracy eval eval-outside eval-scenarios clean
+.PHONY: help install sample dbt-parse dagster-home run full-refresh test test-fast lint ui ui-screenshot docs customer bench accuracy eval eval-outside eval-scenarios spark clean
 
 help:
 	@echo "make run     set up, make the sample exports if missing, materialize every asset"
@@ -25,6 +25,7 @@ help:
 	@echo "make docs    after make run: add the dbt docs to the site and serve it on http://127.0.0.1:8080"
 	@echo "make customer  after make run: look a customer up by e-mail, phone or id on http://127.0.0.1:8081"
 	@echo "make bench   the whole pipeline and one more day, timed per stage beside DuckDB's floor (PERSONS=100000)"
+	@echo "make spark   the sample built on local Apache Spark and on DuckDB, timed, and their customers compared"
 	@echo "make accuracy  standardized values against the sample's ground truth (after make run)"
 	@echo "make eval    identity and golden records against the truth (after make run), then each scenario"
 	@echo "make eval-outside  identity on outside labelled data (FEBRL; DATASET=febrl1|2|3) beside plain Splink"
@@ -72,6 +73,11 @@ $(MANIFEST): $(STAMP) $(DBT_FILES) profiles.yml $(PARSED_WAREHOUSE)
 	$(BIN)/dbt parse --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR) --no-partial-parse --quiet \
 		--vars '{"warehouse": "$(CDP_WAREHOUSE)"}'
 	@touch $(MANIFEST)
+
+# The sample's tables built on local Apache Spark and on DuckDB by the same steps, each timed,
+# then the customers of the two builds compared (README, "Scaling out"); in data/engines.
+spark: sample
+	$(BIN)/python -m cdp.spark build --landing $${CDP_LANDING_DIR:-data/landing} --work data/engines
 
 # Dagster's instance: no usage statistics, no onboarding dialog in the UI.
 dagster-home:
@@ -158,4 +164,4 @@ bench: install dbt-parse
 	$(BIN)/cdp-bench --persons $(BENCH_PERSONS) --days $(DAYS) --seed $(SEED)
 
 clean:
-	rm -rf data/landing data/truth data/warehouse data/dagster_home data/exports data/bench data/docs data/dbt_docs data/quality data/eval
+	rm -rf data/landing data/truth data/warehouse data/dagster_home data/exports data/bench data/docs data/dbt_docs data/quality data/eval data/engines

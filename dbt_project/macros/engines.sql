@@ -235,3 +235,8 @@
 {% macro struct_field(expression, name) %}{{ return(adapter.dispatch('struct_field', 'cdp')(expression, name)) }}{% endmacro %}
 {% macro default__struct_field(expression, name) %}struct_extract({{ expression }}, '{{ name }}'){% endmacro %}
 {% macro spark__struct_field(expression, name) %}{{ expression }}.{{ name }}{% endmacro %}
+
+{#- Integer division, truncated toward zero. -#}
+{% macro int_div(dividend, divisor) %}{{ return(adapter.dispatch('int_div', 'cdp')(dividend, divisor)) }}{% endmacro %}
+{% macro default__int_div(dividend, divisor) %}({{ dividend }}) // ({{ divisor }}){% endmacro %}
+{% macro spark__int_div(dividend, divisor) %}({{ dividend }}) div ({{ divisor }}){% endmacro %}

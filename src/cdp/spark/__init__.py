@@ -4,4 +4,6 @@
               Spark functions
 ``raw``       the raw loads published as Spark tables
 ``dbt``       dbt run on that session (``cdp-dbt-spark``), Python models included
+``build``     the pipeline's tables built on either engine, timed (``python -m cdp.spark``)
+``compare``   two builds' tables and customers compared
 """

@@ -66,7 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if result.success else 1
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The ``cdp-dbt-spark`` command."""
     from cdp.spark.session import exit_process
 
     exit_process(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -49,10 +49,8 @@ scored as (
 
     select
         summarized.*,
-        cast(
-            cast(summarized.net_revenue_eur as double) / nullif(summarized.order_count, 0)
-            as decimal(14, 2)
-        ) as average_order_value_eur,
+        {{ eur_divided('summarized.net_revenue_eur', 'summarized.order_count') }}
+            as average_order_value_eur,
         {{ dates_diff('day', 'cast(summarized.last_order_at as date)', 'as_of.as_of_date') }}
             as days_since_last_order
     from summarized

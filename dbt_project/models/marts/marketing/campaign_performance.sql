@@ -128,9 +128,8 @@ final as (
         coalesce(conversions.converted_customer_count, 0) as converted_customer_count,
         cast(coalesce(conversions.attributed_revenue_eur, 0) as decimal(14, 2))
             as attributed_revenue_eur,
-        cast(campaigns.budget_eur / nullif(leads.lead_count, 0) as decimal(14, 2))
-            as cost_per_lead_eur,
-        cast(campaigns.budget_eur / nullif(conversions.conversion_count, 0) as decimal(14, 2))
+        {{ eur_divided('campaigns.budget_eur', 'leads.lead_count') }} as cost_per_lead_eur,
+        {{ eur_divided('campaigns.budget_eur', 'conversions.conversion_count') }}
             as cost_per_conversion_eur,
         cast(
             coalesce(conversions.attributed_revenue_eur, 0) / nullif(campaigns.budget_eur, 0)

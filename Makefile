@@ -13,12 +13,13 @@ PERSONS ?= 5000
 DAYS ?= 30
 SEED ?= 42
 
-.PHONY: help install sample dbt-parse dagster-home run full-refresh test test-fast lint ui ui-screenshot docs customer bench accuracy eval eval-outside eval-scenarios spark clean
+.PHONY: help install sample dbt-parse dagster-home run full-refresh test test-fast test-spark lint ui ui-screenshot docs customer bench accuracy eval eval-outside eval-scenarios spark clean
 
 help:
 	@echo "make run     set up, make the sample exports if missing, materialize every asset"
 	@echo "make test    set up, then run the test suite"
 	@echo "make test-fast  the unit tests only (no dbt, no Dagster job run)"
+	@echo "make test-spark  the pipeline built on local Spark beside DuckDB, customers compared"
 	@echo "make full-refresh  make run, with dbt's incremental models rebuilt from all of raw"
 	@echo "make lint    ruff (Python) and sqlfluff (dbt SQL)"
 	@echo "make ui      the Dagster web UI on http://127.0.0.1:3000"
@@ -97,9 +98,15 @@ full-refresh: sample dbt-parse dagster-home
 		'{"ops": {"dbt_transform": {"config": {"full_refresh": true}}, "dbt_marts": {"config": {"full_refresh": true}}}}'
 
 # On every core: each test file runs whole on one worker (its module fixtures run once), and
-# the workers share the pipeline's first build (tests/first_build.py).
+# the workers share the pipeline's first build (tests/first_build.py). The Spark engine's
+# build beside DuckDB's is `make test-spark` (CI runs both).
 test: install dbt-parse
-	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder
+	$(BIN)/pytest -m "not spark" -n auto --dist loadfile --no-loadscope-reorder
+
+# The pipeline built on local Apache Spark and on DuckDB, its customers compared (Java needed:
+# `make install` sees to it).
+test-spark: install dbt-parse
+	$(BIN)/pytest -m spark
 
 # The unit tests: no dbt, no Dagster job run (markers in pyproject.toml).
 test-fast: install dbt-parse

@@ -14,14 +14,15 @@ import pytest
 from cdp.spark.build import build
 from cdp.spark.compare import CUSTOMER_MARTS, SOURCE_RECORDS, compare_customers
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.spark]
 
 
 @pytest.fixture(scope="module")
 def builds(generated: Path, tmp_path_factory):
     work = tmp_path_factory.mktemp("engines")
     spark_home = work / "spark"
-    env = {"CDP_SPARK_WAREHOUSE": str(spark_home)}
+    # one shuffle partition: the data set is small, and each partition is a task to schedule
+    env = {"CDP_SPARK_WAREHOUSE": str(spark_home), "CDP_SPARK_PARTITIONS": "1"}
     done = {
         engine: build(
             engine,

@@ -46,3 +46,15 @@ def test_check_fails_clearly_on_a_retention_period_that_is_not_days(monkeypatch,
     assert "CDP_RETENTION_EVENTS_DAYS='a year'" in err and "whole number of days" in err
     monkeypatch.setenv("CDP_RETENTION_EVENTS_DAYS", "30")
     assert config.Settings.from_env().retention_events_days == 30
+
+
+def test_check_stops_the_scheduled_pipeline_on_another_engine(monkeypatch, tmp_path, capsys):
+    """The scheduled pipeline runs on DuckDB: with CDP_ENGINE=spark it stops at once and names
+    the Spark build, rather than running on DuckDB unasked."""
+    (tmp_path / "landing").mkdir()
+    monkeypatch.setenv("CDP_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("CDP_ENGINE", "spark")
+    assert config.main(["check"]) == 1
+    assert "make spark" in capsys.readouterr().err
+    monkeypatch.setenv("CDP_ENGINE", "duckdb")
+    assert config.main(["check"]) == 0

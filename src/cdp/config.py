@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         if chosen != "duckdb":
             print(
                 f"error: CDP_ENGINE={chosen}: the scheduled pipeline (make run, Dagster) runs on "
-                "DuckDB; build on Spark with `python -m cdp.spark build` (README, Scaling out)",
+                "DuckDB; build on Spark with `make spark` (README, Scaling out)",
                 file=sys.stderr,
             )
             return 1

@@ -48,3 +48,27 @@ def test_a_record_grouped_elsewhere_is_reported():
     assert not result.equal
     assert result.groups_only_duckdb == [(("crm", "1"), ("shop", "9"))]
     assert sorted(result.groups_only_spark) == [(("crm", "1"),), (("shop", "9"),)]
+
+
+def _exports(folder, rows_by_segment):
+    """An exports folder with one manifest and CSV per segment."""
+    import json
+
+    audiences = folder / "audiences"
+    audiences.mkdir(parents=True)
+    for segment, rows in rows_by_segment.items():
+        manifest = {"segment": segment, "channel": "email", "rows_exported": len(rows)}
+        (audiences / f"{segment}.json").write_text(json.dumps(manifest), encoding="utf-8")
+        lines = ["customer_id,email"] + [f"{cid},{email}" for cid, email in rows]
+        (audiences / f"{segment}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_exports_agree_whatever_the_ids_and_differ_by_a_member(tmp_path):
+    from cdp.spark.compare import compare_exports
+
+    duck = _exports(tmp_path / "d", {"champions": [("CUS-A", "ada@x.it"), ("CUS-B", "bo@x.it")]})
+    same = _exports(tmp_path / "s", {"champions": [("X2", "bo@x.it"), ("X1", "ada@x.it")]})
+    assert compare_exports(duck, same) == []
+    other = _exports(tmp_path / "o", {"champions": [("X1", "ada@x.it"), ("X3", "cy@x.it")]})
+    assert compare_exports(duck, other) == ["champions: 1 rows only on DuckDB, 1 only on Spark"]

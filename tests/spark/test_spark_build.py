@@ -1,20 +1,24 @@
 """The pipeline built on local Spark gives the customers the DuckDB build gives.
 
 One small generated landing zone, built on each engine by the same steps (``cdp.spark.build``:
-the loads, on Spark their publication, dbt's seeds, models and data tests), then the customer
-marts compared customer by customer (``cdp.spark.compare``): the same source records grouped
-into each customer, and the same profile, consent and segment rows for it. Customer ids are
-chosen per build and are not compared; everything else is, column by column.
+the loads, on Spark their publication, dbt's seeds, models and data tests, the audience
+exports), then the customer marts compared customer by customer (``cdp.spark.compare``): the
+same source records grouped into each customer, and the same profile, consent and segment rows
+for it; and the same members exported to each channel. Customer ids are chosen per build and
+are not compared; everything else is, column by column.
 """
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from cdp.spark.build import build
-from cdp.spark.compare import CUSTOMER_MARTS, SOURCE_RECORDS, compare_customers
+from cdp.spark.compare import CUSTOMER_MARTS, SOURCE_RECORDS, compare_customers, compare_exports
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark]
+
+BUILT_AT = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +35,8 @@ def builds(generated: Path, tmp_path_factory):
             work / f"target-{engine}",
             env=env,
             log=lambda _line: None,
+            exports=work / f"exports-{engine}",
+            built_at=BUILT_AT,
         )
         for engine in ("duckdb", "spark")
     }
@@ -58,8 +64,8 @@ def comparison(builds, spark):
 
 def test_both_builds_ran_every_stage(builds):
     _work, _home, done = builds
-    assert list(done["duckdb"].stages) == ["load", "dbt"]
-    assert list(done["spark"].stages) == ["load", "publish", "dbt"]
+    assert list(done["duckdb"].stages) == ["load", "dbt", "exports"]
+    assert list(done["spark"].stages) == ["load", "publish", "dbt", "exports"]
 
 
 def test_spark_groups_the_same_records_into_each_customer(comparison):
@@ -74,3 +80,12 @@ def test_each_customer_mart_is_the_same_on_spark(comparison, mart):
     table = next(t for t in comparison.tables if t.table == mart)
     assert table.duckdb_rows > 0
     assert table.equal, table.summary()
+
+
+def test_the_audience_exports_from_spark_are_the_same(builds):
+    """The same members exported to each channel, with the same consent and contact counts:
+    the platform's one export code, reading Spark's marts."""
+    work, _home, _done = builds
+    manifests = list((work / "exports-spark" / "audiences").glob("*.json"))
+    assert len(manifests) >= 3
+    assert compare_exports(work / "exports-duckdb", work / "exports-spark") == []

@@ -2,10 +2,11 @@
 ``python -m cdp.spark build --engine spark --landing data/landing``.
 
 The same steps run on both engines: the loads (``cdp.ingest``, into the loads' DuckDB file),
-on Spark their publication as Spark tables (``cdp.spark.raw``), then dbt's seeds, models and
-data tests (``dbt build``; dbt's unit tests are DuckDB's, as in the pipeline's own dbt steps).
-What it does not run yet on Spark: the quality suites, the erasure and the audience exports
-(README, "Scaling out").
+on Spark their publication as Spark tables (``cdp.spark.raw``), dbt's seeds, models and data
+tests (``dbt build``; dbt's unit tests are DuckDB's, as in the pipeline's own dbt steps), then
+the audience exports (``cdp.activation``; on Spark from Spark's marts, ``cdp.spark.exports``)
+into ``<work>/exports-<engine>``. What it does not run yet on Spark: the quality suites and the
+erasure (README, "Scaling out").
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+from cdp.activation.exports import export_audiences
+from cdp.activation.segments import load_audiences
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from cdp.duckdb_budget import connect
 from cdp.engine import ENGINES
@@ -54,9 +58,12 @@ def build(
     target: Path,
     env: dict[str, str] | None = None,
     log: Callable[[str], None] = print,
+    exports: Path | None = None,
+    built_at: datetime | None = None,
 ) -> Build:
-    """Load ``landing`` into ``loads`` (a DuckDB file: on DuckDB the warehouse itself), then
-    build every model on ``engine``; dbt's files go to ``target``. Raises when a step fails."""
+    """Load ``landing`` into ``loads`` (a DuckDB file: on DuckDB the warehouse itself), build
+    every model on ``engine`` (dbt's files in ``target``), then export the audiences into
+    ``exports`` when given (``built_at`` written into them). Raises when a step fails."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     env = {**os.environ, **(env or {}), "CDP_ENGINE": engine, "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
@@ -102,5 +109,41 @@ def build(
     if dbt.returncode != 0:
         raise RuntimeError(f"dbt build on {engine} failed (exit {dbt.returncode})")
     result.stages["dbt"] = time.perf_counter() - started
+
+    if exports is not None:
+        started = time.perf_counter()
+        built_at = built_at or datetime.now(UTC)
+        if engine == "spark":
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "cdp.spark",
+                    "export",
+                    "--exports",
+                    str(exports),
+                    "--built-at",
+                    built_at.isoformat(),
+                ],
+                env=env,
+                cwd=PROJECT_ROOT,
+            )
+            if done.returncode != 0:
+                raise RuntimeError("the audience exports from Spark failed")
+        else:
+            audiences = load_audiences()
+            con = connect(str(loads), read_only=True)
+            try:
+                export_audiences(
+                    con,
+                    exports,
+                    audiences.segments,
+                    audiences.channels,
+                    built_at=built_at,
+                    log=lambda _line: None,
+                )
+            finally:
+                con.close()
+        result.stages["exports"] = time.perf_counter() - started
     log(result.line())
     return result

@@ -203,3 +203,35 @@ def _compare_arrow(name: str, duck: Any, sparked: Any, ignore: tuple[str, ...]) 
         columns_only_duckdb=[c for c in duck_columns if c not in spark_columns],
         columns_only_spark=[c for c in spark_columns if c not in duck_columns],
     )
+
+
+def compare_exports(duck_dir: Path, spark_dir: Path) -> list[str]:
+    """What differs between two builds' audience exports (``<exports>/audiences``): for each
+    manifest, its counts and columns, and its CSV rows without the customer id (issued per
+    build). An empty list when they agree."""
+    import csv
+    import json
+
+    differences: list[str] = []
+    duck_manifests = sorted((duck_dir / "audiences").glob("*.json"))
+    spark_names = sorted(p.name for p in (spark_dir / "audiences").glob("*.json"))
+    if [p.name for p in duck_manifests] != spark_names:
+        return [f"manifests {[p.name for p in duck_manifests]} against {spark_names}"]
+    kept = ("segment", "channel", "columns", "members_in_segment", "rows_exported")
+    kept += ("excluded_without_consent", "excluded_without_contact", "required_purposes")
+    for manifest in duck_manifests:
+        left = json.loads(manifest.read_text(encoding="utf-8"))
+        right = json.loads((spark_dir / "audiences" / manifest.name).read_text(encoding="utf-8"))
+        for key in kept:
+            if left.get(key) != right.get(key):
+                differences.append(f"{manifest.stem}: {key} {left.get(key)} != {right.get(key)}")
+        rows = []
+        for folder in (duck_dir, spark_dir):
+            with (folder / "audiences" / f"{manifest.stem}.csv").open(encoding="utf-8") as file:
+                rows.append(Counter(tuple(r[1:]) for r in list(csv.reader(file))[1:]))
+        if rows[0] != rows[1]:
+            differences.append(
+                f"{manifest.stem}: {sum((rows[0] - rows[1]).values())} rows only on DuckDB, "
+                f"{sum((rows[1] - rows[0]).values())} only on Spark"
+            )
+    return differences

@@ -1,0 +1,41 @@
+"""The audience exports from Spark's marts, by the same code as on DuckDB (``cdp.activation``).
+
+The three marts an export reads (segment members, consent, profiles) are read from Spark's
+tables through Arrow into an embedded DuckDB, where the platform's export code applies consent
+and writes the files: one implementation of the consent rule for both engines.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cdp.activation.exports import MARTS_TABLES, ExportResult, export_audiences
+from cdp.activation.segments import load_audiences
+from cdp.duckdb_budget import connect
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+def export_from_spark(
+    spark: SparkSession, exports_dir: Path, built_at: datetime | None = None, log=print
+) -> list[ExportResult]:
+    """Every declared audience exported from Spark's marts into ``exports_dir``."""
+    audiences = load_audiences()
+    con = connect(":memory:")
+    try:
+        con.execute("create schema marts")
+        for table in MARTS_TABLES:
+            if not spark.catalog.tableExists(f"marts.{table}"):
+                continue  # export_audiences names what is missing
+            arrow = spark.table(f"marts.{table}").toArrow()
+            con.register("_spark_mart", arrow)
+            con.execute(f"create table marts.{table} as select * from _spark_mart")
+            con.unregister("_spark_mart")
+        return export_audiences(
+            con, exports_dir, audiences.segments, audiences.channels, built_at=built_at, log=log
+        )
+    finally:
+        con.close()

@@ -20,7 +20,7 @@ their previous table lacks what the current code keeps (one built by an older ve
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cdp.warehouse import column_names, table_exists
@@ -36,7 +36,6 @@ class IdentitySession:
     session: Any
     con: Any
     on_spark: bool
-    _registered: list[str] = field(default_factory=list)
 
     @property
     def from_scratch(self) -> bool:
@@ -52,7 +51,6 @@ class IdentitySession:
             return list(relation.columns)
         table = relation.toArrow()
         self.con.register(name, table)
-        self._registered.append(name)
         return list(table.column_names)
 
     def previous(self, name: str, marker: str | None = None) -> str | None:
@@ -68,11 +66,10 @@ class IdentitySession:
         relation = f"{this.schema}.{this.identifier}"
         if not self.session.catalog.tableExists(relation):
             return None
-        table = self.session.table(relation).toArrow()
-        if marker and marker not in table.column_names:
+        previous = self.session.table(relation)
+        if marker and marker not in previous.columns:
             return None
-        self.con.register(name, table)
-        self._registered.append(name)
+        self.con.register(name, previous.toArrow())
         return name
 
     def result(self, sql: str, params: list | None = None) -> Any:

@@ -36,14 +36,13 @@ def _export(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     import os
+    from datetime import UTC, datetime
 
     from cdp.spark.build import build
 
     work: Path = args.work.absolute()
     engines = ("duckdb", "spark") if args.engine == "both" else (args.engine,)
     os.environ.setdefault("CDP_SPARK_WAREHOUSE", str(work / "spark"))
-    from datetime import UTC, datetime
-
     built_at = datetime.now(UTC)
     builds = {
         engine: build(

@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cdp.activation.exports import export_audiences
-from cdp.activation.segments import load_audiences
+from cdp.activation.exports import export_declared_audiences
 from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT
 from cdp.duckdb_budget import connect
 from cdp.engine import ENGINES
@@ -49,6 +48,14 @@ def dbt_command(engine: str) -> list[str]:
     if engine == "spark":
         return [sys.executable, "-m", "cdp.spark.dbt"]
     return [str(Path(sys.executable).with_name("dbt"))]
+
+
+def _run(command: list[str], env: dict[str, str], cwd: Path, failed: str) -> None:
+    """Run one step in a process of its own (each Spark step starts and stops its own session:
+    the catalog takes one process at a time); raise ``failed`` when it fails."""
+    done = subprocess.run(command, env=env, cwd=cwd)
+    if done.returncode != 0:
+        raise RuntimeError(f"{failed} (exit {done.returncode})")
 
 
 def build(
@@ -82,13 +89,12 @@ def build(
 
     if engine == "spark":
         started = time.perf_counter()
-        publish = subprocess.run(
+        _run(
             [sys.executable, "-m", "cdp.spark", "publish", "--loads", str(loads)],
-            env=env,
-            cwd=PROJECT_ROOT,
+            env,
+            PROJECT_ROOT,
+            "publishing the raw loads to Spark failed",
         )
-        if publish.returncode != 0:
-            raise RuntimeError("publishing the raw loads to Spark failed")
         result.stages["publish"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -105,43 +111,24 @@ def build(
         json.dumps({"warehouse": str(loads), "identity_from_scratch": True}),
         "--quiet",
     ]
-    dbt = subprocess.run(command, env=env, cwd=DBT_PROJECT_DIR)
-    if dbt.returncode != 0:
-        raise RuntimeError(f"dbt build on {engine} failed (exit {dbt.returncode})")
+    _run(command, env, DBT_PROJECT_DIR, f"dbt build on {engine} failed")
     result.stages["dbt"] = time.perf_counter() - started
 
     if exports is not None:
         started = time.perf_counter()
         built_at = built_at or datetime.now(UTC)
         if engine == "spark":
-            done = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "cdp.spark",
-                    "export",
-                    "--exports",
-                    str(exports),
-                    "--built-at",
-                    built_at.isoformat(),
-                ],
-                env=env,
-                cwd=PROJECT_ROOT,
+            _run(
+                [sys.executable, "-m", "cdp.spark", "export", "--exports", str(exports)]
+                + ["--built-at", built_at.isoformat()],
+                env,
+                PROJECT_ROOT,
+                "the audience exports from Spark failed",
             )
-            if done.returncode != 0:
-                raise RuntimeError("the audience exports from Spark failed")
         else:
-            audiences = load_audiences()
             con = connect(str(loads), read_only=True)
             try:
-                export_audiences(
-                    con,
-                    exports,
-                    audiences.segments,
-                    audiences.channels,
-                    built_at=built_at,
-                    log=lambda _line: None,
-                )
+                export_declared_audiences(con, exports, built_at=built_at, log=lambda _l: None)
             finally:
                 con.close()
         result.stages["exports"] = time.perf_counter() - started

@@ -1,9 +1,9 @@
-"""One table of the DuckDB warehouse against the same table on Spark, row for row.
+"""A DuckDB build and a Spark build compared: their customers and their audience exports.
 
-Both are read through Arrow and each value is brought to one form (times in UTC without a
-zone, decimals and floats rounded alike, arrays as tuples, structs as sorted items), then the
-two tables are compared as multisets of rows: what one holds more often than the other is
-reported, so an engine's difference shows as the rows it touches.
+Tables are read through Arrow and each value is brought to one form (times in UTC without a
+zone, decimals and floats rounded alike, arrays as tuples, structs as sorted items), then a
+table of each build is compared as a multiset of rows: what one holds more often than the other
+is reported, so an engine's difference shows as the rows it touches.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cdp.activation.exports import AUDIENCES_FOLDER
 from cdp.duckdb_budget import connect
 
 if TYPE_CHECKING:
@@ -72,22 +73,6 @@ class Comparison:
 def _rows(table: Any, columns: list[str]) -> Counter:
     data = table.select(columns).to_pylist()
     return Counter(tuple(normalize(row[c]) for c in columns) for row in data)
-
-
-def compare(
-    warehouse: Path,
-    spark: SparkSession,
-    relation: str,
-    ignore: tuple[str, ...] = (),
-) -> Comparison:
-    """``relation`` (``schema.table``) in the DuckDB ``warehouse`` against Spark's."""
-    con = connect(str(warehouse), read_only=True)
-    try:
-        duck = con.sql(f"select * from {relation}").to_arrow_table()
-    finally:
-        con.close()
-    sparked = spark.table(relation).toArrow()
-    return _compare_arrow(relation, duck, sparked, ignore)
 
 
 # The marts compared customer by customer, and their columns that say when the build ran
@@ -213,21 +198,25 @@ def compare_exports(duck_dir: Path, spark_dir: Path) -> list[str]:
     import json
 
     differences: list[str] = []
-    duck_manifests = sorted((duck_dir / "audiences").glob("*.json"))
-    spark_names = sorted(p.name for p in (spark_dir / "audiences").glob("*.json"))
+    duck_manifests = sorted((duck_dir / AUDIENCES_FOLDER).glob("*.json"))
+    spark_names = sorted(p.name for p in (spark_dir / AUDIENCES_FOLDER).glob("*.json"))
     if [p.name for p in duck_manifests] != spark_names:
         return [f"manifests {[p.name for p in duck_manifests]} against {spark_names}"]
     kept = ("segment", "channel", "columns", "members_in_segment", "rows_exported")
     kept += ("excluded_without_consent", "excluded_without_contact", "required_purposes")
     for manifest in duck_manifests:
         left = json.loads(manifest.read_text(encoding="utf-8"))
-        right = json.loads((spark_dir / "audiences" / manifest.name).read_text(encoding="utf-8"))
+        right = json.loads(
+            (spark_dir / AUDIENCES_FOLDER / manifest.name).read_text(encoding="utf-8")
+        )
         for key in kept:
             if left.get(key) != right.get(key):
                 differences.append(f"{manifest.stem}: {key} {left.get(key)} != {right.get(key)}")
         rows = []
         for folder in (duck_dir, spark_dir):
-            with (folder / "audiences" / f"{manifest.stem}.csv").open(encoding="utf-8") as file:
+            with (folder / AUDIENCES_FOLDER / f"{manifest.stem}.csv").open(
+                encoding="utf-8"
+            ) as file:
                 rows.append(Counter(tuple(r[1:]) for r in list(csv.reader(file))[1:]))
         if rows[0] != rows[1]:
             differences.append(

@@ -11,8 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cdp.activation.exports import MARTS_TABLES, ExportResult, export_audiences
-from cdp.activation.segments import load_audiences
+from cdp.activation.exports import MARTS_TABLES, ExportResult, export_declared_audiences
 from cdp.duckdb_budget import connect
 
 if TYPE_CHECKING:
@@ -23,7 +22,6 @@ def export_from_spark(
     spark: SparkSession, exports_dir: Path, built_at: datetime | None = None, log=print
 ) -> list[ExportResult]:
     """Every declared audience exported from Spark's marts into ``exports_dir``."""
-    audiences = load_audiences()
     con = connect(":memory:")
     try:
         con.execute("create schema marts")
@@ -34,8 +32,6 @@ def export_from_spark(
             con.register("_spark_mart", arrow)
             con.execute(f"create table marts.{table} as select * from _spark_mart")
             con.unregister("_spark_mart")
-        return export_audiences(
-            con, exports_dir, audiences.segments, audiences.channels, built_at=built_at, log=log
-        )
+        return export_declared_audiences(con, exports_dir, built_at=built_at, log=log)
     finally:
         con.close()

@@ -15,11 +15,11 @@ JSON as text, HUGEINT as DECIMAL(38, 0), unsigned integers one size up.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cdp.duckdb_budget import connect
+from cdp.ingest.loader import quote_ident
 from cdp.spark.session import warehouse_dir
 
 if TYPE_CHECKING:
@@ -49,21 +49,19 @@ def _select(con, schema: str, table: str) -> str:
     ).fetchall()
     parts = []
     for name, data_type in columns:
-        quoted = '"' + name.replace('"', '""') + '"'
+        quoted = quote_ident(name)
         cast = _CASTS.get(data_type.upper())
         parts.append(f"cast({quoted} as {cast}) as {quoted}" if cast else quoted)
-    return f'select {", ".join(parts)} from "{schema}"."{table}"'
+    return f"select {', '.join(parts)} from {quote_ident(schema)}.{quote_ident(table)}"
 
 
-def publish(
-    loads: Path, session: SparkSession, tables: Iterable[str] | None = None
-) -> dict[str, int]:
-    """Publish ``tables`` (default: every table) of the loads' raw schema to Spark; returns
-    the rows of each table published."""
+def publish(loads: Path, session: SparkSession) -> dict[str, int]:
+    """Publish every table of the loads' raw schema to Spark; returns the rows of each (as
+    DuckDB wrote them to Parquet)."""
     staging = warehouse_dir() / "raw_parquet"
     con = connect(str(loads), read_only=True)
     try:
-        present = [
+        tables = [
             name
             for (name,) in con.execute(
                 "select table_name from information_schema.tables "
@@ -71,22 +69,21 @@ def publish(
                 [SCHEMA],
             ).fetchall()
         ]
-        wanted = present if tables is None else [t for t in present if t in set(tables)]
-        files: dict[str, Path] = {}
-        for table in wanted:
+        counts: dict[str, int] = {}
+        for table in tables:
             folder = staging / table
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
-            path = folder / "part-0.parquet"
-            con.execute(f"copy ({_select(con, SCHEMA, table)}) to '{path}' (format parquet)")
-            files[table] = path
+            copied = con.execute(
+                f"copy ({_select(con, SCHEMA, table)}) to '{folder / 'part-0.parquet'}' "
+                "(format parquet)"
+            ).fetchall()
+            counts[table] = copied[0][0]
     finally:
         con.close()
     session.sql(f"create schema if not exists {SCHEMA}")
-    counts: dict[str, int] = {}
-    for table, path in files.items():
-        frame = session.read.parquet(str(path))
+    for table in counts:
+        frame = session.read.parquet(str(staging / table))
         frame.write.mode("overwrite").format("parquet").saveAsTable(f"{SCHEMA}.{table}")
-        counts[table] = session.table(f"{SCHEMA}.{table}").count()
     shutil.rmtree(staging, ignore_errors=True)
     return counts

@@ -22,7 +22,6 @@ import logging
 import os
 import sys
 import unicodedata
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,15 +77,18 @@ def settings() -> dict[str, str]:
     }
 
 
+_session: SparkSession | None = None
+
+
 def get_session() -> SparkSession:
     """The platform's Spark session (started on first use, then shared by the process), with
     its Python functions registered."""
+    global _session
+    # a stopped context has no Java side left (pyspark sets it to None)
+    if _session is not None and _session.sparkContext._jsc is not None:
+        return _session
     try:
-        with warnings.catch_warnings():
-            # pyspark 4.3 warns that it does not fully support pandas 3; the platform's Spark
-            # steps hand pandas nothing (Arrow is used)
-            warnings.simplefilter("ignore", FutureWarning)
-            from pyspark.sql import SparkSession
+        from pyspark.sql import SparkSession
     except ImportError as exc:
         raise SparkUnavailable(
             "CDP_ENGINE=spark needs pyspark: `make install` installs it (the `spark` extra)"
@@ -94,11 +96,12 @@ def get_session() -> SparkSession:
     home = warehouse_dir()
     home.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    if settings()["spark.master"].startswith("local"):
+    configured = settings()
+    if configured["spark.master"].startswith("local"):
         # a local session binds to this machine (and says nothing of its host name)
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.enableHiveSupport()
-    for key, value in settings().items():
+    for key, value in configured.items():
         builder = builder.config(key, value)
     try:
         session = builder.getOrCreate()
@@ -112,6 +115,7 @@ def get_session() -> SparkSession:
     # the caller (dbt prints it)
     logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
     register_functions(session)
+    _session = session
     return session
 
 
@@ -129,7 +133,7 @@ def register_functions(session: SparkSession) -> None:
     """The platform's Python rules as Spark SQL functions of ``session``."""
     from pyspark.sql.types import StringType, StructField, StructType
 
-    from cdp.privacy.keys import PSEUDONYM, derive, key_file, keyed_hash, load_key
+    from cdp.privacy.keys import PSEUDONYM, derive, keyed_hash, load_key, require_key
     from cdp.standardize.names import clean_name, split_full_name
     from cdp.standardize.phones import phone_kind, to_e164
 
@@ -144,16 +148,12 @@ def register_functions(session: SparkSession) -> None:
 
     key = load_key()
     pseudonym_key = derive(key, PSEUDONYM) if key is not None else None
-    missing = (
-        "pseudonymize(): no privacy key; set CDP_PRIVACY_KEY or run "
-        f"`python -m cdp.privacy ensure-key` to create {key_file()}"
-    )
 
     def pseudonymize(value: object) -> str | None:
         if value is None:
             return None
         if pseudonym_key is None:
-            raise RuntimeError(missing)
+            require_key()  # raises, saying how to set a key
         return keyed_hash(str(value), pseudonym_key)
 
     session.udf.register("pseudonymize", pseudonymize, text)

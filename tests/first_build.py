@@ -116,25 +116,35 @@ def add_request(landing: Path, day: str, line: str) -> None:
 
 
 @dataclass(frozen=True)
-class FirstBuild:
-    """A finished first build: its folder (the layout of `OUTPUTS`), the generated sample
-    (landing and truth) it was made from, and what the command printed."""
+class RunFolder:
+    """A pipeline run whose every folder is under ``root`` (see ``pipeline_env``)."""
 
     root: Path
-    generated: Path
-    returncode: int
-    stdout: str
-    stderr: str
-    started: float
-    seconds: float
 
     @property
     def warehouse(self) -> Path:
         return self.root / "warehouse.duckdb"
 
     @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    @property
     def dagster_home(self) -> Path:
         return self.root / "dagster"
+
+
+@dataclass(frozen=True)
+class FirstBuild(RunFolder):
+    """A finished first build: its folder (the layout of `OUTPUTS`), the generated sample
+    (landing and truth) it was made from, and what the command printed."""
+
+    generated: Path
+    returncode: int
+    stdout: str
+    stderr: str
+    started: float
+    seconds: float
 
     def succeeded(self) -> FirstBuild:
         """This build, if the command succeeded; else an assertion error with its last lines."""
@@ -157,11 +167,12 @@ class FirstBuild:
 
 def pipeline_env(root: Path) -> dict[str, str]:
     """The environment of a ``make run`` whose every folder is under ``root``."""
+    folder = RunFolder(root)
     env = {
         **os.environ,
-        "DAGSTER_HOME": str(root / "dagster"),
-        "CDP_LANDING_DIR": str(root / "landing"),
-        "CDP_WAREHOUSE": str(root / "warehouse.duckdb"),
+        "DAGSTER_HOME": str(folder.dagster_home),
+        "CDP_LANDING_DIR": str(folder.landing),
+        "CDP_WAREHOUSE": str(folder.warehouse),
         "CDP_EXPORTS_DIR": str(root / "exports"),
         "CDP_DOCS_DIR": str(root / "docs"),
         "CDP_QUALITY_DIR": str(root / "quality"),

@@ -41,7 +41,13 @@ from tests.conftest import (
     run_daily_pipeline,
     write_export,
 )
-from tests.first_build import FirstBuild, chosen_persons, landing_text, write_folder
+from tests.first_build import (
+    FirstBuild,
+    RunFolder,
+    chosen_persons,
+    landing_text,
+    write_folder,
+)
 
 NEW_DAY = (SAMPLE_END + timedelta(days=1)).isoformat()
 REDELIVERY_DAY = (SAMPLE_END + timedelta(days=2)).isoformat()
@@ -373,25 +379,16 @@ def deliver_changes(landing: Path, chosen: dict, later_request: str) -> None:
 
 
 @dataclass(frozen=True)
-class NextDay:
+class NextDay(RunFolder):
     """The next day's build: its folder (the first build's layout), what was chosen and
     delivered, and what its run recorded."""
 
-    root: Path
     chosen: dict
     redelivered: list[str]
     run_id: str
     purge: dict
     incremental_erased_persons: list[str]
     seconds: float
-
-    @property
-    def warehouse(self) -> Path:
-        return self.root / "warehouse.duckdb"
-
-    @property
-    def landing(self) -> Path:
-        return self.root / "landing"
 
 
 def _persons_of(warehouse: Path, truth: Path, customer_id: str) -> list[str]:

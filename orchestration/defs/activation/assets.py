@@ -6,9 +6,9 @@ from cdp.activation.exports import (
     AUDIENCES_FOLDER,
     AudienceSourcesMissing,
     ExportResult,
-    export_audiences,
+    export_declared_audiences,
 )
-from cdp.activation.segments import SegmentDefinitionError, load_audiences
+from cdp.activation.segments import SegmentDefinitionError
 from orchestration.resources import DuckDBWarehouse, ExportsFolder
 
 # The dbt marts the exports read (dbt model asset keys are [schema, model]).
@@ -76,16 +76,10 @@ def export_metadata(results: list[ExportResult], folder: str) -> dict[str, dg.Me
 def audience_exports(
     context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, exports: ExportsFolder
 ) -> dg.MaterializeResult:
-    try:
-        audiences = load_audiences()
-    except SegmentDefinitionError as err:
-        raise dg.Failure(description=str(err)) from err
     with warehouse.connect() as con:
         try:
-            results = export_audiences(
-                con, exports.folder(), audiences.segments, audiences.channels, log=context.log.info
-            )
-        except AudienceSourcesMissing as err:
+            results = export_declared_audiences(con, exports.folder(), log=context.log.info)
+        except (SegmentDefinitionError, AudienceSourcesMissing) as err:
             raise dg.Failure(description=str(err)) from err
     folder = str(exports.folder() / AUDIENCES_FOLDER)
     return dg.MaterializeResult(metadata=export_metadata(results, folder))

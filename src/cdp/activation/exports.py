@@ -37,7 +37,7 @@ from typing import Any
 
 import duckdb
 
-from cdp.activation.segments import Channel, Segment
+from cdp.activation.segments import Channel, Segment, load_audiences
 
 AUDIENCES_FOLDER = "audiences"
 # Written into every manifest: what marks a file set as ours, safe to replace or remove.
@@ -115,6 +115,20 @@ def export_audiences(
     for removed in remove_undeclared_exports(folder, {s.name for s in segments}):
         log(f"audience {removed}: no longer declared, its export files were removed")
     return results
+
+
+def export_declared_audiences(
+    con: duckdb.DuckDBPyConnection,
+    exports_dir: Path,
+    built_at: datetime | None = None,
+    log: Callable[[str], None] = print,
+) -> list[ExportResult]:
+    """Every audience and channel declared in segments.yml (``load_audiences``, which raises
+    ``SegmentDefinitionError`` on a wrong declaration), exported by ``export_audiences``."""
+    audiences = load_audiences()
+    return export_audiences(
+        con, exports_dir, audiences.segments, audiences.channels, built_at=built_at, log=log
+    )
 
 
 def remove_undeclared_exports(folder: Path, declared: set[str]) -> list[str]:

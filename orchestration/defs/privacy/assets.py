@@ -8,7 +8,13 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from cdp.privacy.compaction import compact
-from cdp.privacy.erasure import ErasureIncomplete, Purge, complete_erasure
+from cdp.privacy.erasure import (
+    ERASURE_READS,
+    REBUILT_SELECTION,
+    ErasureIncomplete,
+    Purge,
+    complete_erasure,
+)
 from cdp.privacy.keys import PrivacyKeyMissing, require_key
 from cdp.privacy.retention import RetentionPolicy, apply_retention
 from cdp.sources import SOURCE_FILES
@@ -20,13 +26,7 @@ PURGE_KEY = dg.AssetKey(["privacy", "purge"])
 ERASURE_KEY = dg.AssetKey(["privacy", "erasure_completed"])
 COMPACTED_KEY = dg.AssetKey(["privacy", "warehouse_compacted"])
 # The identity tables that erasure requests are resolved through, built by dbt in the run.
-IDENTITY_KEYS = [
-    dg.AssetKey(["intermediate", f"int_identity__{name}"])
-    for name in ("identifiers", "customer_ids", "identifier_guards")
-]
-# What the erasure rebuilds from raw after removing rows: every layer before the marts (the
-# marts wait for the erasure and are built after it).
-REBUILT_SELECTION = "staging intermediate"
+IDENTITY_KEYS = [dg.AssetKey(name.split(".")) for name in ERASURE_READS]
 
 
 @dg.asset(

@@ -199,6 +199,14 @@ class ErasureIncomplete(RuntimeError):
 
 # Rounds of purge (and rebuild of staging and identity) after identity, at most.
 MAX_ROUNDS = 5
+# The identity tables the purge after identity resolves requests through, beside raw.
+ERASURE_READS = tuple(
+    f"intermediate.int_identity__{name}"
+    for name in ("identifiers", "customer_ids", "identifier_guards")
+)
+# What is rebuilt from raw after a round removed rows (dbt's selection): every layer before
+# the marts, which are built after the erasure.
+REBUILT_SELECTION = "staging intermediate"
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -22,7 +23,13 @@ from cdp.quality.checks import Suite
 from cdp.quality.dbt_results import ensure_table as ensure_dbt_results_table
 from cdp.quality.offline import localize, tidy_dbt_docs
 from cdp.quality.site import write_overview, write_portal
-from cdp.quality.stakeholder import measure_key_numbers, record_key_numbers, write_summary
+from cdp.quality.stakeholder import (
+    KEY_NUMBER_TABLES,
+    KeyNumbers,
+    measure_key_numbers,
+    record_key_numbers,
+    write_summary,
+)
 from cdp.quality.suites import Sla, Staged, build_suites, load_slas, staged_models
 from cdp.quality.validate import (
     CheckResult,
@@ -42,7 +49,9 @@ KEEP_RUNS = 30
 
 @dataclass
 class QualityRun:
-    """The suites of one pipeline run over one warehouse."""
+    """The suites of one pipeline run over one warehouse. With a ``spark`` session the suites
+    read that session's tables, and ``warehouse`` is the DuckDB file of the loads, which holds
+    the audit tables (results, key numbers) the site is written from."""
 
     warehouse: Path
     quality_dir: Path
@@ -50,6 +59,7 @@ class QualityRun:
     now: datetime | None = None
     manifest: Path = registry.MANIFEST
     keep_runs: int = KEEP_RUNS
+    spark: Any = None
 
     def __post_init__(self) -> None:
         self.now = self.now or datetime.now(UTC)
@@ -134,14 +144,28 @@ class QualityRun:
         gate of a run replaces what the one before it recorded, so the last gate's stay. A
         warehouse that cannot be measured is said in the log, never a failed check."""
         try:
-            numbers = measure_key_numbers(con, self.slas, self.now.date())
+            if self.spark is not None:
+                numbers = self._key_numbers_on_spark()
+            else:
+                numbers = measure_key_numbers(con, self.slas, self.now.date())
             record_key_numbers(con, run_id, self.now, numbers, self.keep_runs)
         except (duckdb.Error, OSError, ValueError) as err:
             log(f"quality: key numbers not recorded: {type(err).__name__}: {err}")
 
+    def _key_numbers_on_spark(self) -> KeyNumbers:
+        """The key numbers measured by the same code, on the tables it reads copied from
+        Spark into an embedded DuckDB (``cdp.spark.tables``)."""
+        from cdp.spark.tables import copy_into_duckdb
+
+        with connect(":memory:") as con:
+            copy_into_duckdb(self.spark, con, KEY_NUMBER_TABLES)
+            return measure_key_numbers(con, self.slas, self.now.date())
+
     def _get_validator(self) -> Validator:
         if self._validator is None:
-            self._validator = Validator(self.warehouse, self.quality_dir, self.gx_docs_dir)
+            self._validator = Validator(
+                self.warehouse, self.quality_dir, self.gx_docs_dir, spark=self.spark
+            )
         return self._validator
 
     def _prune(self) -> None:

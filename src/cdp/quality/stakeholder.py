@@ -166,6 +166,10 @@ class KeyNumbers:
         )
 
 
+# What measure_key_numbers reads.
+KEY_NUMBER_TABLES = ("marts.customer_profiles", "marts.customer_consent", "raw._load_manifest")
+
+
 def measure_key_numbers(
     con: duckdb.DuckDBPyConnection,
     slas: dict[str, Sla],

@@ -117,7 +117,7 @@ class Staged:
 def _raw_key(expression: str) -> str:
     """A column name stands for its trimmed text; anything else is SQL over ``{r}``."""
     if expression.isidentifier():
-        return f"trim(cast({{r}}.{expression} as varchar))"
+        return f"trim(cast({{r}}.{expression} as string))"
     return expression
 
 
@@ -328,6 +328,9 @@ def _reconciliation(staged: Staged) -> list[Check]:
     same_record = " and ".join(
         f"{{0}}.key_{i} is not distinct from {{1}}.key_{i}" for i in range(len(keys))
     )
+    same_key = " and ".join(
+        f"{key} is not distinct from unstaged.key_{i}" for i, key in enumerate(keys)
+    )
     new_rows = (
         "every raw row loaded since this check last passed is staged or an older version "
         "of a staged record"
@@ -348,19 +351,20 @@ def _reconciliation(staged: Staged) -> list[Check]:
                 on delivered._source_file = staged.source_file
                 and delivered._row_number = staged.source_row_number
         ),
-        -- every version of those records: the raw rows whose key an unstaged row has (a
-        -- filter on the key rather than a join with a keyed copy of all of raw, which DuckDB
-        -- would materialize in full even when nothing was delivered)
+        -- every version of those records: the raw rows whose key an unstaged row has, a
+        -- missing part of a key matching a missing part (a filter on the key rather than a
+        -- join with a keyed copy of all of raw, which DuckDB would materialize in full even
+        -- when nothing was delivered)
         versions as (
             select raw_rows._source_file, raw_rows._row_number, {key_columns}
             from {raw} as raw_rows
-            where ({", ".join(keys)}) in (
-                select ({", ".join(f"unstaged.key_{i}" for i in range(len(keys)))})
-                from unstaged
+            where exists (
+                select 1 from unstaged
+                where {same_key}
             )
         ),
         survivors as (
-            select distinct versions.* exclude (_source_file, _row_number)
+            select distinct versions.* except (_source_file, _row_number)
             from versions
             semi join {{batch}} as staged
                 on versions._source_file = staged.source_file

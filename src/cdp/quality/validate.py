@@ -1,4 +1,6 @@
-"""Run expectation suites on the DuckDB warehouse with Great Expectations, as pushed-down SQL.
+"""Run expectation suites with Great Expectations on the warehouse's engine: on DuckDB as
+pushed-down SQL over the warehouse file, on Spark through GX's Spark data source over the
+session's tables (the same suites; their custom SQL is written in what both engines read).
 
 Each run of a suite is stored by GX (under ``<quality dir>/gx``) for the Data Docs, and returned
 as plain ``CheckResult`` rows: counts and percentages only. Results never carry the values that
@@ -19,12 +21,15 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from cdp.duckdb_budget import Budget
 from cdp.quality.checks import GX_SEVERITY, LOADED_AFTER, Check, Suite, worst_status
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -93,9 +98,13 @@ class SuiteResult:
 
 
 class Validator:
-    """A GX context over one warehouse file, with its stores and Data Docs on disk."""
+    """A GX context over one warehouse, with its stores and Data Docs on disk: the DuckDB file
+    ``warehouse``, or, given a ``spark`` session, that session's tables (``warehouse`` is then
+    unused by GX)."""
 
-    def __init__(self, warehouse: Path, quality_dir: Path, docs_dir: Path) -> None:
+    def __init__(
+        self, warehouse: Path, quality_dir: Path, docs_dir: Path, spark: SparkSession | None = None
+    ) -> None:
         import great_expectations as gx
         from great_expectations.data_context.types.base import (
             DataContextConfig,
@@ -137,12 +146,17 @@ class Validator:
         )
         # the Data Docs pages not yet rendered: results (and their suites) validated since
         self.unrendered: list[Any] = []
-        # within the platform's DuckDB budget, the configuration every connection uses
-        self.datasource = self.context.data_sources.add_or_update_sql(
-            name=DATASOURCE,
-            connection_string=f"duckdb:///{self.warehouse.absolute()}",
-            kwargs={"connect_args": {"config": Budget.from_env().config()}},
-        )
+        self.spark = spark
+        if spark is not None:
+            # GX's Spark engine takes the running session (getOrCreate), with its functions
+            self.datasource = self.context.data_sources.add_or_update_spark(name=DATASOURCE)
+        else:
+            # within the platform's DuckDB budget, the configuration every connection uses
+            self.datasource = self.context.data_sources.add_or_update_sql(
+                name=DATASOURCE,
+                connection_string=f"duckdb:///{self.warehouse.absolute()}",
+                kwargs={"connect_args": {"config": Budget.from_env().config()}},
+            )
 
     @_without_batch_notice()
     def run(
@@ -158,16 +172,7 @@ class Validator:
         started = time.monotonic()
         run_id = run_id or uuid.uuid4().hex
         checked_at = datetime.now(UTC)
-        try:
-            asset = self.datasource.get_asset(suite.name)
-        except LookupError:
-            asset = self.datasource.add_table_asset(
-                name=suite.name, table_name=suite.table, schema_name=suite.schema
-            )
-        try:
-            batch = asset.get_batch_definition("whole_table")
-        except (KeyError, LookupError):
-            batch = asset.add_batch_definition_whole_table("whole_table")
+        batch = self._batch_definition(suite)
         expectations = [self._expectation(suite, check, since or {}) for check in suite.checks]
         gx_suite = self.context.suites.add_or_update(
             gx.ExpectationSuite(name=suite.name, expectations=expectations)
@@ -185,8 +190,13 @@ class Validator:
         )
         from cdp.quality.gx_duckdb import one_run_per_query
 
+        batch_parameters = (
+            {"dataframe": self.spark.table(f"{suite.schema}.{suite.table}")} if self.spark else None
+        )
         with one_run_per_query():
-            outcome = checkpoint.run(run_id=_gx_run_id(run_id, checked_at))
+            outcome = checkpoint.run(
+                run_id=_gx_run_id(run_id, checked_at), batch_parameters=batch_parameters
+            )
         validation = next(iter(outcome.run_results.values()))
         from great_expectations.data_context.types.resource_identifiers import (
             ExpectationSuiteIdentifier,
@@ -201,6 +211,25 @@ class Validator:
             )
         )
         return SuiteResult(suite, results, time.monotonic() - started)
+
+    def _batch_definition(self, suite: Suite) -> Any:
+        """The whole table of ``suite``: a table asset on DuckDB, a DataFrame asset on Spark
+        (the table is read when the suite runs)."""
+        try:
+            asset = self.datasource.get_asset(suite.name)
+        except LookupError:
+            if self.spark is not None:
+                asset = self.datasource.add_dataframe_asset(name=suite.name)
+            else:
+                asset = self.datasource.add_table_asset(
+                    name=suite.name, table_name=suite.table, schema_name=suite.schema
+                )
+        try:
+            return asset.get_batch_definition("whole_table")
+        except (KeyError, LookupError):
+            if self.spark is not None:
+                return asset.add_batch_definition_whole_dataframe("whole_table")
+            return asset.add_batch_definition_whole_table("whole_table")
 
     @_without_batch_notice()
     def build_docs(self, everything: bool = False) -> Path:
@@ -236,9 +265,17 @@ class Validator:
     ) -> Any:
         cls = getattr(self._gx.expectations, check.expectation)
         kwargs = dict(check.kwargs)
+        if self.spark is not None:
+            # Spark hands GX its timestamps as naive UTC datetimes (the session's time zone)
+            kwargs = {key: _naive_utc(value) for key, value in kwargs.items()}
         if check.rows == "new":
             kwargs.update(
-                _on_new_rows(suite, check, since.get((check.description, check.severity)))
+                _on_new_rows(
+                    suite,
+                    check,
+                    since.get((check.description, check.severity)),
+                    "spark" if self.spark is not None else "duckdb",
+                )
             )
         return cls(
             **kwargs,
@@ -247,20 +284,36 @@ class Validator:
         )
 
 
-def _on_new_rows(suite: Suite, check: Check, moment: datetime | None) -> dict[str, Any]:
+def _on_new_rows(
+    suite: Suite, check: Check, moment: datetime | None, engine: str = "duckdb"
+) -> dict[str, Any]:
     """The arguments that restrict ``check`` to rows loaded after ``moment`` (all rows when
-    it is None): ``LOADED_AFTER`` in a custom-SQL query, else a row condition on the suite's
-    ``loaded_at`` column."""
+    it is None): ``LOADED_AFTER`` in a custom-SQL query, as an instant of ``engine``'s SQL,
+    else a row condition on the suite's ``loaded_at`` column."""
     query = check.kwargs.get("unexpected_rows_query")
     if query is not None:
-        after = f"timestamptz '{moment.isoformat()}'" if moment else "'-infinity'::timestamptz"
-        return {"unexpected_rows_query": query.replace(LOADED_AFTER, after)}
+        return {"unexpected_rows_query": query.replace(LOADED_AFTER, _instant(moment, engine))}
     if moment is None or suite.loaded_at is None:
         return {}
     from great_expectations.expectations.row_conditions import Column
 
     # as text: GX stores the suite as JSON, and DuckDB casts it to the column's type
     return {"row_condition": Column(suite.loaded_at) > moment.isoformat()}
+
+
+def _naive_utc(value: Any) -> Any:
+    """An aware datetime as the naive UTC datetime it is; any other value as it is."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _instant(moment: datetime | None, engine: str) -> str:
+    """``moment`` as a timestamp literal of ``engine``'s SQL; before every row when None (Spark
+    has no infinite timestamps: its first representable day)."""
+    if engine == "spark":
+        return f"timestamp '{moment.isoformat() if moment else '0001-01-01T00:00:00Z'}'"
+    return f"timestamptz '{moment.isoformat()}'" if moment else "'-infinity'::timestamptz"
 
 
 def last_clean_runs(

@@ -2,6 +2,11 @@
 
 ``python -m cdp.spark publish --loads FILE``  the loads' raw tables as Spark tables
 ``python -m cdp.spark export --exports DIR [--built-at ISO]``  the audiences from Spark's marts
+``python -m cdp.spark pull --loads FILE --tables SCHEMA.TABLE,...``  Spark tables copied
+    into the loads' DuckDB file (what the erasure reads beside raw)
+``python -m cdp.spark quality --loads FILE --manifest FILE --quality-dir DIR --docs-dir DIR``
+    every quality suite on Spark's tables through GX's Spark data source, recorded in the
+    loads' DuckDB file and published as the quality site
 ``python -m cdp.spark build --landing DIR --work DIR [--engine spark|duckdb|both]``
     the pipeline's tables from a landing zone, timed by stage; with ``both``, on DuckDB and on
     Spark, then the customers of the two builds compared (``cdp.spark.compare``)
@@ -34,6 +39,44 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pull(args: argparse.Namespace) -> int:
+    from cdp.duckdb_budget import connect
+    from cdp.spark.session import get_session
+    from cdp.spark.tables import copy_into_duckdb
+
+    tables = [name.strip() for name in args.tables.split(",") if name.strip()]
+    with connect(str(args.loads)) as con:
+        copied = copy_into_duckdb(get_session(), con, tables)
+    missing = sorted(set(tables) - set(copied))
+    print(
+        f"copied {len(copied)} table(s) from Spark"
+        + (f"; not in Spark: {missing}" if missing else "")
+    )
+    return 0
+
+
+def _quality(args: argparse.Namespace) -> int:
+    import uuid
+    from datetime import datetime
+
+    from cdp.quality.run import QualityRun
+    from cdp.spark.session import get_session
+
+    run = QualityRun(
+        args.loads,
+        args.quality_dir,
+        args.docs_dir,
+        now=datetime.fromisoformat(args.now) if args.now else None,
+        manifest=args.manifest,
+        spark=get_session(),
+    )
+    run_id = args.run_id or f"spark-{uuid.uuid4().hex[:12]}"
+    results = run.validate(run.suites().values(), run_id=run_id)
+    errors = sum(1 for result in results if result.status == "error")
+    print(f"quality on Spark: {len(results)} suites, {errors} failing with errors")
+    return 0
+
+
 def _build(args: argparse.Namespace) -> int:
     import os
     from datetime import UTC, datetime
@@ -52,21 +95,29 @@ def _build(args: argparse.Namespace) -> int:
             work / f"target-{engine}",
             exports=work / f"exports-{engine}",
             built_at=built_at,
+            quality=work / f"quality-{engine}",
         )
         for engine in engines
     }
     for result in builds.values():
         print(result.line())
     if len(builds) == 2:
-        from cdp.spark.compare import compare_customers, compare_exports
+        from cdp.spark.compare import compare_customers, compare_exports, compare_quality
         from cdp.spark.session import get_session
 
         report = compare_customers(work / "duckdb.duckdb", get_session())
         print(report.summary())
         exports = compare_exports(work / "exports-duckdb", work / "exports-spark")
-        print("audience exports: " + ("equal" if not exports else "; ".join(exports)))
-        return 0 if report.equal and not exports else 1
+        print("audience exports: " + ("equal" if not exports else _some(exports)))
+        quality = compare_quality(work / "duckdb.duckdb", work / "spark.duckdb")
+        print("quality results: " + ("equal" if not quality else _some(quality)))
+        return 0 if report.equal and not exports and not quality else 1
     return 0
+
+
+def _some(differences: list[str], shown: int = 10) -> str:
+    more = len(differences) - shown
+    return "; ".join(differences[:shown]) + (f"; and {more} more" if more > 0 else "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,6 +130,18 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--exports", type=Path, required=True, help="the exports folder")
     export.add_argument("--built-at", help="the build time written into the files (ISO 8601)")
     export.set_defaults(run=_export)
+    pull = commands.add_parser("pull", help="Spark tables copied into the loads' DuckDB file")
+    pull.add_argument("--loads", type=Path, required=True, help="the loads' DuckDB file")
+    pull.add_argument("--tables", required=True, help="schema.table names, comma-separated")
+    pull.set_defaults(run=_pull)
+    quality = commands.add_parser("quality", help="the quality suites on Spark's tables")
+    quality.add_argument("--loads", type=Path, required=True, help="the loads' DuckDB file")
+    quality.add_argument("--manifest", type=Path, required=True, help="dbt's manifest.json")
+    quality.add_argument("--quality-dir", type=Path, required=True)
+    quality.add_argument("--docs-dir", type=Path, required=True)
+    quality.add_argument("--now", help="the time the suites check against (ISO 8601)")
+    quality.add_argument("--run-id", help="the run's id in the results (default: a new one)")
+    quality.set_defaults(run=_quality)
     build = commands.add_parser("build", help="the pipeline's tables on an engine, timed")
     build.add_argument("--landing", type=Path, default=Path("data/landing"))
     build.add_argument("--work", type=Path, required=True, help="a folder for the builds")

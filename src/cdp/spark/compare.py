@@ -224,3 +224,45 @@ def compare_exports(duck_dir: Path, spark_dir: Path) -> list[str]:
                 f"{sum((rows[1] - rows[0]).values())} only on Spark"
             )
     return differences
+
+
+# What a check's outcome is, in the results both builds record (``audit.quality_results``).
+QUALITY_OUTCOME = ("success", "evaluation_error", "element_count", "unexpected_count")
+
+
+def compare_quality(duck_loads: Path, spark_loads: Path) -> list[str]:
+    """What differs between the quality results the two builds recorded in their loads' DuckDB
+    files (each build's newest run): per suite and check, whether it passed, why it could not
+    be evaluated, and the rows it read and found unexpected. An empty list when they agree."""
+    import duckdb
+
+    outcomes = []
+    for path in (duck_loads, spark_loads):
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            rows = con.execute(
+                f"""
+                select suite, description, severity, {", ".join(QUALITY_OUTCOME)}
+                from audit.quality_results
+                where run_id = (
+                    select max_by(run_id, checked_at) from audit.quality_results
+                )
+                """
+            ).fetchall()
+        finally:
+            con.close()
+        outcomes.append({tuple(row[:3]): row[3:] for row in rows})
+    duck, sparked = outcomes
+    if not duck:
+        return ["no quality results recorded by the DuckDB build"]
+    differences = [f"{key}: only on DuckDB" for key in duck.keys() - sparked.keys()]
+    differences += [f"{key}: only on Spark" for key in sparked.keys() - duck.keys()]
+    for key in sorted(duck.keys() & sparked.keys()):
+        if duck[key] != sparked[key]:
+            shown = ", ".join(
+                f"{name} {left!r} != {right!r}"
+                for name, left, right in zip(QUALITY_OUTCOME, duck[key], sparked[key], strict=True)
+                if left != right
+            )
+            differences.append(f"{key[0]}: {key[1]!r} ({key[2]}): {shown}")
+    return sorted(differences)

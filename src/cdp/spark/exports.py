@@ -1,8 +1,9 @@
 """The audience exports from Spark's marts, by the same code as on DuckDB (``cdp.activation``).
 
 The three marts an export reads (segment members, consent, profiles) are read from Spark's
-tables through Arrow into an embedded DuckDB, where the platform's export code applies consent
-and writes the files: one implementation of the consent rule for both engines.
+tables through Arrow into an embedded DuckDB (``cdp.spark.tables``), where the platform's
+export code applies consent and writes the files: one implementation of the consent rule for
+both engines.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from cdp.activation.exports import MARTS_TABLES, ExportResult, export_declared_audiences
 from cdp.duckdb_budget import connect
+from cdp.spark.tables import copy_into_duckdb
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -24,14 +26,7 @@ def export_from_spark(
     """Every declared audience exported from Spark's marts into ``exports_dir``."""
     con = connect(":memory:")
     try:
-        con.execute("create schema marts")
-        for table in MARTS_TABLES:
-            if not spark.catalog.tableExists(f"marts.{table}"):
-                continue  # export_audiences names what is missing
-            arrow = spark.table(f"marts.{table}").toArrow()
-            con.register("_spark_mart", arrow)
-            con.execute(f"create table marts.{table} as select * from _spark_mart")
-            con.unregister("_spark_mart")
+        copy_into_duckdb(spark, con, (f"marts.{table}" for table in MARTS_TABLES))
         return export_declared_audiences(con, exports_dir, built_at=built_at, log=log)
     finally:
         con.close()

@@ -81,7 +81,8 @@ def publish(loads: Path, session: SparkSession) -> dict[str, int]:
             counts[table] = copied[0][0]
     finally:
         con.close()
-    session.sql(f"create schema if not exists {SCHEMA}")
+    if not session.catalog.databaseExists(SCHEMA):  # asked again, the catalog logs an error
+        session.sql(f"create schema {SCHEMA}")
     for table in counts:
         frame = session.read.parquet(str(staging / table))
         frame.write.mode("overwrite").format("parquet").saveAsTable(f"{SCHEMA}.{table}")

@@ -16,15 +16,25 @@ import duckdb
 
 from cdp.config import LandingZoneMissing, Settings, require_landing_dir
 from cdp.duckdb_budget import connect
+from cdp.engine import DEFAULT_ENGINE, Engine, engine, get_engine
 from cdp.ops.reports import RunReport, send, write_report
+from cdp.quality.checks import Suite
 from cdp.quality.run import QualityRun
+from cdp.quality.validate import SuiteResult
 
 
 class DuckDBWarehouse(dg.ConfigurableResource):
     """The warehouse file. DuckDB takes one writer process at a time, so every asset that
-    writes runs in the one process of the in-process executor."""
+    writes runs in the one process of the in-process executor. On the Spark engine
+    (``engine``, from ``CDP_ENGINE``) the file holds the raw loads and the platform's records
+    (manifest, privacy lists, quality results), and dbt builds Spark's tables from it: what
+    differs is asked of ``get_engine()`` (``cdp.engine``)."""
 
     path: str
+    engine: str = DEFAULT_ENGINE
+
+    def get_engine(self) -> Engine:
+        return get_engine(self.engine)
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -94,6 +104,7 @@ class DataQuality(dg.ConfigurableResource):
     warehouse: str
     quality_dir: str
     docs_dir: str
+    engine: str = DEFAULT_ENGINE
 
     def run(self) -> QualityRun:
         """The quality suites for a run starting now (SLAs from the dbt manifest)."""
@@ -102,6 +113,12 @@ class DataQuality(dg.ConfigurableResource):
             quality_dir=Path(self.quality_dir),
             docs_dir=Path(self.docs_dir),
         )
+
+    def validate(
+        self, run: QualityRun, suites: list[Suite], run_id: str, log: Callable[[str], None]
+    ) -> list[SuiteResult]:
+        """``suites`` validated on the engine's tables, recorded, and the site rebuilt."""
+        return get_engine(self.engine).validate(run, suites, run_id, log)
 
 
 class PrivacyPolicy(dg.ConfigurableResource):
@@ -143,14 +160,16 @@ class RunReports(dg.ConfigurableResource):
 def default_resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
     """Every resource, from ``settings`` (by default the environment's)."""
     settings = settings or Settings.from_env()
+    chosen = engine()
     return {
-        "warehouse": DuckDBWarehouse(path=str(settings.warehouse)),
+        "warehouse": DuckDBWarehouse(path=str(settings.warehouse), engine=chosen),
         "landing": LandingZone(path=str(settings.landing_dir)),
         "exports": ExportsFolder(path=str(settings.exports_dir)),
         "quality": DataQuality(
             warehouse=str(settings.warehouse),
             quality_dir=str(settings.quality_dir),
             docs_dir=str(settings.docs_dir),
+            engine=chosen,
         ),
         "privacy": PrivacyPolicy(
             exports_dir=str(settings.exports_dir),

@@ -48,13 +48,18 @@ def test_check_fails_clearly_on_a_retention_period_that_is_not_days(monkeypatch,
     assert config.Settings.from_env().retention_events_days == 30
 
 
-def test_check_stops_the_scheduled_pipeline_on_another_engine(monkeypatch, tmp_path, capsys):
-    """The scheduled pipeline runs on DuckDB: with CDP_ENGINE=spark it stops at once and names
-    the Spark build, rather than running on DuckDB unasked."""
+def test_check_names_the_engine_and_stops_on_an_unknown_one(monkeypatch, tmp_path, capsys):
+    """The run's first line says which engine it runs on; a name that is no engine stops it
+    at once with the choices, rather than running on DuckDB unasked."""
     (tmp_path / "landing").mkdir()
     monkeypatch.setenv("CDP_LANDING_DIR", str(tmp_path / "landing"))
-    monkeypatch.setenv("CDP_ENGINE", "spark")
-    assert config.main(["check"]) == 1
-    assert "make spark" in capsys.readouterr().err
-    monkeypatch.setenv("CDP_ENGINE", "duckdb")
+    monkeypatch.setenv("CDP_ENGINE", "Spark")
     assert config.main(["check"]) == 0
+    assert "engine:       spark" in capsys.readouterr().out
+    monkeypatch.setenv("CDP_ENGINE", "snowflake")
+    assert config.main(["check"]) == 1
+    err = capsys.readouterr().err
+    assert "CDP_ENGINE='snowflake'" in err and "duckdb, spark" in err
+    monkeypatch.delenv("CDP_ENGINE")
+    assert config.main(["check"]) == 0
+    assert "engine:       duckdb" in capsys.readouterr().out

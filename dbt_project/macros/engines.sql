@@ -17,7 +17,25 @@
 
 {#- On Spark an incremental model is built as a table (see is_incremental above). -#}
 {% materialization incremental, adapter='spark' %}
-    {{ return(materialization_table_spark()) }}
+    {{ return(dbt.materialization_table_spark()) }}
+{% endmaterialization %}
+
+{#- A Python model's table on Spark is replaced by the model's own write (overwrite), not
+    dropped before the model runs as dbt-spark does for Parquet: identity's models read their
+    previous contents (the ids a profile keeps from run to run, the pairs already scored). -#}
+{% materialization table, adapter='spark', supported_languages=['sql', 'python'] %}
+    {%- if model['language'] != 'python' -%}
+        {{ return(dbt.materialization_table_spark()) }}
+    {%- endif -%}
+    {%- set target_relation = api.Relation.create(
+        identifier=model['alias'], schema=schema, database=database, type='table') -%}
+    {{ run_hooks(pre_hooks) }}
+    {%- call statement('main', language='python') -%}
+        {{ create_table_as(False, target_relation, compiled_code, 'python') }}
+    {%- endcall -%}
+    {% do persist_docs(target_relation, model) %}
+    {{ run_hooks(post_hooks) }}
+    {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
 
 {#- Seeds on Spark: dbt-spark's session method puts each value between quotes as it is, so a

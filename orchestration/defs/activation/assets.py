@@ -1,13 +1,10 @@
 """The audience exports as one asset, downstream of the marts it reads."""
 
+from pathlib import Path
+
 import dagster as dg
 
-from cdp.activation.exports import (
-    AUDIENCES_FOLDER,
-    AudienceSourcesMissing,
-    ExportResult,
-    export_declared_audiences,
-)
+from cdp.activation.exports import AUDIENCES_FOLDER, AudienceSourcesMissing, ExportResult
 from cdp.activation.segments import SegmentDefinitionError
 from orchestration.resources import DuckDBWarehouse, ExportsFolder
 
@@ -76,10 +73,11 @@ def export_metadata(results: list[ExportResult], folder: str) -> dict[str, dg.Me
 def audience_exports(
     context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, exports: ExportsFolder
 ) -> dg.MaterializeResult:
-    with warehouse.connect() as con:
-        try:
-            results = export_declared_audiences(con, exports.folder(), log=context.log.info)
-        except (SegmentDefinitionError, AudienceSourcesMissing) as err:
-            raise dg.Failure(description=str(err)) from err
+    try:
+        results = warehouse.get_engine().export_audiences(
+            Path(warehouse.path), exports.folder(), log=context.log.info
+        )
+    except (SegmentDefinitionError, AudienceSourcesMissing) as err:
+        raise dg.Failure(description=str(err)) from err
     folder = str(exports.folder() / AUDIENCES_FOLDER)
     return dg.MaterializeResult(metadata=export_metadata(results, folder))

@@ -71,6 +71,8 @@ def privacy_purge(
             log=context.log.debug,
         )
         suppressed = con.execute("select count(*) from privacy.suppression_list").fetchall()
+    # raw as dbt will read it (on Spark, the changed raw tables published)
+    warehouse.get_engine().publish_raw(Path(warehouse.path))
     by_layer = report.by_layer()
     context.log.info(
         f"erasure of re-delivered rows: rows removed by layer: {by_layer or 'none'}; "
@@ -121,8 +123,11 @@ def erasure_completed(
     except PrivacyKeyMissing as err:
         raise dg.Failure(description=str(err), allow_retries=False) from err
 
+    engine = warehouse.get_engine()
+
     def rebuild() -> None:
         """dbt rebuilds staging and identity from raw; no connection of ours is open."""
+        engine.publish_raw(Path(warehouse.path))
         args = ["run", "--select", REBUILT_SELECTION, *warehouse.dbt_args()]
         invocation = invoke(dbt, args, raise_on_error=False)
         with dbt_console(context.log.debug):
@@ -140,7 +145,7 @@ def erasure_completed(
 
     try:
         rounds = complete_erasure(
-            warehouse.connect,
+            lambda: engine.erasure_connection(Path(warehouse.path)),
             rebuild,
             key,
             run_id=context.run.run_id,

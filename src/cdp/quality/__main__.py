@@ -9,7 +9,8 @@
               Chromium renders it with every request to another host refused (needs the dev
               extras: Playwright drives the machine's Chromium)
 
-Paths come from the environment as everywhere else (``cdp.config``).
+Paths come from the environment as everywhere else (``cdp.config``), and the engine from
+``CDP_ENGINE`` (``cdp.engine``).
 """
 
 from __future__ import annotations
@@ -88,7 +89,11 @@ def _screenshot(run: QualityRun, page: str, png: str, size: tuple[int, int]) -> 
 
 def _check(run: QualityRun) -> int:
     started = time.monotonic()
-    results = run.validate(run.suites().values(), run_id=f"cli-{uuid.uuid4().hex[:12]}")
+    from cdp.engine import get_engine
+
+    # on the engine CDP_ENGINE names: on Spark, Spark's tables through GX's Spark data source
+    engine = get_engine()
+    results = engine.validate(run, run.suites().values(), run_id=f"cli-{uuid.uuid4().hex[:12]}")
     per_layer: dict[str, float] = defaultdict(float)
     for result in results:
         per_layer[result.suite.layer] += result.seconds

@@ -1,12 +1,15 @@
 """The Spark engine's commands.
 
 ``python -m cdp.spark publish --loads FILE``  the loads' raw tables as Spark tables
-``python -m cdp.spark export --exports DIR [--built-at ISO]``  the audiences from Spark's marts
+``python -m cdp.spark export --exports DIR [--built-at ISO] [--results FILE]``  the audiences
+    from Spark's marts
 ``python -m cdp.spark pull --loads FILE --tables SCHEMA.TABLE,...``  Spark tables copied
     into the loads' DuckDB file (what the erasure reads beside raw)
 ``python -m cdp.spark quality --loads FILE --manifest FILE --quality-dir DIR --docs-dir DIR``
-    every quality suite on Spark's tables through GX's Spark data source, recorded in the
-    loads' DuckDB file and published as the quality site
+    the quality suites (``--suites``, default all) on Spark's tables through GX's Spark data
+    source, recorded in the loads' DuckDB file and published as the quality site
+``python -m cdp.spark compare --duckdb FILE [...]``  a DuckDB warehouse's customers (exports,
+    quality results) against what Spark holds
 ``python -m cdp.spark build --landing DIR --work DIR [--engine spark|duckdb|both]``
     the pipeline's tables from a landing zone, timed by stage; with ``both``, on DuckDB and on
     Spark, then the customers of the two builds compared (``cdp.spark.compare``)
@@ -24,18 +27,21 @@ def _publish(args: argparse.Namespace) -> int:
     from cdp.spark.session import get_session
 
     counts = publish(args.loads, get_session())
-    print(f"published {len(counts)} raw tables to Spark, {sum(counts.values()):,} rows")
+    print(f"published {len(counts)} changed raw table(s) to Spark, {sum(counts.values()):,} rows")
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
     from datetime import datetime
 
+    from cdp.spark.engine import write_results
     from cdp.spark.exports import export_from_spark
     from cdp.spark.session import get_session
 
     built_at = datetime.fromisoformat(args.built_at) if args.built_at else None
-    export_from_spark(get_session(), args.exports, built_at=built_at)
+    results = export_from_spark(get_session(), args.exports, built_at=built_at)
+    if args.results:
+        write_results(args.results, results)
     return 0
 
 
@@ -56,7 +62,9 @@ def _pull(args: argparse.Namespace) -> int:
 
 
 def _quality(args: argparse.Namespace) -> int:
+    import json
     import uuid
+    from dataclasses import asdict
     from datetime import datetime
 
     from cdp.quality.run import QualityRun
@@ -70,10 +78,33 @@ def _quality(args: argparse.Namespace) -> int:
         manifest=args.manifest,
         spark=get_session(),
     )
+    suites = list(run.suites().values())
+    if args.suites:
+        wanted = set(args.suites.split(","))
+        suites = [suite for suite in suites if suite.name in wanted]
+        if unknown := wanted - {suite.name for suite in suites}:
+            print(f"no such suite: {', '.join(sorted(unknown))}", file=sys.stderr)
+            return 2
     run_id = args.run_id or f"spark-{uuid.uuid4().hex[:12]}"
-    results = run.validate(run.suites().values(), run_id=run_id)
+    log = (lambda _line: None) if args.quiet else print
+    results = run.validate(suites, run_id=run_id, log=log, publish=not args.no_publish)
+    if args.results:
+        args.results.write_text(
+            json.dumps(
+                [
+                    {
+                        "suite": result.suite.name,
+                        "seconds": result.seconds,
+                        "results": [asdict(check) for check in result.results],
+                    }
+                    for result in results
+                ],
+                default=str,
+            ),
+            encoding="utf-8",
+        )
     errors = sum(1 for result in results if result.status == "error")
-    print(f"quality on Spark: {len(results)} suites, {errors} failing with errors")
+    log(f"quality on Spark: {len(results)} suites, {errors} failing with errors")
     return 0
 
 
@@ -102,17 +133,47 @@ def _build(args: argparse.Namespace) -> int:
     for result in builds.values():
         print(result.line())
     if len(builds) == 2:
-        from cdp.spark.compare import compare_customers, compare_exports, compare_quality
-        from cdp.spark.session import get_session
-
-        report = compare_customers(work / "duckdb.duckdb", get_session())
-        print(report.summary())
-        exports = compare_exports(work / "exports-duckdb", work / "exports-spark")
-        print("audience exports: " + ("equal" if not exports else _some(exports)))
-        quality = compare_quality(work / "duckdb.duckdb", work / "spark.duckdb")
-        print("quality results: " + ("equal" if not quality else _some(quality)))
-        return 0 if report.equal and not exports and not quality else 1
+        return _compare_builds(
+            work / "duckdb.duckdb",
+            work / "spark.duckdb",
+            (work / "exports-duckdb", work / "exports-spark"),
+            quality=True,
+        )
     return 0
+
+
+def _compare_builds(
+    duckdb_file: Path,
+    spark_loads: Path,
+    exports: tuple[Path, Path] | None,
+    *,
+    quality: bool,
+) -> int:
+    """Print what differs between a DuckDB warehouse and what Spark holds (with the loads'
+    file beside it); 0 when nothing does."""
+    from cdp.spark.compare import compare_customers, compare_exports, compare_quality
+    from cdp.spark.session import get_session
+
+    report = compare_customers(duckdb_file, get_session())
+    print(report.summary())
+    differences = 0 if report.equal else 1
+    if exports is not None:
+        found = compare_exports(*exports)
+        print("audience exports: " + ("equal" if not found else _some(found)))
+        differences += len(found)
+    if quality:
+        found = compare_quality(duckdb_file, spark_loads)
+        print("quality results: " + ("equal" if not found else _some(found)))
+        differences += len(found)
+    return 0 if not differences else 1
+
+
+def _compare(args: argparse.Namespace) -> int:
+    if args.quality and args.spark_loads is None:
+        print("--quality compares with the Spark loads' file: give --spark-loads", file=sys.stderr)
+        return 2
+    exports = (args.duckdb_exports, args.spark_exports) if args.duckdb_exports else None
+    return _compare_builds(args.duckdb, args.spark_loads, exports, quality=args.quality)
 
 
 def _some(differences: list[str], shown: int = 10) -> str:
@@ -129,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     export = commands.add_parser("export", help="the audiences exported from Spark's marts")
     export.add_argument("--exports", type=Path, required=True, help="the exports folder")
     export.add_argument("--built-at", help="the build time written into the files (ISO 8601)")
+    export.add_argument("--results", type=Path, help="a JSON file for what was exported")
     export.set_defaults(run=_export)
     pull = commands.add_parser("pull", help="Spark tables copied into the loads' DuckDB file")
     pull.add_argument("--loads", type=Path, required=True, help="the loads' DuckDB file")
@@ -141,7 +203,24 @@ def main(argv: list[str] | None = None) -> int:
     quality.add_argument("--docs-dir", type=Path, required=True)
     quality.add_argument("--now", help="the time the suites check against (ISO 8601)")
     quality.add_argument("--run-id", help="the run's id in the results (default: a new one)")
+    quality.add_argument("--suites", help="suite names, comma-separated (default: every suite)")
+    quality.add_argument("--results", type=Path, help="a JSON file for the results")
+    quality.add_argument(
+        "--no-publish", action="store_true", help="record the results, leave the site as it is"
+    )
+    quality.add_argument("--quiet", action="store_true", help="no line per suite")
     quality.set_defaults(run=_quality)
+    compare = commands.add_parser(
+        "compare", help="a DuckDB warehouse's customers against Spark's (CDP_SPARK_WAREHOUSE)"
+    )
+    compare.add_argument("--duckdb", type=Path, required=True, help="the DuckDB warehouse")
+    compare.add_argument("--spark-loads", type=Path, help="the Spark engine's loads file")
+    compare.add_argument("--duckdb-exports", type=Path, help="the DuckDB build's exports")
+    compare.add_argument("--spark-exports", type=Path, help="the Spark build's exports")
+    compare.add_argument(
+        "--quality", action="store_true", help="compare the newest quality run of each too"
+    )
+    compare.set_defaults(run=_compare)
     build = commands.add_parser("build", help="the pipeline's tables on an engine, timed")
     build.add_argument("--landing", type=Path, default=Path("data/landing"))
     build.add_argument("--work", type=Path, required=True, help="a folder for the builds")

@@ -99,7 +99,9 @@ class Engine:
         from cdp.activation.exports import export_declared_audiences
         from cdp.duckdb_budget import connect
 
-        with connect(str(loads), read_only=True) as con:
+        # read-write, as the pipeline's other steps: a warehouse not built yet is then named
+        # by the export's own error (the marts it lacks), not by DuckDB's "does not exist"
+        with connect(str(loads)) as con:
             return export_declared_audiences(con, exports_dir, built_at=built_at, log=log)
 
 

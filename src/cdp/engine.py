@@ -70,11 +70,8 @@ class Engine:
         graph beside raw (``cdp.privacy.erasure.ERASURE_READS``)."""
         from cdp.duckdb_budget import connect
 
-        con = connect(str(loads))
-        try:
+        with connect(str(loads)) as con:
             yield con
-        finally:
-            con.close()
 
     def validate(
         self,

@@ -62,12 +62,11 @@ def _pull(args: argparse.Namespace) -> int:
 
 
 def _quality(args: argparse.Namespace) -> int:
-    import json
     import uuid
-    from dataclasses import asdict
     from datetime import datetime
 
     from cdp.quality.run import QualityRun
+    from cdp.spark.engine import write_suite_results
     from cdp.spark.session import get_session
 
     run = QualityRun(
@@ -86,25 +85,11 @@ def _quality(args: argparse.Namespace) -> int:
             print(f"no such suite: {', '.join(sorted(unknown))}", file=sys.stderr)
             return 2
     run_id = args.run_id or f"spark-{uuid.uuid4().hex[:12]}"
-    log = (lambda _line: None) if args.quiet else print
-    results = run.validate(suites, run_id=run_id, log=log, publish=not args.no_publish)
+    results = run.validate(suites, run_id=run_id, publish=not args.no_publish)
     if args.results:
-        args.results.write_text(
-            json.dumps(
-                [
-                    {
-                        "suite": result.suite.name,
-                        "seconds": result.seconds,
-                        "results": [asdict(check) for check in result.results],
-                    }
-                    for result in results
-                ],
-                default=str,
-            ),
-            encoding="utf-8",
-        )
+        write_suite_results(args.results, results)
     errors = sum(1 for result in results if result.status == "error")
-    log(f"quality on Spark: {len(results)} suites, {errors} failing with errors")
+    print(f"quality on Spark: {len(results)} suites, {errors} failing with errors")
     return 0
 
 
@@ -208,7 +193,6 @@ def main(argv: list[str] | None = None) -> int:
     quality.add_argument(
         "--no-publish", action="store_true", help="record the results, leave the site as it is"
     )
-    quality.add_argument("--quiet", action="store_true", help="no line per suite")
     quality.set_defaults(run=_quality)
     compare = commands.add_parser(
         "compare", help="a DuckDB warehouse's customers against Spark's (CDP_SPARK_WAREHOUSE)"

@@ -234,12 +234,9 @@ def compare_quality(duck_loads: Path, spark_loads: Path) -> list[str]:
     """What differs between the quality results the two builds recorded in their loads' DuckDB
     files (each build's newest run): per suite and check, whether it passed, why it could not
     be evaluated, and the rows it read and found unexpected. An empty list when they agree."""
-    import duckdb
-
     outcomes = []
     for path in (duck_loads, spark_loads):
-        con = duckdb.connect(str(path), read_only=True)
-        try:
+        with connect(str(path), read_only=True) as con:
             rows = con.execute(
                 f"""
                 select suite, description, severity, {", ".join(QUALITY_OUTCOME)}
@@ -249,8 +246,6 @@ def compare_quality(duck_loads: Path, spark_loads: Path) -> list[str]:
                 )
                 """
             ).fetchall()
-        finally:
-            con.close()
         outcomes.append({tuple(row[:3]): row[3:] for row in rows})
     duck, sparked = outcomes
     if not duck:

@@ -38,11 +38,26 @@ class SparkStepFailed(RuntimeError):
     """A Spark step's process failed; its output above says why."""
 
 
-def run_step(args: list[str], env: dict[str, str], what: str, cwd: Path = PROJECT_ROOT) -> None:
-    """Run one step in a process of its own; raise ``SparkStepFailed`` naming ``what``."""
-    done = subprocess.run(args, env=env, cwd=cwd)
-    if done.returncode != 0:
-        raise SparkStepFailed(f"{what} failed (exit {done.returncode})")
+def run_step(
+    args: list[str],
+    env: dict[str, str],
+    what: str,
+    cwd: Path = PROJECT_ROOT,
+    log: Callable[[str], None] | None = None,
+) -> None:
+    """Run one step in a process of its own; raise ``SparkStepFailed`` naming ``what``. With
+    ``log``, each line the step prints goes to it (a Dagster step's log, say) as it comes;
+    without, to this process's output."""
+    if log is None:
+        returncode = subprocess.run(args, env=env, cwd=cwd).returncode
+    else:
+        with subprocess.Popen(args, env=env, cwd=cwd, stdout=subprocess.PIPE, text=True) as step:
+            for line in step.stdout or ():
+                if line.strip():
+                    log(line.rstrip("\n"))
+            returncode = step.wait()
+    if returncode != 0:
+        raise SparkStepFailed(f"{what} failed (exit {returncode})")
 
 
 class SparkEngine(Engine):
@@ -50,8 +65,8 @@ class SparkEngine(Engine):
 
     name = "spark"
 
-    def _spark(self, *args: str, what: str) -> None:
-        run_step([sys.executable, "-m", "cdp.spark", *args], self.env, what)
+    def _spark(self, *args: str, what: str, log: Callable[[str], None] | None = None) -> None:
+        run_step([sys.executable, "-m", "cdp.spark", *args], self.env, what, log=log)
 
     def dbt_executable(self) -> str:
         """``cdp-dbt-spark``: dbt with the platform's session and Python models on it."""
@@ -91,10 +106,9 @@ class SparkEngine(Engine):
         publish: bool = True,
     ) -> list[SuiteResult]:
         """The suites run on Spark's tables by ``python -m cdp.spark quality`` (GX's Spark
-        data source), their results recorded in ``run.warehouse`` and returned. The raw
-        suites check raw as the loads wrote it: what changed is published first."""
-        from cdp.quality.validate import CheckResult, SuiteResult
-
+        data source), their results recorded in ``run.warehouse`` and returned; its line per
+        suite goes to ``log``. The raw suites check raw as the loads wrote it: what changed is
+        published first."""
         suites = list(suites)
         if any(suite.layer == "raw" for suite in suites):
             self.publish_raw(run.warehouse)
@@ -104,20 +118,11 @@ class SparkEngine(Engine):
             args = ["quality", "--loads", str(run.warehouse), "--manifest", str(run.manifest)]
             args += ["--quality-dir", str(run.quality_dir), "--docs-dir", str(run.docs_dir)]
             args += ["--now", run.now.isoformat(), "--run-id", run_id, "--results", str(results)]
-            args += ["--suites", ",".join(by_name), "--quiet"]  # a line per suite: ``log``
+            args += ["--suites", ",".join(by_name)]
             if not publish:
                 args.append("--no-publish")
-            self._spark(*args, what="the quality suites on Spark")
-            outcome = json.loads(results.read_text(encoding="utf-8"))
-        returned = []
-        for suite in outcome:
-            checks = tuple(
-                CheckResult(**{**check, "checked_at": datetime.fromisoformat(check["checked_at"])})
-                for check in suite["results"]
-            )
-            returned.append(SuiteResult(by_name[suite["suite"]], checks, suite["seconds"]))
-            log(f"quality {suite['suite']}: {returned[-1].status} ({suite['seconds']:.1f}s)")
-        return returned
+            self._spark(*args, what="the quality suites on Spark", log=log)
+            return read_suite_results(results, by_name)
 
     def export_audiences(
         self,
@@ -126,7 +131,8 @@ class SparkEngine(Engine):
         built_at: datetime | None = None,
         log: Callable[[str], None] = print,
     ) -> list[ExportResult]:
-        """Every declared audience exported from Spark's marts (``cdp.spark.exports``)."""
+        """Every declared audience exported from Spark's marts (``cdp.spark.exports``); the
+        export's line per audience goes to ``log``."""
         from cdp.activation.exports import ExportResult
 
         with tempfile.TemporaryDirectory() as folder:
@@ -134,17 +140,44 @@ class SparkEngine(Engine):
             args = ["export", "--exports", str(exports_dir), "--results", str(results)]
             if built_at is not None:
                 args += ["--built-at", built_at.isoformat()]
-            self._spark(*args, what="the audience exports from Spark")
+            self._spark(*args, what="the audience exports from Spark", log=log)
             outcome = json.loads(results.read_text(encoding="utf-8"))
-        exported = [
+        return [
             ExportResult(**{k: Path(v) if k.endswith("_path") else v for k, v in row.items()})
             for row in outcome
         ]
-        for result in exported:
-            log(f"exported {result.segment} to {result.channel}: {result.rows_exported:,} rows")
-        return exported
 
 
 def write_results(path: Path, rows: list[Any]) -> None:
     """Dataclass results as the JSON file a Spark step hands back to its caller."""
     path.write_text(json.dumps([asdict(row) for row in rows], default=str), encoding="utf-8")
+
+
+def write_suite_results(path: Path, results: list[SuiteResult]) -> None:
+    """Quality results as the JSON file the quality step hands back (``read_suite_results``)."""
+    rows = [
+        {
+            "suite": result.suite.name,
+            "seconds": result.seconds,
+            "results": [asdict(check) for check in result.results],
+        }
+        for result in results
+    ]
+    path.write_text(json.dumps(rows, default=str), encoding="utf-8")
+
+
+def read_suite_results(path: Path, suites: dict[str, Suite]) -> list[SuiteResult]:
+    """The results ``write_suite_results`` wrote, with their ``suites`` (by name)."""
+    from cdp.quality.validate import CheckResult, SuiteResult
+
+    return [
+        SuiteResult(
+            suites[row["suite"]],
+            tuple(
+                CheckResult(**{**check, "checked_at": datetime.fromisoformat(check["checked_at"])})
+                for check in row["results"]
+            ),
+            row["seconds"],
+        )
+        for row in json.loads(path.read_text(encoding="utf-8"))
+    ]

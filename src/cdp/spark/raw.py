@@ -56,6 +56,10 @@ def _select(con, schema: str, table: str) -> str:
     return f"select {', '.join(parts)} from {quote_ident(schema)}.{quote_ident(table)}"
 
 
+# The Spark table property that holds the fingerprint of the rows a table was written from.
+FINGERPRINT = "cdp.fingerprint"
+
+
 def fingerprint(con, schema: str, table: str) -> str:
     """The rows of a DuckDB table in a few bytes: their count and the sum of their hashes
     (order does not matter; any changed, added or removed row changes it)."""
@@ -75,9 +79,6 @@ def _published(session: SparkSession, table: str) -> str | None:
         if row.key == FINGERPRINT:
             return row.value
     return None
-
-
-FINGERPRINT = "cdp.fingerprint"
 
 
 def publish(loads: Path, session: SparkSession) -> dict[str, int]:

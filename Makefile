@@ -41,6 +41,9 @@ $(STAMP): pyproject.toml scripts/ensure_java.sh
 	@scripts/ensure_java.sh
 	@$(PYTHON) -m venv $(VENV)
 	@$(BIN)/python scripts/pip_progress.py $(VENV)/install.log -- --upgrade pip
+	@# a venv made before sqlglot was pinned below 29 may hold its compiled build, which
+	@# would shadow the pure-Python modules (pyproject.toml, sqlglot)
+	@$(BIN)/python -m pip uninstall -y -q sqlglotc >> $(VENV)/install.log 2>&1 || true
 	@$(BIN)/python scripts/pip_progress.py $(VENV)/install.log -- -e ".[dev,spark]"
 	@touch $(STAMP)
 

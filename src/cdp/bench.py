@@ -9,6 +9,7 @@ DuckDB's budget (``CDP_MEMORY_LIMIT``, ``CDP_THREADS``) applies to every stage.
 
     cdp-bench --persons 100000
     cdp-bench components --records 1000000   # identity's connected components alone
+    cdp-bench components --engine spark      # ... searched by Spark (cdp.spark.identity)
     python -m cdp.bench dbt --warehouse W --target T --select path:models/intermediate/identity
 """
 
@@ -270,8 +271,14 @@ def _step_components(ns: argparse.Namespace) -> None:
     keys and, for a third of the edges, to other records (a fuzzy match), with one giant
     component and long chains."""
     from cdp.duckdb_budget import connect
-    from cdp.identity.components import connected_components
+    from cdp.identity.components import connected_components, sparse_labels
 
+    labeler = sparse_labels
+    if ns.engine == "spark":
+        from cdp.spark.identity import SparkComponents
+        from cdp.spark.session import get_session
+
+        labeler = SparkComponents(get_session(), log=lambda _line: None)
     con = connect()
     records, edges = ns.records, ns.records * 3 // 2
     con.execute(
@@ -284,8 +291,11 @@ def _step_components(ns: argparse.Namespace) -> None:
         from range({edges}) as t(i)"""
     )
     started = time.perf_counter()
-    table, rounds = connected_components(con, "select left_node, right_node from edges")
+    table, rounds = connected_components(
+        con, "select left_node, right_node from edges", labeler=labeler
+    )
     seconds = time.perf_counter() - started
+    rounds = getattr(labeler, "rounds", rounds)
     nodes, components = con.execute(
         f"select count(*), count(distinct component) from {table}"
     ).fetchall()[0]
@@ -302,10 +312,12 @@ def _step_components(ns: argparse.Namespace) -> None:
     )
 
 
-def _components_benchmark(records: int) -> int:
-    seconds, peak_mb, figures = _run_step(["components", f"--records={records}", "--in-process"])
+def _components_benchmark(records: int, engine: str) -> int:
+    seconds, peak_mb, figures = _run_step(
+        ["components", f"--records={records}", f"--engine={engine}", "--in-process"]
+    )
     print(
-        f"connected components: {figures['nodes']:,} nodes, {figures['edges']:,} edges, "
+        f"connected components ({engine}): {figures['nodes']:,} nodes, {figures['edges']:,} edges, "
         f"{figures['components']:,} components in {figures['seconds']:.1f} s "
         f"({figures['rounds']} round(s)); the step {seconds:.1f} s with building the graph, "
         f"peak RSS {peak_mb:,.0f} MiB"
@@ -345,6 +357,12 @@ def main(argv: list[str] | None = None) -> int:
         "components", help="time identity's connected components on a synthetic graph"
     )
     components.add_argument("--records", type=int, default=1_000_000)
+    components.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="search with SciPy (duckdb) or with Spark's large-star/small-star rounds",
+    )
     components.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=30)
@@ -376,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         if ns.in_process:
             _step_components(ns)
             return 0
-        return _components_benchmark(ns.records)
+        return _components_benchmark(ns.records, ns.engine)
 
     return _pipeline_benchmark(ns)
 

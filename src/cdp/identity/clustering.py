@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import duckdb
 
-from cdp.identity.components import label_components
+from cdp.identity.components import Labeler, label_components, sparse_labels
 
 
 def cluster_records(
@@ -27,6 +27,7 @@ def cluster_records(
     fuzzy: str,
     limits: dict[str, int],
     max_rounds: int = 5,
+    labeler: Labeler = sparse_labels,
     log: Callable[[str], None] = lambda _message: None,
 ) -> tuple[str, str]:
     """Cluster ``records`` (``record_key``, ``birth_date``) joined by ``identifiers``
@@ -110,6 +111,7 @@ def cluster_records(
             "anti join _cl_split as split on _cl_edges.via = split.identifier_key",
             nodes,
             "_cl_labels",
+            labeler=labeler,
             log=log,
         )
         con.execute(
@@ -207,6 +209,7 @@ def clustered_records(
     fuzzy: str,
     limits: dict[str, int],
     kept: str | None = None,
+    labeler: Labeler = sparse_labels,
     log: Callable[[str], None] = lambda _message: None,
 ) -> str:
     """SQL for every record's cluster: ``record_key``, ``cluster_key``, ``split_off_by`` (an
@@ -274,7 +277,9 @@ def clustered_records(
             "identifiers": "_clk_identifiers",
             "fuzzy": "_clk_fuzzy",
         }
-    clusters, split = cluster_records(con, **scoped, guards=guards, limits=limits, log=log)
+    clusters, split = cluster_records(
+        con, **scoped, guards=guards, limits=limits, labeler=labeler, log=log
+    )
     rows = f"""
         select clusters.record_key, clusters.cluster_key,
             split.identifier_key as split_off_by, components.cluster_key as component_key,

@@ -15,6 +15,7 @@ million-record graph; this is one pass over the edges (``cdp-bench components``)
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeAlias
 
 import duckdb
 import numpy as np
@@ -22,11 +23,27 @@ import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components as sparse_components
 
+#: Labels the nodes ``0 .. nodes - 1`` joined by the integer edges ``left[i]``-``right[i]``
+#: with their component: returns the number of components and one label per node (equal
+#: labels, one component). SciPy's graph search here; on Spark, ``cdp.spark.identity``'s
+#: distributed search.
+Labeler: TypeAlias = Callable[[np.ndarray, np.ndarray, int], tuple[int, np.ndarray]]
+
+
+def sparse_labels(left: np.ndarray, right: np.ndarray, nodes: int) -> tuple[int, np.ndarray]:
+    """The components of the edges by one search of a sparse matrix (SciPy)."""
+    graph = coo_matrix(
+        (np.ones(len(left), dtype=np.int8), (left, right)), shape=(nodes, nodes)
+    ).tocsr()
+    count, labels = sparse_components(graph, directed=False)
+    return int(count), labels
+
 
 def connected_components(
     con: duckdb.DuckDBPyConnection,
     edges_sql: str,
     *,
+    labeler: Labeler = sparse_labels,
     log: Callable[[str], None] = lambda _message: None,
 ) -> tuple[str, int]:
     """Label every node of the edges ``edges_sql`` selects (columns ``left_node``,
@@ -61,7 +78,14 @@ def connected_components(
     )
     con.execute("drop table _cc_pairs")
     nodes = con.execute("select count(*) from _cc_nodes").fetchall()[0][0]
-    label_components(con, "select left_id, right_id from _cc_edges", nodes, "_cc_labels", log=log)
+    label_components(
+        con,
+        "select left_id, right_id from _cc_edges",
+        nodes,
+        "_cc_labels",
+        labeler=labeler,
+        log=log,
+    )
     con.execute("drop table _cc_edges")
     con.execute(
         """
@@ -82,19 +106,17 @@ def label_components(
     nodes: int,
     labels_table: str,
     *,
+    labeler: Labeler = sparse_labels,
     log: Callable[[str], None] = lambda _message: None,
 ) -> int:
     """Label the nodes ``0 .. nodes - 1`` of the integer edges ``edges_sql`` selects
     (``left_id``, ``right_id``) with their component; writes the temporary table
     ``labels_table`` (``node_id``, ``label``) on ``con`` and returns the number of components.
     Only the two integer arrays cross into Python: callers that search one graph several
-    times, with edges taken away, code its nodes once."""
+    times, with edges taken away, code its nodes once. ``labeler`` searches the graph."""
     edges = con.execute(edges_sql).fetchnumpy()
     left, right = np.asarray(edges["left_id"]), np.asarray(edges["right_id"])
-    graph = coo_matrix(
-        (np.ones(len(left), dtype=np.int8), (left, right)), shape=(nodes, nodes)
-    ).tocsr()
-    count, labels = sparse_components(graph, directed=False)
+    count, labels = labeler(left, right, nodes)
     log(f"connected components: {nodes:,} nodes, {len(left):,} edges, {count:,} components")
     con.register(
         "_labels_arrow",

@@ -14,15 +14,22 @@ their previous table lacks what the current code keeps (one built by an older ve
 - **Spark** (``CDP_ENGINE=spark``; dbt-spark runs the model on the platform's session,
   ``cdp.spark.dbt``): ``con`` is an embedded DuckDB on the Spark driver; each input is read
   from its Spark table through Arrow, and the result goes back through Arrow as a Spark
-  DataFrame that dbt-spark writes as the model's table. The work of identity itself is done
-  on the driver, within the platform's DuckDB budget: the tables around it are Spark's.
+  DataFrame that dbt-spark writes as the model's table. The two steps that grow with the data
+  run on Spark: the fuzzy matcher scores its candidate pairs with Splink's Spark backend
+  (``predict``) and the graph's connected components are searched by Spark (``labeler``),
+  both from ``cdp.spark.identity``. The rest of identity (preparation, training on bounded
+  samples, refusals, guards, splits, ids, survivorship) is done on the driver, within the
+  platform's DuckDB budget, by the same code as on DuckDB.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
+from cdp.identity.components import Labeler, sparse_labels
+from cdp.identity.fuzzy import Predict
 from cdp.warehouse import column_names, table_exists
 
 
@@ -36,6 +43,10 @@ class IdentitySession:
     session: Any
     con: Any
     on_spark: bool
+    #: scores the fuzzy matcher's candidate pairs (None: on ``con``)
+    predict: Predict | None = None
+    #: searches the identity graph for its connected components
+    labeler: Labeler = sparse_labels
 
     @property
     def from_scratch(self) -> bool:
@@ -106,5 +117,14 @@ def identity_session(dbt: Any, session: Any) -> IdentitySession:
     if not _is_spark(session):
         return IdentitySession(dbt, session, session, on_spark=False)
     from cdp.duckdb_budget import connect
+    from cdp.spark.identity import SparkComponents, SparkPrediction
 
-    return IdentitySession(dbt, session, connect(":memory:"), on_spark=True)
+    log = logging.getLogger("cdp.identity").info
+    return IdentitySession(
+        dbt,
+        session,
+        connect(":memory:"),
+        on_spark=True,
+        predict=SparkPrediction(session, log),
+        labeler=SparkComponents(session, log),
+    )

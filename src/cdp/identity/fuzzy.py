@@ -50,7 +50,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import duckdb
 import splink.comparison_level_library as cll
@@ -61,6 +61,13 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from cdp.duckdb_budget import Budget
 
 PAIRS_TABLE = "_fuzzy_matches"
+
+#: Scores the candidate pairs of table ``prepared`` on ``work`` with a trained model (Splink
+#: settings, DuckDB's dialect), keeping the pairs whose match probability reaches the
+#: threshold; ``warn`` lets Splink warn. Returns the name of a table of Splink's predictions
+#: on ``work``. None scores them with Splink on ``work`` itself; on Spark,
+#: ``cdp.spark.identity.SparkPrediction`` scores them with Splink's Spark backend.
+Predict: TypeAlias = Callable[[duckdb.DuckDBPyConnection, Mapping[str, Any], float, bool], str]
 
 # --------------------------------------------------------------------------------------------
 # Preparation
@@ -905,9 +912,11 @@ def _score(
     log: Callable[[str], None],
     *,
     warn: bool,
+    predict: Predict | None = None,
 ) -> None:
-    """Predict with ``linker`` on ``work`` and write table ``scored``: the pairs over the
-    threshold with the level each comparison reached and the refusal that holds for them.
+    """Predict with ``linker`` on ``work`` (or with ``predict``) and write table ``scored``:
+    the pairs over the threshold with the level each comparison reached and the refusal that
+    holds for them.
     The comparisons blocking generates are checked against the budget first, estimated from a
     sample on large inputs (of a day's records, the sample sees few pairs per rule: Splink's
     warning that an estimate rests on few pairs is expected then, and not shown)."""
@@ -932,13 +941,18 @@ def _score(
         )
 
     started = time.perf_counter()
-    chunks = max(1, math.ceil(model.records / config.chunk_records))
-    predictions = linker.inference.predict(
-        threshold_match_probability=config.threshold_match_probability,
-        num_chunks_left=chunks,
-        num_chunks_right=chunks,
-        warning_mode="auto" if warn else "never",
-    )
+    if predict is None:
+        chunks = max(1, math.ceil(model.records / config.chunk_records))
+        predictions = linker.inference.predict(
+            threshold_match_probability=config.threshold_match_probability,
+            num_chunks_left=chunks,
+            num_chunks_right=chunks,
+            warning_mode="auto" if warn else "never",
+        ).physical_name
+    else:
+        predictions = predict(
+            work, linker.misc.save_model_to_json(), config.threshold_match_probability, warn
+        )
     model.seconds["predict"] = time.perf_counter() - started
 
     joined = ("l.{}", "r.{}")
@@ -971,7 +985,7 @@ def _score(
             case {rules} end as blocking_rule,
             {level_names},
             {refusable} as refused_by
-        from {predictions.physical_name} as predictions
+        from {predictions} as predictions
         inner join prepared as l on predictions.record_key_l = l.record_key
         inner join prepared as r on predictions.record_key_r = r.record_key
         """
@@ -985,6 +999,7 @@ def _match(
     log: Callable[[str], None],
     trained: Mapping[str, Any] | None = None,
     kept_basis: str | None = None,
+    predict: Predict | None = None,
 ) -> duckdb.DuckDBPyRelation:
     """Train (unless preset or ``trained`` is given), predict and apply the refusals on the
     private connection ``work`` holding tables ``prepared`` and, when it trains, ``typed`` (the
@@ -994,7 +1009,8 @@ def _match(
     With ``kept_basis`` (the basis of the pairs and digests in tables ``kept_pairs`` and
     ``kept_records`` on ``work``) equal to this run's, only pairs with a record that is new or
     changed since are scored; the kept pairs of two unchanged records are judged again with
-    them (the refusals are pairwise, ambiguity is worked out on all pairs)."""
+    them (the refusals are pairwise, ambiguity is worked out on all pairs). ``predict``
+    scores the candidate pairs elsewhere than on ``work`` (``Predict``)."""
     db_api = DuckDBAPI(connection=work)
     settings: SettingsCreator | dict[str, Any] = build_settings(config)
     started = time.perf_counter()
@@ -1037,7 +1053,15 @@ def _match(
         # nothing new or changed: no pair to score
         work.execute(f"create or replace table scored ({_pairs_schema()})")
     else:
-        _score(work, linker, config, model, log, warn=not (config.preset or trained or rescoring))
+        _score(
+            work,
+            linker,
+            config,
+            model,
+            log,
+            warn=not (config.preset or trained or rescoring),
+            predict=predict,
+        )
     # The refusals, and records matched to two records that cannot be one person.
     started = time.perf_counter()
     joined = ("l.{}", "r.{}")
@@ -1478,6 +1502,7 @@ def fuzzy_matches(
     trained: Mapping[str, Any] | None = None,
     kept: KeptMatches | None = None,
     keep_as: str | None = None,
+    predict: Predict | None = None,
     log: Callable[[str], None] = lambda _message: None,
 ) -> tuple[str, FuzzyModel]:
     """Pair the records of table or view ``records`` (the columns of int_identity__records)
@@ -1488,7 +1513,8 @@ def fuzzy_matches(
     are new or changed since are scored, when the model, refusals, threshold and blocking are
     those the kept pairs were judged on; every pair otherwise. ``keep_as`` names a table to
     write on ``con`` for the next run (``KeptMatches.records``); it needs
-    ``config.keep_refused``, since the refused pairs are part of what is kept.
+    ``config.keep_refused``, since the refused pairs are part of what is kept. ``predict``
+    scores the candidate pairs elsewhere (on Spark: ``Predict``); the rest is done here.
 
     Returns the name of a temporary table on ``con``: one row per pair (``left_record_key`` <
     ``right_record_key``, ``match_probability``, ``match_weight``, the blocking rule that found
@@ -1514,7 +1540,7 @@ def fuzzy_matches(
         model.seconds["prepare"] = time.perf_counter() - started
         log(f"fuzzy matching: {model.records:,} named records")
         if model.records > 1:
-            pairs = _match(work, config, model, log, trained, kept_basis)
+            pairs = _match(work, config, model, log, trained, kept_basis, predict)
             _streamed(con, pairs, f"insert into {PAIRS_TABLE} select * from streamed")
         if keep_as:
             _keep(con, work, model, keep_as)

@@ -23,7 +23,9 @@ import os
 import sys
 import unicodedata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
 
 from cdp.config import PROJECT_ROOT
 
@@ -129,6 +131,28 @@ def strip_accents(text: str | None) -> str | None:
     )
 
 
+#: DuckDB functions of two strings that identity's comparisons use and Spark lacks
+SIMILARITIES = {"damerau_levenshtein": "bigint", "jaro_winkler_similarity": "double"}
+
+
+def _duckdb_similarity(name: str, kind: str) -> Any:
+    """A vectorized Spark function computing DuckDB's ``name`` on each Arrow batch of pairs."""
+    import duckdb
+    from pyspark.sql.functions import arrow_udf
+
+    def compute(left: pa.Array, right: pa.Array) -> pa.Array:
+        with duckdb.connect() as con:
+            con.register("pairs", pa.table({"a": left, "b": right}))
+            return (
+                con.sql(f"select {name}(a, b) from pairs")
+                .to_arrow_table()
+                .column(0)
+                .combine_chunks()
+            )
+
+    return arrow_udf(compute, kind)
+
+
 def register_functions(session: SparkSession) -> None:
     """The platform's Python rules as Spark SQL functions of ``session``."""
     from pyspark.sql.types import StringType, StructField, StructType
@@ -145,6 +169,10 @@ def register_functions(session: SparkSession) -> None:
     session.udf.register("split_full_name", split_full_name, full_name)
     # DuckDB's built-in strip_accents, which Spark lacks
     session.udf.register("strip_accents", strip_accents, text)
+    # DuckDB's string similarities, computed by DuckDB on each Arrow batch, so that a fuzzy
+    # comparison on Spark reaches the level it reaches on DuckDB
+    for name, kind in SIMILARITIES.items():
+        session.udf.register(name, _duckdb_similarity(name, kind))
 
     key = load_key()
     pseudonym_key = derive(key, PSEUDONYM) if key is not None else None

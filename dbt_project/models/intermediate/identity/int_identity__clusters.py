@@ -3,7 +3,7 @@
 Records join when they share an identifier that is not guarded (see
 int_identity__identifier_guards) or when the fuzzy matcher paired them (the pairs of
 int_identity__fuzzy_matches that nothing refused). Components come from one sparse-graph
-search (SciPy); a cluster that holds more distinct values of an attribute than one person has
+search (SciPy; on Spark, Spark's large-star/small-star rounds, cdp.spark.identity); a cluster that holds more distinct values of an attribute than one person has
 (meta max_values_per_profile in _identity__models.yml) is split (cdp.identity.clustering).
 The cluster key is the smallest record key in the component.
 
@@ -41,5 +41,6 @@ def model(dbt, session):
             fuzzy="_clusters_fuzzy",
             limits=dict(meta["max_values_per_profile"]),
             kept=kept,
+            labeler=ids.labeler,
         )
     )

@@ -13,8 +13,9 @@ A nightly run scores only the pairs of records that are new or changed since the
 the last run's pairs and, in `<this>__compared`, a digest of each record it compared are read
 back; the pairs of two unchanged records stand as judged. Every pair is scored again when the
 model, the refusals applied or the blocking changed, when the two tables do not agree, and with
-`--vars '{identity_from_scratch: true}'` (which `make full-refresh` passes). On Spark every
-pair is scored each run, as every table there is built whole.
+`--vars '{identity_from_scratch: true}'` (which `make full-refresh` passes). On Spark the
+candidate pairs are scored by Splink's Spark backend (cdp.spark.identity), every pair each run,
+as every table there is built whole.
 """
 
 import json
@@ -55,5 +56,6 @@ def model(dbt, session):
         trained=trained,
         kept=_kept(session, dbt.this) if incremental else None,
         keep_as=_state(dbt.this) if not ids.on_spark else None,
+        predict=ids.predict,
     )
     return ids.result(f"select * from {pairs}")

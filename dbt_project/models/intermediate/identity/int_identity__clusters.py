@@ -3,8 +3,9 @@
 Records join when they share an identifier that is not guarded (see
 int_identity__identifier_guards) or when the fuzzy matcher paired them (the pairs of
 int_identity__fuzzy_matches that nothing refused). Components come from one sparse-graph
-search (SciPy; on Spark, Spark's large-star/small-star rounds, cdp.spark.identity); a cluster that holds more distinct values of an attribute than one person has
-(meta max_values_per_profile in _identity__models.yml) is split (cdp.identity.clustering).
+search (SciPy; on Spark, Spark's large-star/small-star rounds, cdp.spark.identity); a
+cluster that holds more distinct values of an attribute than one person has (meta
+max_values_per_profile in _identity__models.yml) is split (cdp.identity.clustering).
 The cluster key is the smallest record key in the component.
 
 Each row carries `edges_digest`, a digest of what its record brings to the graph. A run

@@ -102,7 +102,6 @@ class SparkPrediction:
         )
         pairs = predictions.as_spark_dataframe().toArrow()
         predictions.drop_table_from_database_and_remove_from_cache()
-        records.unpersist()
         work.register("_spark_pairs", pairs)
         work.execute(f"create or replace table {self.table} as select * from _spark_pairs")
         work.unregister("_spark_pairs")

@@ -8,8 +8,9 @@ the platform opens (loads, dbt, identity, quality, privacy, exports, benchmarks)
                       ``data/warehouse/spill``, beside the default warehouse
 
 Beyond the limit DuckDB spills to the folder rather than failing. A step that works in a
-second, private database (the fuzzy matcher) gives it half of the limit, so one process stays
-within about one and a half limits plus Python's own objects. dbt applies the budget through
+second, private database (the fuzzy matcher) lends it three quarters of the limit and holds its
+own database to the rest meanwhile, so one process stays within one limit plus Python's own
+objects. dbt applies the budget through
 this module's dbt-duckdb plugin (``profiles.yml``); Great Expectations through the connection
 arguments of its data source; everything else through ``connect``.
 """
@@ -30,7 +31,7 @@ from cdp.config import PROJECT_ROOT
 # beside the default warehouse, wherever the process runs (dbt runs in the dbt project's folder)
 DEFAULT_TEMP_DIR = PROJECT_ROOT / "data" / "warehouse" / "spill"
 #: the largest default limit: the identity step at 1,000,000 persons fits in it with a peak
-#: under 4 GB (the fuzzy matcher's own database takes half of it beside)
+#: under 4 GB (the fuzzy matcher's own database borrows three quarters of it while it works)
 DEFAULT_MAX_MEMORY = 3 * 1024**3
 
 _SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)?\s*", re.I)

@@ -19,10 +19,12 @@ import pytest
 
 from cdp.duckdb_budget import connect
 from cdp.identity.fuzzy import (
+    PRIVATE_SHARE,
     RETRAIN_CHANGE,
     FuzzyConfig,
     KeptMatches,
     KeptModel,
+    _private_connection,
     comparison_levels,
     fuzzy_matches,
     model_fingerprint,
@@ -758,3 +760,58 @@ def test_kept_pairs_that_do_not_agree_with_their_digests_are_scored_again():
         con, "records", other, kept=KeptMatches("pairs_1", "digests_1")
     )
     assert model.rescored_records is None
+
+
+def _memory_limit(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+
+
+def _mib(shown: str) -> float:
+    amount, unit = shown.split()
+    return float(amount) * {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024}[unit]
+
+
+# about 200 MB of the caller's own, which it must spill to lend three quarters of 400 MB
+HELD = "create table held as select range as n, repeat('x', 200) as s from range(1000000)"
+
+
+def test_the_matchers_database_borrows_most_of_the_budget(tmp_path, monkeypatch):
+    """While the matcher's private database is open it works with PRIVATE_SHARE of the memory
+    limit and the caller's database is held to the rest (its buffers spilled), so that the two
+    stay within the one limit; the caller's limit is then restored exactly."""
+    monkeypatch.setenv("CDP_MEMORY_LIMIT", "400MB")
+    monkeypatch.setenv("CDP_TEMP_DIR", str(tmp_path))
+    con = connect()
+    con.execute(HELD)
+    limit = _memory_limit(con)
+    with _private_connection(con) as work:
+        assert _mib(_memory_limit(work)) == pytest.approx(_mib(limit) * PRIVATE_SHARE, rel=0.01)
+        assert _mib(_memory_limit(con)) == pytest.approx(
+            _mib(limit) * (1 - PRIVATE_SHARE), rel=0.01
+        )
+        assert con.execute("select count(*) from held").fetchall()[0][0] == 1_000_000
+    # the same as before, not the limit DuckDB showed set again (it shows 400MB as 381.4 MiB)
+    assert _memory_limit(con) == limit
+    with _private_connection(con):
+        pass
+    assert _memory_limit(con) == limit
+
+
+@pytest.mark.parametrize("caller", ["cannot spill", "another limit"])
+def test_a_caller_that_cannot_lend_keeps_its_limit_and_half_of_it_goes_to_the_matcher(
+    caller, tmp_path, monkeypatch
+):
+    """A caller whose buffers cannot leave memory (an in-memory database with no spill folder)
+    or whose limit is not the platform's keeps its limit; the private database takes half."""
+    monkeypatch.setenv("CDP_MEMORY_LIMIT", "400MB")
+    monkeypatch.setenv("CDP_TEMP_DIR", str(tmp_path))
+    config = {"memory_limit": "400MB", "temp_directory": ""}
+    if caller == "another limit":
+        config = {"memory_limit": "600MB", "temp_directory": str(tmp_path)}
+    con = duckdb.connect(config=config)
+    con.execute(HELD)
+    limit = _memory_limit(con)
+    with _private_connection(con) as work:
+        assert _mib(_memory_limit(work)) == pytest.approx(_mib(limit) / 2, rel=0.01)
+        assert _memory_limit(con) == limit
+    assert _memory_limit(con) == limit

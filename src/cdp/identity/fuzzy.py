@@ -1256,30 +1256,67 @@ def identifier_conflicts(
     return CONFLICTS_TABLE
 
 
-def _half(memory_limit: str) -> str:
-    """Half of a DuckDB memory limit as ``current_setting`` writes it (``2.7 GiB``)."""
+#: The share of the platform's memory limit the private connection works with. While it is
+#: open the caller's database is held to the rest (it only streams records in and pairs out),
+#: so the two stay within the one limit; Splink's blocking and scoring spill to disk below about
+#: 2 GB at a million persons.
+PRIVATE_SHARE = 0.75
+
+
+def _share(memory_limit: str, share: float) -> str:
+    """A share of a DuckDB memory limit (``3000MB``, or ``2.7 GiB`` as DuckDB shows one)."""
     amount, unit = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]*)\s*", memory_limit).groups()
-    return f"{float(amount) / 2:.3f} {unit or 'B'}"
+    return f"{float(amount) * share:.3f} {unit or 'B'}"
+
+
+def _shown(memory_limit: str) -> str:
+    """A memory limit as DuckDB shows it (``current_setting``: ``3000MB`` is ``2.7 GiB``)."""
+    with duckdb.connect(config={"memory_limit": memory_limit}) as probe:
+        return probe.execute("select current_setting('memory_limit')").fetchall()[0][0]
+
+
+@contextmanager
+def _lent(con: duckdb.DuckDBPyConnection) -> Iterator[str]:
+    """Yield the memory limit of a private connection beside ``con``. A caller working within
+    the platform's budget (its limit is the budget's) lends it ``PRIVATE_SHARE`` of the limit:
+    it is held to the rest for the block (DuckDB evicts or spills its buffers to get there)
+    and given the budget's limit back afterwards (DuckDB shows a limit rounded, so it is
+    restored from the budget, not from what it shows). Otherwise, or when its buffers cannot
+    leave memory, the caller keeps its limit and the private connection takes half of it."""
+    budget = Budget.from_env().memory_limit
+    shown = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    lowered = False
+    if shown == _shown(budget):
+        try:
+            con.execute(f"set memory_limit = '{_share(budget, 1 - PRIVATE_SHARE)}'")
+            lowered = True
+        except duckdb.Error:
+            pass
+    try:
+        yield _share(budget, PRIVATE_SHARE) if lowered else _share(shown, 0.5)
+    finally:
+        if lowered:
+            con.execute(f"set memory_limit = '{budget}'")
 
 
 @contextmanager
 def _private_connection(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A private in-memory DuckDB connection for Splink: half the caller's memory limit (the
-    caller's database keeps its own buffers in the same process) and its threads, spilling to
-    a temporary directory under the platform's spill folder; the name-variant list loaded."""
+    """A private in-memory DuckDB connection for Splink: most of the platform's memory limit,
+    lent by the caller's database for as long as it is open (``_lent``), and the caller's
+    threads, spilling to a temporary directory under the platform's spill folder; the
+    name-variant list loaded."""
     spill_root = Budget.from_env().config()["temp_directory"]
     with tempfile.TemporaryDirectory(prefix="cdp_fuzzy_", dir=spill_root) as spill:
-        memory, threads = con.execute(
-            "select current_setting('memory_limit'), current_setting('threads')"
-        ).fetchall()[0]
-        work = duckdb.connect(
-            config={"temp_directory": spill, "memory_limit": _half(memory), "threads": threads}
-        )
-        try:
-            _load_name_variants(work)
-            yield work
-        finally:
-            work.close()
+        threads = con.execute("select current_setting('threads')").fetchall()[0][0]
+        with _lent(con) as memory_limit:
+            work = duckdb.connect(
+                config={"temp_directory": spill, "memory_limit": memory_limit, "threads": threads}
+            )
+            try:
+                _load_name_variants(work)
+                yield work
+            finally:
+                work.close()
 
 
 def _streamed(

@@ -4,9 +4,10 @@ Records join through the identifiers they share (and fuzzy matches); connected c
 give the clusters. A cluster that holds more distinct values of a limited attribute than one
 person has (say two birth dates, or more accounts than the limit) was joined through a chain
 that mixes people. Such a cluster is split: the identifiers inside it that tie together
-records with different values of the breached attribute stop joining, and the components are
-computed again, until no cluster breaks a limit (or the round limit is reached). The
-identifiers set aside this way are in the table this returns, for the audit of skipped joins.
+records with different values of the breached attribute stop joining, and the components of
+the clusters that broke a limit are computed again (no other can change), until no cluster
+breaks one (or the round limit is reached). The identifiers set aside this way are in the
+table this returns, for the audit of skipped joins.
 """
 
 from __future__ import annotations
@@ -105,50 +106,78 @@ def cluster_records(
     con.execute("drop table _cl_edge_keys")
     nodes = con.execute("select count(*) from _cl_nodes").fetchall()[0][0]
     for round_number in range(1, max_rounds + 1):
+        # A round after the first searches again only the components that broke a limit
+        # (table _cl_scope, their records): the identifiers split off lie in them, and every
+        # other component, which broke none, stays as it was.
+        again = round_number > 1
+        scoped_records = "select record_key from _cl_scope"
         label_components(
             con,
             "select left_id, right_id from _cl_edges "
-            "anti join _cl_split as split on _cl_edges.via = split.identifier_key",
+            "anti join _cl_split as split on _cl_edges.via = split.identifier_key"
+            + (
+                " semi join _cl_nodes as scoped on _cl_edges.left_id = scoped.node_id "
+                f"and scoped.is_record and scoped.node in ({scoped_records})"
+                if again
+                else ""
+            ),
             nodes,
             "_cl_labels",
             labeler=labeler,
             log=log,
         )
+        searched = "_cl_scope" if again else records
+        in_scope = f"and nodes.node in ({scoped_records})" if again else ""
+        unchanged = (
+            "union all select * from _cl_clusters anti join _cl_scope using (record_key)"
+            if again
+            else ""
+        )
         con.execute(
             f"""
-            create or replace temp table _cl_clusters as
+            create or replace temp table _cl_clusters_next as
             with labelled as (
                 select nodes.node as record_key, labels.label
                 from _cl_nodes as nodes
                 inner join _cl_labels as labels using (node_id)
-                where nodes.is_record
+                where nodes.is_record {in_scope}
             ),
             names as (
                 select label, min(record_key) as cluster_key from labelled group by label
             )
-            select records.record_key, coalesce(names.cluster_key, records.record_key)
+            select searched.record_key, coalesce(names.cluster_key, searched.record_key)
                 as cluster_key
-            from {records} as records
+            from {searched} as searched
             left join labelled using (record_key)
             left join names using (label)
+            {unchanged}
             """
         )
+        con.execute("create or replace temp table _cl_clusters as from _cl_clusters_next")
+        con.execute("drop table _cl_clusters_next")
         if round_number == 1:
             # the components before any split, for a later run to know what joined
             con.execute("create or replace temp table _cl_components as select * from _cl_clusters")
         breaches = con.execute(
-            """
+            f"""
             create or replace temp table _cl_breaches as
             select clusters.cluster_key, values_.value_type
             from _cl_values as values_
             inner join _cl_clusters as clusters using (record_key)
             inner join _cl_limits as limits using (value_type)
+            {"semi join _cl_scope using (record_key)" if again else ""}
             group by clusters.cluster_key, values_.value_type, limits.max_values
             having count(distinct values_.value) > limits.max_values;
             select count(*) from _cl_breaches
             """
         ).fetchall()[0][0]
         log(f"clustering round {round_number}: {breaches:,} limits breached")
+        # the next round's scope: the records of the clusters that broke a limit
+        con.execute(
+            "create or replace temp table _cl_scope as "
+            "select record_key from _cl_clusters "
+            "semi join _cl_breaches using (cluster_key)"
+        )
         if breaches == 0 or round_number == max_rounds:
             break
         already_split = con.execute("select count(*) from _cl_split").fetchall()[0][0]

@@ -174,7 +174,7 @@ def _load(con, graph: dict, suffix: str) -> None:
             )
 
 
-def _clustered(con, suffix: str, kept: str | None = None) -> str:
+def _clustered(con, suffix: str, kept: str | None = None, log=lambda _line: None) -> str:
     sql = clustered_records(
         con,
         records=f"records{suffix}",
@@ -183,6 +183,7 @@ def _clustered(con, suffix: str, kept: str | None = None) -> str:
         fuzzy=f"fuzzy{suffix}",
         limits={"birth_date": 1, "account_id": 2, "email": 3},
         kept=kept,
+        log=log,
     )
     con.execute(f"create table clusters{suffix} as {sql}")
     return f"clusters{suffix}"
@@ -232,19 +233,9 @@ def test_a_run_with_nothing_changed_clusters_nothing_again():
     _load(con, graph, "")
     kept = _clustered(con, "")
     con.execute(f"alter table {kept} rename to clusters_kept")
-    logged: list[str] = []
-    sql = clustered_records(
-        con,
-        records="records",
-        identifiers="identifiers",
-        guards="guards",
-        fuzzy="fuzzy",
-        limits={"birth_date": 1, "account_id": 2, "email": 3},
-        kept="clusters_kept",
-        log=logged.append,
-    )
+    again = _clustered(con, "", kept="clusters_kept")
     assert con.execute("select count(*) from _clk_scope").fetchall()[0][0] == 0
-    assert sorted(con.execute(sql).fetchall()) == sorted(
+    assert sorted(con.execute(f"select * from {again}").fetchall()) == sorted(
         con.execute("select * from clusters_kept").fetchall()
     )
 
@@ -262,16 +253,8 @@ def test_each_component_clustered_alone_gives_what_clustering_the_whole_graph_gi
         con = connect()
         _load(con, graph, "")
         logged: list[str] = []
-        sql = clustered_records(
-            con,
-            records="records",
-            identifiers="identifiers",
-            guards="guards",
-            fuzzy="fuzzy",
-            limits={"birth_date": 1, "account_id": 2, "email": 3},
-            log=logged.append,
-        )
-        con.execute(f"create table clusters_all as {sql}")
+        whole = _clustered(con, "", log=logged.append)
+        con.execute(f"alter table {whole} rename to clusters_all")
         rows = con.execute("select count(*), count(distinct record_key) from clusters_all")
         assert rows.fetchall()[0] == (len(graph["records"]),) * 2
         rounds_after_the_first += any(line.startswith("clustering round 2") for line in logged)

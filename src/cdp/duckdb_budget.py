@@ -10,9 +10,9 @@ the platform opens (loads, dbt, identity, quality, privacy, exports, benchmarks)
 Beyond the limit DuckDB spills to the folder rather than failing. A step that works in a
 second, private database (the fuzzy matcher) lends it three quarters of the limit and holds its
 own database to the rest meanwhile, so one process stays within one limit plus Python's own
-objects. dbt applies the budget through
-this module's dbt-duckdb plugin (``profiles.yml``); Great Expectations through the connection
-arguments of its data source; everything else through ``connect``.
+objects. dbt applies the budget through this module's dbt-duckdb plugin (``profiles.yml``);
+Great Expectations through the connection arguments of its data source; everything else
+through ``connect``.
 """
 
 from __future__ import annotations

@@ -128,14 +128,7 @@ def cluster_records(
         )
         searched = "_cl_scope" if again else records
         in_scope = f"and nodes.node in ({scoped_records})" if again else ""
-        unchanged = (
-            "union all select * from _cl_clusters anti join _cl_scope using (record_key)"
-            if again
-            else ""
-        )
-        con.execute(
-            f"""
-            create or replace temp table _cl_clusters_next as
+        rows = f"""
             with labelled as (
                 select nodes.node as record_key, labels.label
                 from _cl_nodes as nodes
@@ -150,11 +143,15 @@ def cluster_records(
             from {searched} as searched
             left join labelled using (record_key)
             left join names using (label)
-            {unchanged}
-            """
-        )
-        con.execute("create or replace temp table _cl_clusters as from _cl_clusters_next")
-        con.execute("drop table _cl_clusters_next")
+        """
+        if again:
+            # the searched records' rows replaced, every other row kept
+            con.execute(
+                f"delete from _cl_clusters where record_key in ({scoped_records}); "
+                f"insert into _cl_clusters {rows}"
+            )
+        else:
+            con.execute(f"create or replace temp table _cl_clusters as {rows}")
         if round_number == 1:
             # the components before any split, for a later run to know what joined
             con.execute("create or replace temp table _cl_components as select * from _cl_clusters")
@@ -172,14 +169,14 @@ def cluster_records(
             """
         ).fetchall()[0][0]
         log(f"clustering round {round_number}: {breaches:,} limits breached")
+        if breaches == 0 or round_number == max_rounds:
+            break
         # the next round's scope: the records of the clusters that broke a limit
         con.execute(
             "create or replace temp table _cl_scope as "
             "select record_key from _cl_clusters "
             "semi join _cl_breaches using (cluster_key)"
         )
-        if breaches == 0 or round_number == max_rounds:
-            break
         already_split = con.execute("select count(*) from _cl_split").fetchall()[0][0]
         # In each breaching cluster, the joining identifiers (of another type) whose own
         # records carry different values of the breached attribute stop joining. Where no

@@ -1276,14 +1276,13 @@ def _shown(memory_limit: str) -> str:
 
 
 @contextmanager
-def _lent(con: duckdb.DuckDBPyConnection) -> Iterator[str]:
-    """Yield the memory limit of a private connection beside ``con``. A caller working within
-    the platform's budget (its limit is the budget's) lends it ``PRIVATE_SHARE`` of the limit:
+def _lent(con: duckdb.DuckDBPyConnection, budget: str) -> Iterator[str]:
+    """Yield the memory limit of a private connection beside ``con``. A caller whose limit is
+    the platform's, ``budget``, lends it ``PRIVATE_SHARE`` of that limit:
     it is held to the rest for the block (DuckDB evicts or spills its buffers to get there)
     and given the budget's limit back afterwards (DuckDB shows a limit rounded, so it is
     restored from the budget, not from what it shows). Otherwise, or when its buffers cannot
     leave memory, the caller keeps its limit and the private connection takes half of it."""
-    budget = Budget.from_env().memory_limit
     shown = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
     lowered = False
     if shown == _shown(budget):
@@ -1305,10 +1304,12 @@ def _private_connection(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckD
     lent by the caller's database for as long as it is open (``_lent``), and the caller's
     threads, spilling to a temporary directory under the platform's spill folder; the
     name-variant list loaded."""
-    spill_root = Budget.from_env().config()["temp_directory"]
-    with tempfile.TemporaryDirectory(prefix="cdp_fuzzy_", dir=spill_root) as spill:
+    budget = Budget.from_env()
+    with tempfile.TemporaryDirectory(
+        prefix="cdp_fuzzy_", dir=budget.config()["temp_directory"]
+    ) as spill:
         threads = con.execute("select current_setting('threads')").fetchall()[0][0]
-        with _lent(con) as memory_limit:
+        with _lent(con, budget.memory_limit) as memory_limit:
             work = duckdb.connect(
                 config={"temp_directory": spill, "memory_limit": memory_limit, "threads": threads}
             )

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from cdp.duckdb_budget import connect
-from cdp.identity.components import connected_components
+from cdp.identity.components import connected_components, label_components
 
 
 def _components(edges: list[tuple[str, str]]) -> dict[str, str]:
@@ -73,3 +73,17 @@ def test_a_long_chain_takes_one_graph_search():
 
 def test_no_edges_gives_no_nodes():
     assert _components([]) == {}
+
+
+def test_the_log_counts_the_components_the_edges_make():
+    # a search of part of a graph (a later clustering round) leaves the other nodes alone:
+    # they are not counted as components
+    con = connect()
+    con.execute(
+        "create table edges as "
+        "select * from (values (0, 1), (1, 2), (3, 4)) as t(left_id, right_id)"
+    )
+    lines: list[str] = []
+    count = label_components(con, "select * from edges", 8, "labels", log=lines.append)
+    assert count == 5  # two components and three nodes alone
+    assert lines == ["connected components: 3 edges join 5 of 8 nodes into 2 components"]

@@ -117,7 +117,14 @@ def label_components(
     edges = con.execute(edges_sql).fetchnumpy()
     left, right = np.asarray(edges["left_id"]), np.asarray(edges["right_id"])
     count, labels = labeler(left, right, nodes)
-    log(f"connected components: {nodes:,} nodes, {len(left):,} edges, {count:,} components")
+    # the components the edges make; the other nodes are alone (in a search of part of a graph,
+    # those outside the part)
+    sizes = np.bincount(labels, minlength=1)
+    joined = sizes[sizes > 1]
+    log(
+        f"connected components: {len(left):,} edges join {int(joined.sum()):,} of {nodes:,} "
+        f"nodes into {len(joined):,} components"
+    )
     con.register(
         "_labels_arrow",
         pa.table({"node_id": np.arange(nodes, dtype=np.int32), "label": labels.astype(np.int32)}),

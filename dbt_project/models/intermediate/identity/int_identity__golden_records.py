@@ -24,9 +24,10 @@ def model(dbt, session):
     record_columns = ids.view(dbt.ref("int_identity__records"), "_golden_all_records")
     ids.view(dbt.ref("int_identity__identifier_guards"), "_golden_guards")
     ids.view(dbt.ref("int_identity__customer_ids"), "_golden_customers")
+    # a table, not a view: the digests and each attribute's rule read it (nine reads)
     ids.con.execute(
         """
-        create or replace temp view _golden_records as
+        create or replace temp table _golden_records as
         select records.* replace (
             case when email_guard.identifier_key is null then records.email end as email,
             case when phone_guard.identifier_key is null then records.phone end as phone

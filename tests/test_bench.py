@@ -1,4 +1,5 @@
-"""The benchmark's own mechanics (holding a day back, the floor); its figures are not tested."""
+"""The benchmark's own mechanics (holding a day back, the floor, the warehouse it leaves); its
+figures are not tested."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import json
 import shutil
 
-from cdp.bench import _deliver, _hold_back_last_day, _step_floor
+from cdp.bench import _dbt, _deliver, _hold_back_last_day, _step_floor
 from cdp.duckdb_budget import connect
 from cdp.ingest.loader import load_landing_zone
 from cdp.sources import SOURCE_FILES
@@ -55,3 +56,30 @@ def test_exports_without_a_complete_folder_are_refused_with_the_reason(tmp_path,
     assert code == 2
     assert "no complete export folder" in capsys.readouterr().err
     assert not work.exists()  # refused before anything was set up
+
+
+def test_the_dbt_step_leaves_every_table_in_the_warehouse_file(
+    warehouse_copy, tmp_path, monkeypatch
+):
+    # dbt's database stays open in this process after the step, as it does in `cdp-bench dbt`
+    monkeypatch.setenv("CDP_WAREHOUSE", str(warehouse_copy))
+    con = connect(warehouse_copy)
+    schema = con.execute(
+        "select schema_name from duckdb_tables() where table_name = 'stg_marketing__campaigns'"
+    ).fetchall()[0][0]
+    rows = con.execute(f"select count(*) from {schema}.stg_marketing__campaigns").fetchall()
+    con.execute(f"drop table {schema}.stg_marketing__campaigns")
+    con.close()
+
+    _dbt(str(warehouse_copy), str(tmp_path / "target"), [["run", "-s", "stg_marketing__campaigns"]])
+
+    # the file alone, copied while dbt still holds the database, has the table dbt built
+    shutil.copy(warehouse_copy, tmp_path / "alone.duckdb")
+    alone = connect(tmp_path / "alone.duckdb")
+    try:
+        assert (
+            alone.execute(f"select count(*) from {schema}.stg_marketing__campaigns").fetchall()
+            == rows
+        )
+    finally:
+        alone.close()

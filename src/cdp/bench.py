@@ -111,6 +111,19 @@ def _table_rows(warehouse: str, relations: list[tuple[str, str]]) -> int:
         con.close()
 
 
+def _checkpoint(warehouse: str) -> None:
+    """Write DuckDB's log of changes into the warehouse file. dbt's database stays open in this
+    process until it exits, and at exit DuckDB may leave the log beside the file: whoever then
+    copies the ``.duckdb`` file alone would miss the tables just built."""
+    from cdp.duckdb_budget import connect
+
+    con = connect(warehouse)
+    try:
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
 def _step_floor(ns: argparse.Namespace) -> None:
     """DuckDB alone: every landing file read into a table with DuckDB's own readers in the
     export's dialect, broken rows skipped, nothing else (no contract, lineage or rejects). The
@@ -214,6 +227,7 @@ def _dbt(warehouse: str, target: str, commands: list[list[str]]) -> dict:
                 not_passed.append(f"{r.node.name}: {r.status}")
         if command[0] != "test" and not result.success:
             raise SystemExit(f"dbt {command[0]} failed: {not_passed}")
+    _checkpoint(warehouse)
     return {
         "dbt_seconds": time.perf_counter() - started,
         "models": sorted(models, key=lambda m: -m[1]),

@@ -7,7 +7,9 @@ import argparse
 import json
 import shutil
 
-from cdp.bench import _dbt, _deliver, _hold_back_last_day, _step_floor
+import pytest
+
+from cdp.bench import _dbt, _deliver, _hold_back_last_day, _step_floor, _step_load
 from cdp.duckdb_budget import connect
 from cdp.ingest.loader import load_landing_zone
 from cdp.sources import SOURCE_FILES
@@ -56,6 +58,14 @@ def test_exports_without_a_complete_folder_are_refused_with_the_reason(tmp_path,
     assert code == 2
     assert "no complete export folder" in capsys.readouterr().err
     assert not work.exists()  # refused before anything was set up
+
+
+def test_the_load_step_refuses_a_folder_without_exports(generated, tmp_path):
+    # the folder cdp-generate was given, not its landing zone
+    namespace = argparse.Namespace(landing=str(generated), warehouse=str(tmp_path / "w.duckdb"))
+    with pytest.raises(SystemExit, match="no source folder"):
+        _step_load(namespace)
+    assert not (tmp_path / "w.duckdb").exists()
 
 
 def test_the_dbt_step_leaves_every_table_in_the_warehouse_file(

@@ -60,8 +60,15 @@ def _step_load(ns: argparse.Namespace) -> None:
     from cdp.ingest.loader import load_landing_zone
     from cdp.sources import SOURCE_FILES
 
+    landing = Path(ns.landing)
+    if not any((landing / spec.source).is_dir() for spec in SOURCE_FILES):
+        # loading nothing would pass for a load of nothing new
+        raise SystemExit(
+            f"cdp-bench load: no source folder (crm, shop, ...) in {landing}; "
+            "`cdp-generate --out DIR` writes the exports to DIR/landing"
+        )
     con = connect(ns.warehouse)
-    reports = load_landing_zone(con, Path(ns.landing), SOURCE_FILES, log=lambda m: None)
+    reports = load_landing_zone(con, landing, SOURCE_FILES, log=lambda m: None)
     con.close()
     print(
         json.dumps(

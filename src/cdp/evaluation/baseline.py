@@ -59,7 +59,7 @@ def plain_splink(
         private.register("records_arrow", records)
         private.execute("create table records as select * from records_arrow")
         private.unregister("records_arrow")
-        clusters = _cluster(private)
+        clusters = _cluster(private, log)
         con.register("baseline_arrow", clusters)
         con.execute(
             "create or replace temp table baseline_clusters as "
@@ -73,7 +73,7 @@ def plain_splink(
     return "baseline_clusters"
 
 
-def _cluster(con: duckdb.DuckDBPyConnection):
+def _cluster(con: duckdb.DuckDBPyConnection, log: Callable[[str], None]):
     settings = SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
@@ -101,8 +101,16 @@ def _cluster(con: duckdb.DuckDBPyConnection):
         [block_on("first_name", "last_name", "birth_date")], recall=0.7
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=42)
-    for rule in (block_on("birth_date"), block_on("first_name", "last_name")):
-        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    for columns in (("birth_date",), ("first_name", "last_name")):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
+        except ValueError as error:
+            # Splink refuses a probability that EM drove to 0 (underflow) and stops the
+            # session before it changes the model: the model keeps what it had, and says so
+            log(
+                f"plain Splink baseline: EM blocked on {' and '.join(columns)} stopped "
+                f"({str(error).split('. ')[0]}); its parameters stay as before that session"
+            )
     predictions = linker.inference.predict(threshold_match_probability=BASELINE_THRESHOLD)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=BASELINE_THRESHOLD

@@ -390,7 +390,7 @@ def measure_beside_baseline(
     """The platform's figures and the plain Splink model's, computed in this run; with
     ``curve``, what the refusals refuse and the figures at several thresholds."""
     figures = measure(con, truth_dir)
-    clusters = plain_splink(con)
+    clusters = plain_splink(con, log=print)
     baseline = measure(
         con, truth_dir, resolved=f"select record_key, cluster_id as customer_id from {clusters}"
     )

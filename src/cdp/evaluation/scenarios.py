@@ -135,7 +135,7 @@ def _baseline_clusters(con) -> str:
     except duckdb.CatalogException:
         from cdp.evaluation.baseline import plain_splink
 
-        return plain_splink(con)
+        return plain_splink(con, log=print)
     return BASELINE_CLUSTERS
 
 

@@ -506,6 +506,38 @@ def test_a_record_matching_two_different_people_is_dropped():
     assert not [pair for pair in pairs if "support:TCK-1" in pair]
 
 
+def test_an_ambiguous_record_keeps_its_pairs_that_no_stronger_pair_rules_out():
+    # A contact without a birth date matches a father and his son of one name at one address.
+    # It gives up the weaker of those two pairs; its pairs with the father's copies stand,
+    # though only one of them is its strongest pair.
+    home = {**ROSSI_HOME, "first_name": "Marco", "last_name": "Rossini"}
+    contact = {
+        **home,
+        "record_key": "crm:C-60",
+        "email": "famiglia.rossini@libero.it",
+        "phone": "+393331112223",
+    }
+    father = {
+        **home,
+        "record_key": "crm:C-61",
+        "email": "famiglia.rossini@libero.it",
+        "birth_date": date(1961, 5, 5),
+    }
+    son = {**home, "record_key": "shop_account:62", "birth_date": date(1992, 9, 30)}
+    copy = {
+        **home,
+        "record_key": "subscriptions:sub_63",
+        "phone": "+393331112223",
+        "birth_date": date(1961, 5, 5),
+    }
+    pairs = _pairs([contact, father, son, copy])
+    assert pairs[("crm:C-60", "crm:C-61")]["refused_by"] is None
+    assert pairs[("crm:C-60", "subscriptions:sub_63")]["refused_by"] is None
+    assert ("crm:C-60", "shop_account:62") not in pairs
+    assert ("crm:C-61", "subscriptions:sub_63") in pairs
+    assert not [pair for pair in pairs if "shop_account:62" in pair]
+
+
 def test_records_without_a_name_take_no_part_and_the_output_is_well_formed():
     rows = [
         {"record_key": "web:abc", "email": "anna.b@gmail.com"},

@@ -29,7 +29,7 @@ explains every choice.
    partly missing; nicknames and short forms (the ``nicknames`` package), initials, one or two
    typing errors.
    A record paired with two records that a refusal says cannot be one person is ambiguous: it
-   keeps only its one strongest pair (none when two are equally strong).
+   keeps only the stronger of those two pairs (neither when they are equally strong).
 
 Splink works on a private in-memory DuckDB connection, so that none of its working tables touch
 the caller's database; the prepared records go in and the accepted pairs come back as Arrow
@@ -1083,45 +1083,41 @@ def _match(
         f"case when {one_name_and_birth_date_sql(joined)} then null "
         f"else {refused_by_sql(model.refusals, joined)} end"
     )
+    # A record paired with two records that cannot be one person keeps the stronger of the
+    # two pairs; a pair gives way to every rival at least as strong (both go when they are
+    # equally strong). Its pairs with records that conflict with no stronger partner stand.
     work.execute(
         f"""
-        create or replace table ambiguous as
-        with edges as (
-            select left_record_key as node, right_record_key as partner
-            from scored where refused_by is null
-            union all
-            select right_record_key, left_record_key from scored where refused_by is null
-        )
-        select distinct one.node
-        from edges as one
-        inner join edges as other on one.node = other.node and one.partner < other.partner
-        inner join prepared as l on one.partner = l.record_key
-        inner join prepared as r on other.partner = r.record_key
-        where ({cannot_be_one}) is not null
-        """
-    )
-    # An ambiguous record keeps its one strongest pair (none when two are equally strong).
-    work.execute(
-        """
         create or replace table ambiguous_pairs as
         with ends as (
-            select left_record_key, right_record_key, match_weight, left_record_key as node
+            select left_record_key, right_record_key, match_weight,
+                left_record_key as node, right_record_key as partner
             from scored where refused_by is null
             union all
-            select left_record_key, right_record_key, match_weight, right_record_key
+            select left_record_key, right_record_key, match_weight,
+                right_record_key, left_record_key
             from scored where refused_by is null
         ),
-        ranked as (
-            select
-                *,
-                rank() over (partition by node order by match_weight desc) as strength,
-                count(*) over (partition by node, match_weight) as equally_strong
-            from ends
-            where node in (select node from ambiguous)
+        rivals as (
+            select one.node, one.partner as a, other.partner as b
+            from ends as one
+            inner join ends as other on one.node = other.node and one.partner < other.partner
+            inner join prepared as l on one.partner = l.record_key
+            inner join prepared as r on other.partner = r.record_key
+            where ({cannot_be_one}) is not null
+        ),
+        rivalries as (
+            select node, a as partner, b as rival from rivals
+            union all
+            select node, b, a from rivals
         )
-        select distinct left_record_key, right_record_key, true as is_ambiguous
-        from ranked
-        where not (strength = 1 and equally_strong = 1)
+        select distinct pair.left_record_key, pair.right_record_key, true as is_ambiguous
+        from rivalries
+        inner join ends as pair
+            on pair.node = rivalries.node and pair.partner = rivalries.partner
+        inner join ends as rival
+            on rival.node = rivalries.node and rival.partner = rivalries.rival
+        where rival.match_weight >= pair.match_weight
         """
     )
     work.execute(

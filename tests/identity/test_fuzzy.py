@@ -665,6 +665,45 @@ def test_a_model_trained_apart_scores_the_same_pairs():
     assert len(in_one_go) > 50
 
 
+def _parameters(settings: dict) -> list[float]:
+    """A trained model's prior and the m- and u-probabilities of its levels, in order."""
+    return [settings["probability_two_random_records_match"]] + [
+        level.get(name) or 0.0
+        for comparison in settings["comparisons"]
+        for level in comparison["comparison_levels"]
+        for name in ("m_probability", "u_probability")
+    ]
+
+
+def test_above_its_record_limit_the_model_trains_on_a_uniform_sample():
+    rows, same_person, _households = _synthetic(800)
+    con = connect()
+    records = _table(con, rows)
+    full = FuzzyConfig(u_max_pairs=1e5)
+    sampled = FuzzyConfig(u_max_pairs=1e5, train_max_records=len(rows) // 2)
+    lines: list[str] = []
+    settings, named = train_model(con, records, sampled, log=lines.append)
+    # the count kept with the model (to tell when to train again) is of all named records
+    assert named == len(rows)
+    assert f"trained on a sample of {len(rows) // 2:,} of {len(rows):,} named records" in lines
+    # the same sample each time (equal to rounding: threads sum in any order), not the whole
+    again = _parameters(train_model(con, records, sampled)[0])
+    assert again == pytest.approx(_parameters(settings), rel=1e-9)
+    assert _parameters(train_model(con, records, full)[0]) != pytest.approx(again, rel=1e-3)
+    assert model_fingerprint(sampled) != model_fingerprint(full)
+
+    def found(config: FuzzyConfig, trained: dict) -> set[tuple]:
+        table, _model = fuzzy_matches(con, records, config, trained=trained)
+        pairs = f"select left_record_key, right_record_key from {table}"
+        return {tuple(row) for row in con.execute(pairs).fetchall()}
+
+    # a model trained on half the records pairs (nearly) as the one trained on all
+    by_sample = found(sampled, settings)
+    by_all = found(full, train_model(con, records, full)[0])
+    assert len(by_sample - same_person) <= 0.01 * len(by_sample)
+    assert len(by_sample & same_person) >= 0.97 * len(by_all & same_person)
+
+
 def test_a_kept_model_is_trained_again_only_for_a_reason():
     kept = KeptModel(model_fingerprint(), 1000, {"comparisons": []})
     assert why_train(kept, 1000, model_fingerprint()) is None

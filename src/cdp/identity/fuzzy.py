@@ -678,6 +678,11 @@ class FuzzyConfig:
     u_max_pairs: float = 2e6
     #: blocked pairs used per EM session at most
     em_max_pairs: float = 2e6
+    #: named records the model is trained on at most: above it, a uniform sample of them (by a
+    #: hash of the record key and the seed), so that training costs the same at any size. The
+    #: prior, u and m are proportions over pairs, which a uniform sample of records estimates
+    #: without bias; the samples of pairs above are drawn from it.
+    train_max_records: int = 500_000
     #: refuse to predict when blocking would generate more comparisons than this
     max_comparisons: float = 5e8
     #: records per prediction chunk (each side): bounds memory on large inputs
@@ -871,7 +876,11 @@ def _quiet(name: str) -> Iterator[None]:
 def _train(
     linker: Linker, config: FuzzyConfig, records: int, log: Callable[[str], None]
 ) -> dict[str, Any]:
-    """Estimate the prior, u and m; returns the trained model (a Splink settings dict)."""
+    """Estimate the prior, u and m on the table ``typed`` (``_prepare``) of the ``records``
+    named records; returns the trained model (a Splink settings dict)."""
+    if records > config.train_max_records:
+        log(f"trained on a sample of {config.train_max_records:,} of {records:,} named records")
+    records = min(records, config.train_max_records)
     linker.training.estimate_probability_two_random_records_match(
         PRIOR_RULES, recall=config.prior_rules_recall
     )
@@ -1340,13 +1349,26 @@ def _prepare(
 ) -> int:
     """The named records of ``records`` (on ``con``) cleaned once, then prepared on ``work``
     as ``prepared`` (with inferred last names, to predict) and/or ``typed`` (as typed, to
-    train on); returns the number of named records."""
+    train on: at most ``config.train_max_records`` of them, a uniform sample when there are
+    more); returns the number of named records."""
     _streamed(work, con.sql(named_records_sql(records)), "create table named as from streamed")
+    named = work.execute("select count(*) from named").fetchall()[0][0]
     for table in tables:
-        sql = prepare_sql("named", config.max_block_records, infer_last_names=table == "prepared")
+        source = "named"
+        if table == "typed" and named > config.train_max_records:
+            source = "named_sample"
+            work.execute(
+                f"""
+                create table named_sample as
+                select * from named
+                order by hash(record_key, {int(config.seed)}), record_key
+                limit {int(config.train_max_records)}
+                """
+            )
+        sql = prepare_sql(source, config.max_block_records, infer_last_names=table == "prepared")
         work.execute(f"create table {table} as {_with_name_groups(sql)}")
-    work.execute("drop table named")
-    return work.execute(f"select count(*) from {tables[0]}").fetchall()[0][0]
+    work.execute("drop table if exists named_sample; drop table named")
+    return named
 
 
 def model_fingerprint(config: FuzzyConfig | None = None) -> str:
@@ -1361,7 +1383,13 @@ def model_fingerprint(config: FuzzyConfig | None = None) -> str:
         },
         "blocking": BLOCKING_RULES,
         "prior": [PRIOR_RULES, config.prior_rules_recall],
-        "em": [EM_RULES, config.em_max_pairs, config.u_max_pairs, config.seed],
+        "em": [
+            EM_RULES,
+            config.em_max_pairs,
+            config.u_max_pairs,
+            config.train_max_records,
+            config.seed,
+        ],
         "preparation": config.max_block_records,
     }
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:16]
@@ -1374,9 +1402,10 @@ def train_model(
     *,
     log: Callable[[str], None] = lambda _message: None,
 ) -> tuple[dict[str, Any], int]:
-    """Train the model on the named records of ``records`` without predicting: returns the
+    """Train the model on the named records of ``records`` (a uniform sample of
+    ``config.train_max_records`` of them when there are more) without predicting: returns the
     trained Splink settings (to pass to ``fuzzy_matches`` as ``trained``) and the number of
-    named records it was trained on (an empty model when fewer than two)."""
+    named records (an empty model when fewer than two)."""
     config = config or FuzzyConfig()
     with _private_connection(con) as work:
         named = _prepare(con, work, records, config, ("typed",))

@@ -25,6 +25,7 @@ and left out. The pipeline never reads the truth: this command is for measuremen
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -313,18 +314,29 @@ def _profile_limits() -> dict[str, int]:
     raise LookupError(f"int_identity__clusters has no max_values_per_profile in {path}")
 
 
+def _kept_model(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The trained model the pipeline scored with (``int_identity__fuzzy_model``), if any."""
+    if not table_exists(con, "intermediate", "int_identity__fuzzy_model"):
+        return None
+    rows = con.execute("select settings from intermediate.int_identity__fuzzy_model").fetchall()
+    return (json.loads(rows[0][0]) or None) if len(rows) == 1 and rows[0][0] else None
+
+
 def threshold_curve(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> str:
-    """The fuzzy matcher scored once more on the warehouse's records (trained as the pipeline
-    trains it), keeping every pair from the lowest threshold on with the refusal that refused
-    it. Prints what each refusal refuses at the pipeline's threshold (true pairs among them),
-    and the figures of the clusters rebuilt as the pipeline builds them, with the fuzzy pairs
-    at each threshold of ``CURVE_THRESHOLDS``."""
+    """The fuzzy matcher scored once more on the warehouse's records with the model the
+    pipeline kept (trained as the pipeline trains it when there is none), keeping every pair
+    from the lowest threshold on with the refusal that refused it. Prints what each refusal
+    refuses at the pipeline's threshold (true pairs among them), and the figures of the
+    clusters rebuilt as the pipeline builds them, with the fuzzy pairs at each threshold of
+    ``CURVE_THRESHOLDS``."""
     from cdp.identity.clustering import cluster_records
     from cdp.identity.fuzzy import REFUSALS, FuzzyConfig, fuzzy_matches
 
     chosen = FuzzyConfig().threshold_match_probability
     config = FuzzyConfig(threshold_match_probability=min(CURVE_THRESHOLDS), keep_refused=True)
-    pairs, model = fuzzy_matches(con, "intermediate.int_identity__records", config)
+    pairs, model = fuzzy_matches(
+        con, "intermediate.int_identity__records", config, trained=_kept_model(con)
+    )
     con.execute(
         f"""
         create or replace temp table curve_pairs as

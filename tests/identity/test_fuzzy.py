@@ -648,13 +648,15 @@ def test_training_on_a_synthetic_frame():
     assert len(found & duplicates) >= 0.75 * len(duplicates)
 
 
-def test_a_model_trained_apart_scores_the_same_pairs():
+@pytest.mark.parametrize("sampled", [False, True], ids=["every record", "a training sample"])
+def test_a_model_trained_apart_scores_the_same_pairs(sampled):
     """int_identity__fuzzy_model trains, int_identity__fuzzy_matches scores with what it kept
-    (through JSON): the pairs are those of training and scoring in one go."""
+    (through JSON): the pairs are those of training and scoring in one go. Scoring reads the
+    term frequencies of all the records, never those of the records it trained on."""
     rows, _same_person, _households = _synthetic(400)
     con = connect()
     records = _table(con, rows)
-    config = FuzzyConfig(u_max_pairs=1e5)
+    config = FuzzyConfig(u_max_pairs=1e5, train_max_records=len(rows) // 2 if sampled else 10**9)
     table, _model = fuzzy_matches(con, records, config)
     in_one_go = con.execute(f"select * from {table} order by all").fetchall()
     settings, named = train_model(con, records, config)

@@ -1026,7 +1026,10 @@ def _match(
     if trained is not None:
         settings = dict(trained)
     elif config.preset is None:
-        trainer = Linker(db_api.register("typed"), settings, log_level=None)
+        # on an API of its own: Splink caches tables (the term frequencies among them) by name
+        # on the API, and scoring must count the frequencies among all the records it scores,
+        # not among the records trained on (a sample above train_max_records)
+        trainer = Linker(DuckDBAPI(connection=work).register("typed"), settings, log_level=None)
         settings = _train(trainer, config, model.records, log)
     # The refusals apply when the data holds households: decided before predicting, since the
     # basis a kept pair was judged on names them.

@@ -107,6 +107,8 @@ def _cluster(con: duckdb.DuckDBPyConnection, log: Callable[[str], None]):
         except ValueError as error:
             # Splink refuses a probability that EM drove to 0 (underflow) and stops the
             # session before it changes the model: the model keeps what it had, and says so
+            if "below the minimum allowed value" not in str(error):
+                raise
             log(
                 f"plain Splink baseline: EM blocked on {' and '.join(columns)} stopped "
                 f"({str(error).split('. ')[0]}); its parameters stay as before that session"

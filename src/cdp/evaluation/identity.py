@@ -25,7 +25,6 @@ and left out. The pipeline never reads the truth: this command is for measuremen
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -314,14 +313,6 @@ def _profile_limits() -> dict[str, int]:
     raise LookupError(f"int_identity__clusters has no max_values_per_profile in {path}")
 
 
-def _kept_model(con: duckdb.DuckDBPyConnection) -> dict | None:
-    """The trained model the pipeline scored with (``int_identity__fuzzy_model``), if any."""
-    if not table_exists(con, "intermediate", "int_identity__fuzzy_model"):
-        return None
-    rows = con.execute("select settings from intermediate.int_identity__fuzzy_model").fetchall()
-    return (json.loads(rows[0][0]) or None) if len(rows) == 1 and rows[0][0] else None
-
-
 def threshold_curve(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> str:
     """The fuzzy matcher scored once more on the warehouse's records with the model the
     pipeline kept (trained as the pipeline trains it when there is none), keeping every pair
@@ -330,13 +321,16 @@ def threshold_curve(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> str:
     clusters rebuilt as the pipeline builds them, with the fuzzy pairs at each threshold of
     ``CURVE_THRESHOLDS``."""
     from cdp.identity.clustering import cluster_records
-    from cdp.identity.fuzzy import REFUSALS, FuzzyConfig, fuzzy_matches
+    from cdp.identity.fuzzy import REFUSALS, FuzzyConfig, fuzzy_matches, kept_settings
 
     chosen = FuzzyConfig().threshold_match_probability
     config = FuzzyConfig(threshold_match_probability=min(CURVE_THRESHOLDS), keep_refused=True)
-    pairs, model = fuzzy_matches(
-        con, "intermediate.int_identity__records", config, trained=_kept_model(con)
+    trained = (
+        kept_settings(con, "intermediate.int_identity__fuzzy_model")
+        if table_exists(con, "intermediate", "int_identity__fuzzy_model")
+        else None
     )
+    pairs, model = fuzzy_matches(con, "intermediate.int_identity__records", config, trained=trained)
     con.execute(
         f"""
         create or replace temp table curve_pairs as

@@ -1420,6 +1420,13 @@ def train_model(
         return _train(linker, config, named, log), named
 
 
+def kept_settings(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, Any] | None:
+    """The trained Splink settings that ``relation`` (int_identity__fuzzy_model's columns, one
+    row) holds, or None when it holds no row."""
+    rows = con.execute(f"select settings from {relation}").fetchall()
+    return json.loads(rows[0][0]) if rows else None
+
+
 #: A kept model is trained again when the named records grew or shrank by more than this share
 #: since it was trained: a day's delivery is scored with the model, a month's retrains it.
 RETRAIN_CHANGE = 0.10

@@ -18,10 +18,8 @@ candidate pairs are scored by Splink's Spark backend (cdp.spark.identity), every
 as every table there is built whole.
 """
 
-import json
-
 from cdp.identity.engine import identity_session
-from cdp.identity.fuzzy import FuzzyConfig, KeptMatches, fuzzy_matches
+from cdp.identity.fuzzy import FuzzyConfig, KeptMatches, fuzzy_matches, kept_settings
 from cdp.warehouse import column_names
 
 
@@ -45,8 +43,7 @@ def model(dbt, session):
     ids = identity_session(dbt, session)
     ids.view(dbt.ref("int_identity__records"), "_fuzzy_records")
     ids.view(dbt.ref("int_identity__fuzzy_model"), "_fuzzy_model")
-    kept_model = ids.con.execute("select settings from _fuzzy_model").fetchall()
-    trained = json.loads(kept_model[0][0]) if kept_model else None
+    trained = kept_settings(ids.con, "_fuzzy_model")
 
     incremental = not (ids.from_scratch or ids.on_spark)
     pairs, _model = fuzzy_matches(

@@ -141,3 +141,6 @@ def test_the_plain_splink_baseline_is_measured_beside_the_pipeline(
             {str(t) for t in CURVE_THRESHOLDS}]  # fmt: skip
     assert len(rows) == len(CURVE_THRESHOLDS) + 1, rows  # and 0.99 without the refusals
     assert all(0 < float(row[2]) <= 1 for row in rows), rows
+    header = next(line for line in text.splitlines() if "fuzzy pairs" in line)
+    assert header.split()[-2:] == ["evid.", "F1"], header
+    assert all(len(row) >= 7 and 0 < float(row[6]) <= 1 for row in rows), rows

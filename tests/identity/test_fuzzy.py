@@ -706,6 +706,27 @@ def test_above_its_record_limit_the_model_trains_on_a_uniform_sample():
     assert len(by_sample & same_person) >= 0.97 * len(by_all & same_person)
 
 
+def test_training_alone_draws_the_sample_of_training_in_one_go():
+    """train_model (the dbt model int_identity__fuzzy_model) and fuzzy_matches training for
+    itself (cdp-eval's curve on a warehouse without a model) train on one sample and learn
+    one model. Records whose names clean to nothing (digits, punctuation) are in neither."""
+    rows, _same_person, _households = _synthetic(400)
+    unnamed = [
+        {"record_key": f"crm:U-{index}", "first_name": name, "last_name": "--", "email": "x@y.it"}
+        for index, name in enumerate(["123", "..", None, " "] * 30)
+    ]
+    con = connect()
+    records = _table(con, unnamed + rows)
+    config = FuzzyConfig(u_max_pairs=1e5, train_max_records=len(rows) // 2)
+    lines: list[str] = []
+    settings, named = train_model(con, records, config, log=lines.append)
+    assert named == len(rows)
+    assert f"trained on a sample of {len(rows) // 2:,} of {len(rows):,} named records" in lines
+    _table_name, in_one_go = fuzzy_matches(con, records, config)
+    assert in_one_go.records == len(rows)
+    assert _parameters(settings) == pytest.approx(_parameters(in_one_go.settings), rel=1e-9)
+
+
 def test_a_kept_model_is_trained_again_only_for_a_reason():
     kept = KeptModel(model_fingerprint(), 1000, {"comparisons": []})
     assert why_train(kept, 1000, model_fingerprint()) is None

@@ -319,7 +319,9 @@ def threshold_curve(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> str:
     from the lowest threshold on with the refusal that refused it. Prints what each refusal
     refuses at the pipeline's threshold (true pairs among them), and the figures of the
     clusters rebuilt as the pipeline builds them, with the fuzzy pairs at each threshold of
-    ``CURVE_THRESHOLDS``."""
+    ``CURVE_THRESHOLDS``: pairwise precision, recall and F1, the recall of the pairs that share
+    a chain of identifiers, and the F1 among the records that carry a name and a birth date or
+    a postcode (evid. F1), where a lower threshold buys what the names alone can join."""
     from cdp.identity.clustering import cluster_records
     from cdp.identity.fuzzy import REFUSALS, FuzzyConfig, fuzzy_matches, kept_settings
 
@@ -357,7 +359,7 @@ def threshold_curve(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> str:
         "",
         "threshold of the fuzzy matcher (clusters rebuilt; ambiguity judged from 0.5 on):",
         f"  {'threshold':>9}{'fuzzy pairs':>13}{'precision':>11}{'recall':>9}{'F1':>8}"
-        f"{'joinable':>10}",
+        f"{'joinable':>10}{'evid. F1':>10}",
     ]
     limits = _profile_limits()
     # the last row: the pipeline's threshold with no refusal (and so no ambiguity)
@@ -385,7 +387,8 @@ def threshold_curve(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> str:
             mark = "  (no refusals)"
         lines.append(
             f"  {threshold:>9}{count:>13,}{figures['precision']:>11.4f}{figures['recall']:>9.4f}"
-            f"{figures['f1']:>8.4f}{figures['recall_of_joinable']:>10.4f}{mark}"
+            f"{figures['f1']:>8.4f}{figures['recall_of_joinable']:>10.4f}"
+            f"{figures['evidenced_f1']:>10.4f}{mark}"
         )
     return "\n".join(lines)
 

@@ -648,25 +648,6 @@ def test_training_on_a_synthetic_frame():
     assert len(found & duplicates) >= 0.75 * len(duplicates)
 
 
-@pytest.mark.parametrize("sampled", [False, True], ids=["every record", "a training sample"])
-def test_a_model_trained_apart_scores_the_same_pairs(sampled):
-    """int_identity__fuzzy_model trains, int_identity__fuzzy_matches scores with what it kept
-    (through JSON): the pairs are those of training and scoring in one go. Scoring reads the
-    term frequencies of all the records, never those of the records it trained on."""
-    rows, _same_person, _households = _synthetic(400)
-    con = connect()
-    records = _table(con, rows)
-    config = FuzzyConfig(u_max_pairs=1e5, train_max_records=len(rows) // 2 if sampled else 10**9)
-    table, _model = fuzzy_matches(con, records, config)
-    in_one_go = con.execute(f"select * from {table} order by all").fetchall()
-    settings, named = train_model(con, records, config)
-    assert named == len(rows)
-    kept = json.loads(json.dumps(settings))
-    table, _model = fuzzy_matches(con, records, config, trained=kept)
-    assert con.execute(f"select * from {table} order by all").fetchall() == in_one_go
-    assert len(in_one_go) > 50
-
-
 def _parameters(settings: dict) -> list[float]:
     """A trained model's prior and the m- and u-probabilities of its levels, in order."""
     return [settings["probability_two_random_records_match"]] + [
@@ -675,6 +656,33 @@ def _parameters(settings: dict) -> list[float]:
         for level in comparison["comparison_levels"]
         for name in ("m_probability", "u_probability")
     ]
+
+
+@pytest.mark.parametrize("sampled", [False, True], ids=["every record", "a training sample"])
+def test_a_model_trained_apart_scores_the_same_pairs(sampled):
+    """int_identity__fuzzy_model trains, int_identity__fuzzy_matches scores with what it kept
+    (through JSON): the model and the pairs are those of training and scoring in one go
+    (cdp-eval's curve on a warehouse without a model), trained on one sample when there is
+    one. Scoring reads the term frequencies of all the records, never those of the records it
+    trained on. Records whose names clean to nothing (digits, punctuation) take no part."""
+    rows, _same_person, _households = _synthetic(400)
+    unnamed = [
+        {"record_key": f"crm:U-{index}", "first_name": name, "last_name": "--", "email": "x@y.it"}
+        for index, name in enumerate(["123", "..", None, " "] * 30)
+    ]
+    con = connect()
+    records = _table(con, unnamed + rows)
+    config = FuzzyConfig(u_max_pairs=1e5, train_max_records=len(rows) // 2 if sampled else 10**9)
+    table, model = fuzzy_matches(con, records, config)
+    assert model.records == len(rows)
+    in_one_go = con.execute(f"select * from {table} order by all").fetchall()
+    settings, named = train_model(con, records, config)
+    assert named == len(rows)
+    assert _parameters(settings) == pytest.approx(_parameters(model.settings), rel=1e-9)
+    kept = json.loads(json.dumps(settings))
+    table, _model = fuzzy_matches(con, records, config, trained=kept)
+    assert con.execute(f"select * from {table} order by all").fetchall() == in_one_go
+    assert len(in_one_go) > 50
 
 
 def test_above_its_record_limit_the_model_trains_on_a_uniform_sample():
@@ -704,27 +712,6 @@ def test_above_its_record_limit_the_model_trains_on_a_uniform_sample():
     by_all = found(full, train_model(con, records, full)[0])
     assert len(by_sample - same_person) <= 0.01 * len(by_sample)
     assert len(by_sample & same_person) >= 0.97 * len(by_all & same_person)
-
-
-def test_training_alone_draws_the_sample_of_training_in_one_go():
-    """train_model (the dbt model int_identity__fuzzy_model) and fuzzy_matches training for
-    itself (cdp-eval's curve on a warehouse without a model) train on one sample and learn
-    one model. Records whose names clean to nothing (digits, punctuation) are in neither."""
-    rows, _same_person, _households = _synthetic(400)
-    unnamed = [
-        {"record_key": f"crm:U-{index}", "first_name": name, "last_name": "--", "email": "x@y.it"}
-        for index, name in enumerate(["123", "..", None, " "] * 30)
-    ]
-    con = connect()
-    records = _table(con, unnamed + rows)
-    config = FuzzyConfig(u_max_pairs=1e5, train_max_records=len(rows) // 2)
-    lines: list[str] = []
-    settings, named = train_model(con, records, config, log=lines.append)
-    assert named == len(rows)
-    assert f"trained on a sample of {len(rows) // 2:,} of {len(rows):,} named records" in lines
-    _table_name, in_one_go = fuzzy_matches(con, records, config)
-    assert in_one_go.records == len(rows)
-    assert _parameters(settings) == pytest.approx(_parameters(in_one_go.settings), rel=1e-9)
 
 
 def test_a_kept_model_is_trained_again_only_for_a_reason():

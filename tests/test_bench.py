@@ -93,3 +93,29 @@ def test_the_dbt_step_leaves_every_table_in_the_warehouse_file(
         )
     finally:
         alone.close()
+
+
+def test_the_checks_read_the_manifest_of_the_benchmarks_own_dbt_steps(tmp_path):
+    from cdp import registry
+    from cdp.bench import _quality_run
+
+    def namespace(target):
+        return argparse.Namespace(
+            step="checks",
+            warehouse=str(tmp_path / "w.duckdb"),
+            quality=str(tmp_path / "quality"),
+            docs=str(tmp_path / "docs"),
+            target=str(target),
+        )
+
+    # without a manifest the staging suites and SLAs would be left out in silence
+    with pytest.raises(SystemExit, match="no dbt manifest at .*manifest.json"):
+        _quality_run(namespace(tmp_path / "empty_target"))
+
+    target = tmp_path / "dbt_target"
+    target.mkdir()
+    shutil.copy(registry.MANIFEST, target / "manifest.json")
+    run = _quality_run(namespace(target))
+    assert run.manifest == target / "manifest.json"
+    staging = [key for key in run.suites() if key[0] == "staging"]
+    assert len(staging) >= 10  # a suite per staged model that has GX rules

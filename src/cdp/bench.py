@@ -173,13 +173,27 @@ def _step_name(args: list[str]) -> str:
     return args[0]
 
 
+def _quality_run(ns: argparse.Namespace):
+    """The quality run of the checks and docs steps, with the dbt manifest of the benchmark's
+    own dbt steps (``--target``; the project's without one). The staging suites and the SLAs
+    come from it, so a missing manifest is an error rather than a run of the other layers."""
+    from cdp import registry
+    from cdp.quality.run import QualityRun
+
+    manifest = Path(ns.target) / "manifest.json" if ns.target else registry.MANIFEST
+    if not manifest.exists():
+        raise SystemExit(
+            f"cdp-bench {ns.step}: no dbt manifest at {manifest}; the staging suites and the "
+            "SLAs come from it (run the dbt steps into that target first, or `make dbt-parse`)"
+        )
+    return QualityRun(Path(ns.warehouse), Path(ns.quality), Path(ns.docs), manifest=manifest)
+
+
 def _step_checks(ns: argparse.Namespace) -> None:
     """The Great Expectations suites of every layer (dbt's tests run in a step of their own:
     DuckDB opens a file once per process, with one configuration). Rows are those of the
     tables the suites validate."""
-    from cdp.quality.run import QualityRun
-
-    run = QualityRun(Path(ns.warehouse), Path(ns.quality), Path(ns.docs))
+    run = _quality_run(ns)
     suites = list(run.suites().values())
     results = run.validate(
         suites, run_id=f"bench-{time.time_ns()}", log=lambda _m: None, publish=False
@@ -197,9 +211,7 @@ def _step_checks(ns: argparse.Namespace) -> None:
 
 def _step_docs(ns: argparse.Namespace) -> None:
     """The data-quality site: Data Docs, overview and portal, from the recorded results."""
-    from cdp.quality.run import QualityRun
-
-    run = QualityRun(Path(ns.warehouse), Path(ns.quality), Path(ns.docs))
+    run = _quality_run(ns)
     run.publish()
     print(json.dumps({"rows": run.last_published_checks}))
 
@@ -373,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         site.add_argument("--warehouse", required=True)
         site.add_argument("--quality", required=True)
         site.add_argument("--docs", required=True)
-        site.add_argument("--target")
+        site.add_argument("--target", help="the dbt target folder whose manifest to read")
     components = sub.add_parser(
         "components", help="time identity's connected components on a synthetic graph"
     )
@@ -496,7 +508,7 @@ def _pipeline_benchmark(ns: argparse.Namespace) -> int:
                 "slowest_models": [[name, round(sec, 1)] for name, sec in output["slowest"]],
                 **{
                     key: output[key]
-                    for key in ("not_passed", "suites_not_passed")
+                    for key in ("suites", "not_passed", "suites_not_passed")
                     if output.get(key)
                 },
             }
@@ -534,6 +546,7 @@ def _pipeline_benchmark(ns: argparse.Namespace) -> int:
             f"--warehouse={warehouse}",
             f"--quality={work / 'quality'}",
             f"--docs={work / 'docs'}",
+            f"--target={work / 'dbt_target'}",
         ]
         step("load", ["load", f"--landing={landing}", f"--warehouse={warehouse}"], kind=kind)
         step("staging", [*dbt, "--seed-first", "--select", *STAGING], kind=kind)

@@ -10,8 +10,10 @@
     - those whose kept version left raw (an erasure, the retention purge, a file delivered
       again): `forget_rows_gone_from`, the model's pre-hook, removes it before the run and
       keeps it in view as `gone_rows(this)`.
-    The model then replaces those keys (delete+insert on its unique key). -#}
-{% macro delta_latest(relation, key, version_column=none, staged_key=none) %}
+    The model then replaces those keys (delete+insert on its unique key). `also_rework`, SQL
+    selecting more keys of `relation` (as text, trimmed, one column per key column), adds the
+    records a change elsewhere touches (a line whose order changed). -#}
+{% macro delta_latest(relation, key, version_column=none, staged_key=none, also_rework=none) %}
     {%- set key_columns = [key] if key is string else key %}
     {%- set rework = staged_key is not none and is_incremental() %}
     {#- The versions are ranked on their lineage alone (a raw row is one file's one record:
@@ -44,6 +46,10 @@
                 {%- if rework %}
                 and ({{ _delta_key('versions', key_columns) }}) in (
                     {{ _delta_keys_to_rework(relation, key_columns, [staged_key] if staged_key is string else staged_key) }}
+                    {%- if also_rework %}
+                    union
+                    {{ also_rework }}
+                    {%- endif %}
                 )
                 {%- endif %}
         ) as ranked

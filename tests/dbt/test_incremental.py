@@ -15,14 +15,47 @@ from tests.conftest import invoke_dbt
 
 pytestmark = pytest.mark.integration
 
-# The delta staging models that are incremental: (model, landing folder, raw table, key).
-# Each keeps the key column under the raw name.
+# The staging models that are incremental: (model, landing folder, raw table, the record's key
+# in raw as SQL over alias {t}, the model's key column, the version kept: the newest or the
+# first delivered). A delta source keeps its key column under the raw name; the newsletter's
+# events have no id, their key is the hash staging makes of what tells them apart. Each run
+# builds the model with the staging models it reads. Order lines, which are never delivered
+# twice, have a test of their own below.
+EMAIL_ACTIVITY_KEY = (
+    "md5(concat_ws('|', "
+    + ", ".join(
+        f"coalesce(cast({part} as varchar), '')"
+        for part in (
+            "lower(trim({t}.email))",
+            "trim({t}.campaign_id)",
+            "lower(trim({t}.activity))",
+            "{t}.occurred_at",
+            "trim({t}.url)",
+        )
+    )
+    + "))"
+)
 INCREMENTAL_STAGING = [
-    ("stg_web__events", "web", "web__events", "event_id"),
-    ("stg_crm__contacts", "crm", "crm__contacts", "contact_id"),
-    ("stg_shop__orders", "shop", "shop__orders", "order_id"),
-    ("stg_shop__accounts", "shop", "shop__accounts", "account_id"),
-    ("stg_consent__events", "consent", "consent__consent_events", "consent_event_id"),
+    ("stg_web__events", "web", "web__events", "{t}.event_id", "event_id", "newest"),
+    ("stg_crm__contacts", "crm", "crm__contacts", "{t}.contact_id", "contact_id", "newest"),
+    ("stg_shop__orders", "shop", "shop__orders", "{t}.order_id", "order_id", "newest"),
+    ("stg_shop__accounts", "shop", "shop__accounts", "{t}.account_id", "account_id", "newest"),
+    (
+        "stg_consent__events",
+        "consent",
+        "consent__consent_events",
+        "{t}.consent_event_id",
+        "consent_event_id",
+        "newest",
+    ),
+    (
+        "stg_newsletter__activity",
+        "newsletter",
+        "newsletter__activity",
+        EMAIL_ACTIVITY_KEY,
+        "email_activity_id",
+        "first",
+    ),
 ]
 
 
@@ -50,10 +83,13 @@ def _fingerprint(warehouse: Path, model: str) -> list[tuple]:
     return rows
 
 
-@pytest.mark.parametrize(("model", "folder", "raw", "key"), INCREMENTAL_STAGING)
+@pytest.mark.parametrize(
+    ("model", "folder", "raw", "raw_key", "staged_key", "kept"), INCREMENTAL_STAGING
+)
 def test_a_new_day_run_incrementally_equals_a_full_rebuild(
-    model, folder, raw, key, generated, tmp_path, monkeypatch
+    model, folder, raw, raw_key, staged_key, kept, generated, tmp_path, monkeypatch
 ):
+    key = raw_key.format
     landing, held = tmp_path / "landing", tmp_path / "held"
     shutil.copytree(generated / "landing", landing)
     # the delivery held back: the newest that revises records delivered before it (for a
@@ -62,8 +98,9 @@ def test_a_new_day_run_incrementally_equals_a_full_rebuild(
     _load(probe, landing)
     con = connect(probe)
     last = con.execute(
-        f"""select strftime(max(_export_date), '%Y-%m-%d') from raw.{raw} as revision
-        where exists (select 1 from raw.{raw} as earlier where earlier.{key} = revision.{key}
+        f"""select strftime(max(revision._export_date), '%Y-%m-%d') from raw.{raw} as revision
+        where exists (select 1 from raw.{raw} as earlier
+            where {key(t="earlier")} = {key(t="revision")}
             and earlier._export_date < revision._export_date)"""
     ).fetchall()[0][0]
     con.close()
@@ -81,9 +118,10 @@ def test_a_new_day_run_incrementally_equals_a_full_rebuild(
     # the new day brings new records and new versions of records already staged
     new_rows, revised = con.execute(
         f"""
-        select count(*), count(*) filter (where {key} in (
-            select {key} from raw.{raw} where _export_date < '{last}'))
-        from raw.{raw} where _export_date = '{last}'
+        select count(*), count(*) filter (where {key(t="day")} in (
+            select {key(t="earlier")} from raw.{raw} as earlier
+            where earlier._export_date < '{last}'))
+        from raw.{raw} as day where day._export_date = '{last}'
         """
     ).fetchall()[0]
     assert new_rows > 0 and revised > 0
@@ -93,36 +131,41 @@ def test_a_new_day_run_incrementally_equals_a_full_rebuild(
             and cast(occurred_at as date) < _export_date - 1"""
         ).fetchall()[0][0]
         assert late > 0
-    # an erasure takes every version of one record staged before this day out of raw, and
-    # the retention purge the kept version of another, whose older version stays
+    # an erasure takes every version of one record staged before this day out of raw
     erased = con.execute(
-        f"""select {key} from raw.{raw} where _export_date < '{last}'
-        group by all order by count(*) desc, {key} limit 1"""
+        f"""select {key(t="rows")} from raw.{raw} as rows where rows._export_date < '{last}'
+        group by 1 order by count(*) desc, 1 limit 1"""
     ).fetchall()[0][0]
     # (as the platform removes raw rows: logged per file, which the incremental models read)
     now = datetime.now(UTC)
-    remove_raw_rows(con, raw, f"removed.{key} = ?", "erasure", now, [erased])
+    remove_raw_rows(con, raw, f"{key(t='removed')} = ?", "erasure", now, [erased])
+    con.close()
+    _dbt(tmp_path, select=f"+{model}")  # incremental: the day and the erasure
+
+    # then, with nothing new loaded, the retention purge takes the kept version of a record
+    # whose other version stays: only the removal can bring the record back
+    con = connect(warehouse)
+    kept_day = "max" if kept == "newest" else "min"
     kept_copy = con.execute(
         f"""
-        select {key}, max(_export_date) from raw.{raw} group by {key}
-        having count(distinct _export_date) > 1 order by {key} limit 1
+        select {key(t="rows")}, {kept_day}(rows._export_date) from raw.{raw} as rows
+        group by 1 having count(distinct rows._export_date) > 1 order by 1 limit 1
         """
     ).fetchall()[0]
     remove_raw_rows(
         con,
         raw,
-        f"removed.{key} = ? and removed._export_date = ?",
+        f"{key(t='removed')} = ? and removed._export_date = ?",
         "retention",
         now,
         list(kept_copy),
     )
     con.close()
-
-    _dbt(tmp_path, select=model)  # incremental
+    _dbt(tmp_path, select=f"+{model}")  # incremental: the purge alone
     con = connect(warehouse)
     con.execute(f"create table incremental as select * from staging.{model}")
     con.close()
-    _dbt(tmp_path, "--full-refresh", select=model)
+    _dbt(tmp_path, "--full-refresh", select=f"+{model}")
     con = connect(warehouse)
     rows = con.execute(f"select count(*) from staging.{model}").fetchall()[0][0]
     differ = con.execute(
@@ -134,24 +177,84 @@ def test_a_new_day_run_incrementally_equals_a_full_rebuild(
         )
         """
     ).fetchall()[0][0]
+    staged = f"lower(cast({staged_key} as varchar)) = lower(trim(?))"
     erased_left = con.execute(
-        f"select count(*) from incremental where lower(cast({key} as varchar)) = lower(trim(?))",
-        [str(erased)],
+        f"select count(*) from incremental where {staged}", [str(erased)]
     ).fetchall()[0][0]
-    older_copy = con.execute(
-        f"select export_date from incremental where lower(cast({key} as varchar)) = lower(trim(?))",
-        [str(kept_copy[0])],
+    other_copy = con.execute(
+        f"select export_date from incremental where {staged}", [str(kept_copy[0])]
     ).fetchall()
     con.close()
     assert rows > 0
     assert differ == 0
     assert erased_left == 0
-    # the record whose kept version went is staged again from its older version
-    assert len(older_copy) == 1 and older_copy[0][0] < kept_copy[1]
+    # the record whose kept version went is staged again from its other version: an older one
+    # where the newest wins, a later delivery where the first does
+    assert len(other_copy) == 1
+    restaged_day, removed_day = other_copy[0][0], kept_copy[1]
+    assert restaged_day < removed_day if kept == "newest" else restaged_day > removed_day
+
+
+def test_order_lines_follow_their_orders_when_run_incrementally(generated, tmp_path, monkeypatch):
+    """A line takes its currency and day from its order: a day run works out again the lines
+    of the orders it staged again, and of an order no longer staged (erased while its lines
+    stay), and then equals a full rebuild."""
+    landing, held = tmp_path / "landing", tmp_path / "held"
+    shutil.copytree(generated / "landing", landing)
+    last = max(folder.name for folder in (landing / "shop").glob("*/") if folder.is_dir())
+    held.mkdir()
+    (landing / "shop" / last).rename(held / last)
+    warehouse = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("CDP_WAREHOUSE", str(warehouse))
+    _load(warehouse, landing)
+    _seed(tmp_path)
+    _dbt(tmp_path, select="+stg_shop__order_items")
+
+    (held / last).rename(landing / "shop" / last)
+    _load(warehouse, landing)
+    con = connect(warehouse)
+    # the day revises orders whose lines were staged before it
+    revised = con.execute(
+        f"""select count(distinct day.order_id) from raw.shop__orders as day
+        where day._export_date = '{last}' and trim(day.order_id) in (
+            select lines.order_id from staging.stg_shop__order_items as lines)"""
+    ).fetchall()[0][0]
+    assert revised > 0
+    # an order erased from raw while its lines stay: they now lack their order
+    (orphaned,) = con.execute(
+        "select order_id from staging.stg_shop__order_items where not is_order_missing "
+        "order by order_id limit 1"
+    ).fetchall()[0]
+    remove_raw_rows(
+        con, "shop__orders", "trim(removed.order_id) = ?", "erasure", datetime.now(UTC), [orphaned]
+    )
+    con.close()
+    _dbt(tmp_path, select="+stg_shop__order_items")
+    con = connect(warehouse)
+    con.execute("create table incremental as select * from staging.stg_shop__order_items")
+    con.close()
+    _dbt(tmp_path, "--full-refresh", select="+stg_shop__order_items")
+    con = connect(warehouse)
+    differ = con.execute(
+        """
+        select count(*) from (
+            (select * from incremental except all select * from staging.stg_shop__order_items)
+            union all
+            (select * from staging.stg_shop__order_items except all select * from incremental)
+        )
+        """
+    ).fetchall()[0][0]
+    missing = con.execute(
+        "select bool_and(is_order_missing), count(*) from incremental where order_id = ?",
+        [orphaned],
+    ).fetchall()[0]
+    con.close()
+    assert differ == 0
+    assert missing[0] is True and missing[1] > 0
 
 
 def test_a_second_run_with_nothing_new_changes_nothing(generated, tmp_path, monkeypatch):
-    models = [model for model, *_ in INCREMENTAL_STAGING]
+    models = [model for model, *_ in INCREMENTAL_STAGING] + ["stg_shop__order_items"]
     warehouse = tmp_path / "warehouse.duckdb"
     monkeypatch.setenv("CDP_WAREHOUSE", str(warehouse))
     _load(warehouse, generated / "landing")

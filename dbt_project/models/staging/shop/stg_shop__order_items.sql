@@ -1,10 +1,40 @@
 -- One row per order line (order_id, line_no), prices in the order's currency and in EUR at the
 -- rate of the order's day.
+-- Incremental: a run works out again only the lines it touches (see delta_latest), and the
+-- lines of every order whose staged version was loaded since (its currency and day price the
+-- line) or that is no longer staged; `dbt run --full-refresh` rebuilds it from all of raw.
+{{
+    config(
+        materialized='incremental',
+        unique_key='order_item_id',
+        pre_hook="{{ forget_rows_gone_from(source('shop', 'order_items')) }}",
+    )
+}}
+
+{%- set lines_of_changed_orders %}
+    select trim(cast(lines.order_id as string)), trim(cast(lines.line_no as string))
+    from {{ source('shop', 'order_items') }} as lines
+    where trim(lines.order_id) in (
+        select changed.order_id
+        from {{ ref('stg_shop__orders') }} as changed
+        where changed.loaded_at > (select {{ _last_load_seen() }} from {{ this }} as seen)
+    )
+    union
+    select kept.order_id, cast(kept.line_number as string)
+    from {{ this }} as kept
+    where
+        not kept.is_order_missing
+        and kept.order_id not in (select staged.order_id from {{ ref('stg_shop__orders') }} as staged)
+{%- endset %}
+
 with
 
 latest_versions as (
 
-    {{ delta_latest(source('shop', 'order_items'), ['order_id', 'line_no']) }}
+    {{ delta_latest(
+        source('shop', 'order_items'), ['order_id', 'line_no'],
+        staged_key=['order_id', 'line_number'], also_rework=lines_of_changed_orders,
+    ) }}
 
 ),
 

@@ -4,18 +4,15 @@
     columns (a compound key); rows with an empty key part are left out.
 
     In an incremental model, `staged_key` names the model's columns that hold the key (one per
-    key column, in the same order), and only the records a run touches are worked out again:
-    - those with a version loaded since the model last ran (new, changed, late or re-sent):
-      ranked among those versions and the version the model keeps, which won over every
-      version loaded before (so a snapshot source, whose every record comes back each day,
-      ranks a day's rows rather than all its history);
+    key column, in the same order), and only the records a run touches are worked out again,
+    each from all its versions in raw, as a full rebuild would:
+    - those with a version loaded since the model last ran (new, changed, late or re-sent);
     - those whose kept version left raw (an erasure, the retention purge, a file delivered
       again): `forget_rows_gone_from`, the model's pre-hook, removes it before the run and
-      keeps it in view as `gone_rows(this)`; they are ranked among all their versions in raw;
-    - `also_rework`, SQL selecting more keys of `relation` (as text, trimmed, one column per
-      key column): the records a change elsewhere touches (a line whose order changed),
-      ranked among all their versions too.
-    The model then replaces those keys (delete+insert on its unique key). -#}
+      keeps it in view as `gone_rows(this)`.
+    The model then replaces those keys (delete+insert on its unique key). `also_rework`, SQL
+    selecting more keys of `relation` (as text, trimmed, one column per key column), adds the
+    records a change elsewhere touches (a line whose order changed). -#}
 {% macro delta_latest(relation, key, version_column=none, staged_key=none, also_rework=none) %}
     {%- set key_columns = [key] if key is string else key %}
     {%- set rework = staged_key is not none and is_incremental() %}
@@ -47,8 +44,12 @@
                 {%- if not loop.last %} and{% endif %}
                 {%- endfor %}
                 {%- if rework %}
-                and (versions._source_file, versions._row_number) in (
-                    {{ _delta_versions_to_rank(relation, key_columns, [staged_key] if staged_key is string else staged_key, also_rework) }}
+                and ({{ _delta_key('versions', key_columns) }}) in (
+                    {{ _delta_keys_to_rework(relation, key_columns, [staged_key] if staged_key is string else staged_key) }}
+                    {%- if also_rework %}
+                    union
+                    {{ also_rework }}
+                    {%- endif %}
                 )
                 {%- endif %}
         ) as ranked
@@ -65,39 +66,16 @@
     {%- endfor -%}
 {%- endmacro %}
 
-{#- The lineage of the versions an incremental run ranks (see delta_latest). -#}
-{% macro _delta_versions_to_rank(relation, key_columns, staged_columns, also_rework) %}
-    {%- set last_seen = '(select ' ~ _last_load_seen() ~ ' from ' ~ this ~ ' as seen)' %}
-    select new_versions._source_file, new_versions._row_number
+{% macro _delta_keys_to_rework(relation, key_columns, staged_columns) %}
+    select {{ _delta_key('new_versions', key_columns) }}
     from {{ relation }} as new_versions
-    where new_versions._loaded_at > {{ last_seen }}
+    where new_versions._loaded_at > (select {{ _last_load_seen() }} from {{ this }} as seen)
     union
-    {#- the version kept of each record with a version loaded since #}
-    select kept.source_file, kept.source_row_number
-    from {{ this }} as kept
-    where (
+    {#- the records whose kept version forget_rows_gone_from removed in this run: built again
+        from the versions raw still holds (none left: the record is gone) #}
+    select
         {%- for column in staged_columns %}
-        cast(kept.{{ column }} as string){% if not loop.last %},{% endif %}
+        cast(gone.{{ column }} as string){% if not loop.last %},{% endif %}
         {%- endfor %}
-    ) in (
-        select {{ _delta_key('touched', key_columns) }}
-        from {{ relation }} as touched
-        where touched._loaded_at > {{ last_seen }}
-    )
-    union
-    {#- every version of the records whose kept version forget_rows_gone_from removed in this
-        run (none left: the record is gone), and of those `also_rework` names #}
-    select whole._source_file, whole._row_number
-    from {{ relation }} as whole
-    where ({{ _delta_key('whole', key_columns) }}) in (
-        select
-            {%- for column in staged_columns %}
-            cast(gone.{{ column }} as string){% if not loop.last %},{% endif %}
-            {%- endfor %}
-        from {{ gone_rows(this) }} as gone
-        {%- if also_rework %}
-        union
-        {{ also_rework }}
-        {%- endif %}
-    )
+    from {{ gone_rows(this) }} as gone
 {% endmacro %}

@@ -1,24 +1,10 @@
 -- One row per list membership (subscriber_id) as of the newest snapshot of the email service
 -- provider; members the newest snapshot no longer lists were deleted there.
--- Incremental: a run ranks only the members of the snapshots loaded since against those kept,
--- works out again those whose kept version left raw, and marks the kept members the newest
--- snapshot no longer lists (see snapshot_latest); `dbt run --full-refresh` rebuilds it.
-{{
-    config(
-        materialized='incremental',
-        unique_key='subscriber_id',
-        pre_hook="{{ forget_rows_gone_from(source('newsletter', 'subscribers')) }}",
-        post_hook="{{ snapshot_deletions_marked(source('newsletter', 'subscribers')) }}",
-    )
-}}
-
 with
 
 latest_versions as (
 
-    {{ snapshot_latest(
-        source('newsletter', 'subscribers'), 'subscriber_id', staged_key='subscriber_id',
-    ) }}
+    {{ snapshot_latest(source('newsletter', 'subscribers'), 'subscriber_id') }}
 
 ),
 

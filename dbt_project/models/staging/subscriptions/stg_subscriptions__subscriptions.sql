@@ -1,25 +1,13 @@
 -- One row per recipe-box subscription as of the newest snapshot of the billing system; a
 -- subscription the newest snapshot no longer lists was deleted there (is_deleted).
 -- A table: names and phones are standardized by Python functions (see phone_to_e164).
--- Incremental: a run ranks only the subscriptions of the snapshots loaded since against those
--- kept, works out again those whose kept version left raw, and marks the kept ones the newest
--- snapshot no longer lists (see snapshot_latest); `dbt run --full-refresh` rebuilds it.
-{{
-    config(
-        materialized='incremental',
-        unique_key='subscription_id',
-        pre_hook="{{ forget_rows_gone_from(source('subscriptions', 'subscriptions')) }}",
-        post_hook="{{ snapshot_deletions_marked(source('subscriptions', 'subscriptions')) }}",
-    )
-}}
+{{ config(materialized='table') }}
 
 with
 
 latest_versions as (
 
-    {{ snapshot_latest(
-        source('subscriptions', 'subscriptions'), 'id', staged_key='subscription_id',
-    ) }}
+    {{ snapshot_latest(source('subscriptions', 'subscriptions'), 'id') }}
 
 ),
 

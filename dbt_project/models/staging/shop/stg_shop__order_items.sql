@@ -12,7 +12,7 @@
 }}
 
 {%- set lines_of_changed_orders %}
-    select trim(cast(lines.order_id as string)), trim(cast(lines.line_no as string))
+    select {{ _delta_key('lines', ['order_id', 'line_no']) }}
     from {{ source('shop', 'order_items') }} as lines
     where trim(lines.order_id) in (
         select changed.order_id

@@ -12,8 +12,10 @@
       keeps it in view as `gone_rows(this)`.
     The model then replaces those keys (delete+insert on its unique key). `also_rework`, SQL
     selecting more keys of `relation` (as text, trimmed, one column per key column), adds the
-    records a change elsewhere touches (a line whose order changed). -#}
-{% macro delta_latest(relation, key, version_column=none, staged_key=none, also_rework=none) %}
+    records a change elsewhere touches (a line whose order changed). With `ignore_key_case`,
+    keys that differ only in letter case are one record (a model that stages its key in lower
+    case, as the site events' UUIDs: two such versions would otherwise be two rows of one key). -#}
+{% macro delta_latest(relation, key, version_column=none, staged_key=none, also_rework=none, ignore_key_case=false) %}
     {%- set key_columns = [key] if key is string else key %}
     {%- set rework = staged_key is not none and is_incremental() %}
     {#- The versions are ranked on their lineage alone (a raw row is one file's one record:
@@ -31,7 +33,7 @@
                 versions._source_file,
                 versions._row_number,
                 row_number() over (
-                    partition by {{ _delta_key('versions', key_columns) }}
+                    partition by {{ _delta_key('versions', key_columns, ignore_key_case) }}
                     order by
                         {%- if version_column %} versions.{{ version_column }} desc nulls last,{% endif %}
                         versions._export_date desc,
@@ -44,8 +46,8 @@
                 {%- if not loop.last %} and{% endif %}
                 {%- endfor %}
                 {%- if rework %}
-                and ({{ _delta_key('versions', key_columns) }}) in (
-                    {{ _delta_keys_to_rework(relation, key_columns, [staged_key] if staged_key is string else staged_key) }}
+                and ({{ _delta_key('versions', key_columns, ignore_key_case) }}) in (
+                    {{ _delta_keys_to_rework(relation, key_columns, [staged_key] if staged_key is string else staged_key, ignore_key_case) }}
                     {%- if also_rework %}
                     union
                     {{ also_rework }}
@@ -59,15 +61,15 @@
         and delta_rows._row_number = winners._row_number
 {% endmacro %}
 
-{#- A delta key as text, the form records are grouped by. -#}
-{% macro _delta_key(alias, key_columns) -%}
+{#- A delta key as text, the form records are grouped by (in lower case with `ignore_case`). -#}
+{% macro _delta_key(alias, key_columns, ignore_case=false) -%}
     {%- for column in key_columns -%}
-    trim(cast({{ alias }}.{{ column }} as string)){% if not loop.last %}, {% endif %}
+    {% if ignore_case %}lower({% endif %}trim(cast({{ alias }}.{{ column }} as string)){% if ignore_case %}){% endif %}{% if not loop.last %}, {% endif %}
     {%- endfor -%}
 {%- endmacro %}
 
-{% macro _delta_keys_to_rework(relation, key_columns, staged_columns) %}
-    select {{ _delta_key('new_versions', key_columns) }}
+{% macro _delta_keys_to_rework(relation, key_columns, staged_columns, ignore_case=false) %}
+    select {{ _delta_key('new_versions', key_columns, ignore_case) }}
     from {{ relation }} as new_versions
     where new_versions._loaded_at > (select {{ _last_load_seen() }} from {{ this }} as seen)
     union

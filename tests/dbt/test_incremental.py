@@ -156,11 +156,33 @@ def test_a_new_day_run_incrementally_equals_a_full_rebuild(
         f"""select {key(t="rows")} from raw.{raw} as rows where rows._export_date < '{last}'
         group by 1 order by count(*) desc, 1 limit 1"""
     ).fetchall()[0][0]
+    retried = None
+    if model == "stg_web__events":
+        # the tracker retries an event staged before, its id (a UUID) now in capitals: the
+        # retry is the same event, and the newest copy
+        retried = con.execute(
+            f"""
+            insert into raw.web__events by name
+            select rows.* replace (
+                upper(rows.event_id) as event_id, rows._source_file || '.retried' as _source_file,
+                date '{last}' as _export_date, now() as _loaded_at
+            )
+            from raw.web__events as rows
+            where rows.event_id = (
+                select event_id from raw.web__events where _export_date < '{last}'
+                and event_id <> ?
+                group by event_id having count(*) = 1 order by event_id desc limit 1
+            )
+            returning event_id
+            """,
+            [erased],
+        ).fetchall()[0][0]
+        assert retried != retried.lower()
     # (as the platform removes raw rows: logged per file, which the incremental models read)
     now = datetime.now(UTC)
     remove_raw_rows(con, raw, f"{key(t='removed')} = ?", "erasure", now, [erased])
     con.close()
-    _dbt(tmp_path, select=f"+{model}")  # incremental: the day and the erasure
+    _dbt(tmp_path, select=f"+{model}")  # incremental: the day, the erasure (and the retry)
 
     # then, with nothing new loaded, the retention purge takes the kept version of a record
     # whose other version stays: only the removal can bring the record back
@@ -204,7 +226,17 @@ def test_a_new_day_run_incrementally_equals_a_full_rebuild(
     other_copy = con.execute(
         f"select export_date from incremental where {staged}", [str(kept_copy[0])]
     ).fetchall()
+    retry_copies = (
+        con.execute(
+            "select source_file from incremental where event_id = lower(?)", [retried]
+        ).fetchall()
+        if retried
+        else None
+    )
     con.close()
+    if retried:
+        # one event, staged from the retry
+        assert [f.endswith(".retried") for (f,) in retry_copies] == [True]
     assert rows > 0
     assert differ == 0
     assert erased_left == 0

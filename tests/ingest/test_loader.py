@@ -133,13 +133,16 @@ def test_corrupt_json_lines_are_rejected_and_the_rest_load(con, landing):
         "   ",  # spaces only: blank too, no record
         "[1, 2]",
         web_event("e4"),
+        "  " + web_event("e5"),  # an object after spaces is an object
+        '"{not an object}"',  # valid JSON, a string: no object
     ]
     write_export(landing, "web", "2026-11-01", "events.ndjson.gz", "\n".join(lines) + "\n")
     report = load_file_type(con, landing, WEB, log=quiet)
-    assert (report.rows_loaded, report.rows_rejected) == (2, 3)
+    assert (report.rows_loaded, report.rows_rejected) == (3, 4)
     assert rows(con, "select event_id, _row_number from raw.web__events order by 1") == [
         ("e1", 1),
         ("e4", 7),
+        ("e5", 8),
     ]
     rejects = rows(
         con, "select row_number, error_type, reason, raw_text from raw._rejects order by 1"
@@ -148,6 +151,7 @@ def test_corrupt_json_lines_are_rejected_and_the_rest_load(con, landing):
         (2, "CAST"),
         (3, "NOT A JSON OBJECT"),
         (6, "NOT A JSON OBJECT"),
+        (9, "NOT A JSON OBJECT"),
     ]
     assert "occurred_at: yesterday is not a TIMESTAMPTZ" in rejects[0][2]
     assert rejects[0][3] == lines[1]  # the line as delivered

@@ -394,7 +394,15 @@ def _load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> FileRe
     return result
 
 
-_SCRATCH_TABLES = ("_lines", "_typed", "_batch", "_batch_numbers", "_batch_rejects", "_skipped")
+_SCRATCH_TABLES = (
+    "_lines",
+    "_typed",
+    "_rejected",
+    "_batch",
+    "_batch_numbers",
+    "_batch_rejects",
+    "_skipped",
+)
 
 
 def _drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
@@ -745,11 +753,13 @@ def _load_json(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: da
     # Each line is read once, into _lines, with whether it is blank and whether it is a JSON
     # object: only objects are parsed further. A line is blank when ltrim leaves nothing: trim()
     # scans a long line far more slowly (a day of site events at a million persons: 2.6 s
-    # against 0.09 s).
+    # against 0.09 s). A valid JSON text that opens with a brace is an object: json_valid reads
+    # a line faster than json_type (the history of site events at a million persons: 2.4 s
+    # against 3.4 s).
     con.execute(
         f"""create or replace temp table _lines as
             select raw_line, _ordinal, coalesce(ltrim(raw_line), '') = '' as is_blank,
-                   ltrim(raw_line) <> '' and coalesce(try(json_type(raw_line)) = 'OBJECT', false)
+                   coalesce(starts_with(ltrim(raw_line), '{{') and json_valid(raw_line), false)
                        as is_object
             from ({lines})"""
     )
@@ -821,18 +831,23 @@ def _load_json(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: da
             select _ordinal, {", ".join(select_list)}, {reason} as _reason
             from (select {", ".join(extracted)} from _lines where is_object)"""
     )
+    # The rejected lines are found on the flags and reasons first; only their text is then
+    # read from _lines (a join that read every line's text took 1.2 s a file of site events).
+    con.execute(
+        """create or replace temp table _rejected as
+           select _ordinal, 'NOT A JSON OBJECT' as error_type,
+                  'line is not a valid JSON object' as reason
+           from _lines
+           where not is_blank and not is_object
+           union all
+           select _ordinal, 'CAST', _reason from _typed where _reason <> ''"""
+    )
     con.execute(
         """insert into _batch_rejects
-           select n._row_number, 'NOT A JSON OBJECT', null,
-                  'line is not a valid JSON object', l.raw_line
-           from _lines as l
-           inner join _batch_numbers as n on l._ordinal = n._ordinal
-           where not l.is_blank and not l.is_object
-           union all
-           select n._row_number, 'CAST', null, t._reason, l.raw_line
-           from (select _ordinal, _reason from _typed where _reason <> '') as t
-           inner join _batch_numbers as n on t._ordinal = n._ordinal
-           inner join _lines as l on t._ordinal = l._ordinal"""
+           select n._row_number, r.error_type, null, r.reason, l.raw_line
+           from _rejected as r
+           inner join _batch_numbers as n on r._ordinal = n._ordinal
+           inner join _lines as l on r._ordinal = l._ordinal"""
     )
     columns = ", ".join(quote_ident(c) for c in (*declared, *result.new_columns))
     return _insert_batch(

@@ -1,5 +1,6 @@
 -- One row per tracked event: the tracker retries, so an event_id can arrive more than once
--- (in the same export or a later one); the copy in the newest export is kept. Events arrive
+-- (in the same export or a later one, in either letter case: the id is a UUID, staged in lower
+-- case); the copy in the newest export is kept. Events arrive
 -- late, so is_late_arrival marks those that occurred before the day before their export.
 -- Incremental: events are the largest source, and a day's delivery is processed as a day.
 -- A run works out again only the events it touches (see delta_latest): those with a copy
@@ -17,7 +18,7 @@ with
 
 deduplicated as (
 
-    {{ delta_latest(source('web', 'events'), 'event_id', staged_key='event_id') }}
+    {{ delta_latest(source('web', 'events'), 'event_id', staged_key='event_id', ignore_key_case=true) }}
 
 ),
 

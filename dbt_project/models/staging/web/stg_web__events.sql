@@ -18,7 +18,9 @@ with
 
 deduplicated as (
 
-    {{ delta_latest(source('web', 'events'), 'event_id', staged_key='event_id', ignore_key_case=true) }}
+    {{ delta_latest(
+        source('web', 'events'), 'event_id', staged_key='event_id', ignore_key_case=true
+    ) }}
 
 ),
 

@@ -64,7 +64,8 @@
 {#- A delta key as text, the form records are grouped by (in lower case with `ignore_case`). -#}
 {% macro _delta_key(alias, key_columns, ignore_case=false) -%}
     {%- for column in key_columns -%}
-    {% if ignore_case %}lower({% endif %}trim(cast({{ alias }}.{{ column }} as string)){% if ignore_case %}){% endif %}{% if not loop.last %}, {% endif %}
+    {%- set text = 'trim(cast(' ~ alias ~ '.' ~ column ~ ' as string))' -%}
+    {{ 'lower(' ~ text ~ ')' if ignore_case else text }}{% if not loop.last %}, {% endif %}
     {%- endfor -%}
 {%- endmacro %}
 

@@ -1,7 +1,7 @@
 -- One row per tracked event: the tracker retries, so an event_id can arrive more than once
 -- (in the same export or a later one, in either letter case: the id is a UUID, staged in lower
--- case); the copy in the newest export is kept. Events arrive
--- late, so is_late_arrival marks those that occurred before the day before their export.
+-- case); the copy in the newest export is kept. Events arrive late, so is_late_arrival marks
+-- those that occurred before the day before their export.
 -- Incremental: events are the largest source, and a day's delivery is processed as a day.
 -- A run works out again only the events it touches (see delta_latest): those with a copy
 -- loaded since the last run (new, retried or late), and those whose kept copy left raw.

@@ -1,23 +1,10 @@
 -- One row per list membership (subscriber_id) as of the newest snapshot of the email service
 -- provider; members the newest snapshot no longer lists were deleted there.
--- Incremental: a run works out again only the members it touches (see snapshot_latest): a
--- new snapshot's rows are ranked against the version kept, not against every snapshot.
--- `dbt run --full-refresh` rebuilds it from all of raw.
-{{
-    config(
-        materialized='incremental',
-        unique_key='subscriber_id',
-        pre_hook="{{ forget_rows_gone_from(source('newsletter', 'subscribers')) }}",
-    )
-}}
-
 with
 
 latest_versions as (
 
-    {{ snapshot_latest(
-        source('newsletter', 'subscribers'), 'subscriber_id', staged_key='subscriber_id'
-    ) }}
+    {{ snapshot_latest(source('newsletter', 'subscribers'), 'subscriber_id') }}
 
 ),
 

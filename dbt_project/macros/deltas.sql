@@ -55,7 +55,7 @@
                 {%- set staged_columns = [staged_key] if staged_key is string else staged_key %}
                 {#- the versions loaded since the model last ran #}
                 {{ _delta_versions(relation, key_columns, version_column, ignore_key_case,
-                    where='versions._loaded_at > (select ' ~ _last_load_seen() ~ ' from ' ~ this ~ ' as seen)') }}
+                    where=loaded_since_last_run('versions._loaded_at')) }}
                 union
                 {#- the versions the model keeps of the records those touch #}
                 {{ _delta_versions(relation, key_columns, version_column, ignore_key_case,
@@ -119,7 +119,7 @@
                     ) in (
                         select {{ _delta_key('new_versions', key_columns, ignore_case) }}
                         from {{ relation }} as new_versions
-                        where new_versions._loaded_at > (select {{ _last_load_seen() }} from {{ this }} as seen)
+                        where {{ loaded_since_last_run('new_versions._loaded_at') }}
                     )
                     {#- a kept row in a file loaded again is read from all of raw (the row at its
                         lineage may now be another record's) #}
@@ -184,5 +184,5 @@
 {% macro _delta_files_loaded_since(relation) -%}
     select new_versions._source_file
     from {{ relation }} as new_versions
-    where new_versions._loaded_at > (select {{ _last_load_seen() }} from {{ this }} as seen)
+    where {{ loaded_since_last_run('new_versions._loaded_at') }}
 {%- endmacro %}

@@ -28,11 +28,11 @@
                 from raw._removed_rows as removed
                 where
                     removed.relation = 'raw.{{ raw.identifier }}'
-                    and removed.removed_at > (select {{ _last_load_seen() }} from {{ this }} as seen)
+                    and {{ loaded_since_last_run('removed.removed_at') }}
                 union
                 select reloaded._source_file
                 from {{ raw }} as reloaded
-                where reloaded._loaded_at > (select {{ _last_load_seen() }} from {{ this }} as seen)
+                where {{ loaded_since_last_run('reloaded._loaded_at') }}
             )
             and
             {%- endif %}
@@ -61,6 +61,11 @@
     row's loaded_at, aliased `seen`); before any, the beginning of time. -#}
 {% macro _last_load_seen() -%}
     coalesce(max(seen.loaded_at), {{ beginning_of_time() }})
+{%- endmacro %}
+
+{#- `column` (a load time) is later than the newest load the incremental model holds. -#}
+{% macro loaded_since_last_run(column) -%}
+    {{ column }} > (select {{ _last_load_seen() }} from {{ this }} as seen)
 {%- endmacro %}
 
 -- dbt's own decision, plus one case: an incremental table built by an older version of a model,

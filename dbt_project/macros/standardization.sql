@@ -62,7 +62,7 @@
 {% endmacro %}
 
 {#- The counts of one rule (an entry of standardization_rules) per source file of its staging
-    model, as four CTEs named with `suffix`; the last, `file_counts_<suffix>`, holds the rows of
+    model, as CTEs named with `suffix`; the last, `file_counts_<suffix>`, holds the rows of
     standardization_counts_by_file: how many of the raw values were empty, left as they were,
     fixed (changed into the standard form) or flagged.
 
@@ -76,8 +76,8 @@
     load time, staged value, flag). In an incremental run only the files whose checksum
     changed are counted again (new files, files whose rows were staged again, replaced by
     newer versions or erased, and all of them when a rule's output changed); a file with no
-    staged row left is counted as none (a row of zeros). A raw row changes only when its file is loaded again,
-    which gives its staged row a new load time. -#}
+    staged row left is counted as none (a row of zeros). A raw row changes only when its file
+    is loaded again, which gives its staged row a new load time. -#}
 {% macro standardization_file_counts(suffix, entry) %}
     {%- set model, source_name, entity, rule, raw_value, standardized, flagged = entry[:7] %}
     {%- set model, raw = ref(model), source(source_name, entity) %}
@@ -102,14 +102,27 @@
 
     ),
 
+    {%- if is_incremental() %}
+    kept_files_{{ suffix }} as (
+
+        -- the files of this rule that the last run counted
+        select kept_files.source_file, kept_files.records, kept_files.staged_checksum
+        from {{ this }} as kept_files
+        where
+            kept_files.source_name = '{{ source_name }}'
+            and kept_files.entity = '{{ entity }}'
+            and kept_files.rule = '{{ rule }}'
+            and kept_files.column_name = '{{ standardized }}'
+
+    ),
+    {%- endif %}
+
     counted_files_{{ suffix }} as (
 
         select staged_files.*
         from staged_files_{{ suffix }} as staged_files
         {%- if is_incremental() %}
-        anti join (
-            {{- _standardization_kept_files(source_name, entity, rule, standardized) }}
-        ) as kept
+        anti join kept_files_{{ suffix }} as kept
             on
                 staged_files.source_file = kept.source_file
                 and staged_files.records = kept.records
@@ -119,12 +132,9 @@
             kept.source_file,
             0 as records,
             cast(0 as decimal(38, 0)) as staged_checksum
-        from (
-            {{- _standardization_kept_files(source_name, entity, rule, standardized) }}
-        ) as kept
+        from kept_files_{{ suffix }} as kept
         where
-            kept.records > 0
-            and kept.source_file not in (
+            kept.source_file not in (
                 select staged_files.source_file from staged_files_{{ suffix }} as staged_files
             )
         {%- endif %}
@@ -188,15 +198,4 @@
             on counted.source_file = filled.source_file
 
     )
-{%- endmacro %}
-
-{#- The files of one rule that the last run counted. -#}
-{% macro _standardization_kept_files(source_name, entity, rule, standardized) %}
-            select kept_files.source_file, kept_files.records, kept_files.staged_checksum
-            from {{ this }} as kept_files
-            where
-                kept_files.source_name = '{{ source_name }}'
-                and kept_files.entity = '{{ entity }}'
-                and kept_files.rule = '{{ rule }}'
-                and kept_files.column_name = '{{ standardized }}'
 {%- endmacro %}

@@ -34,7 +34,7 @@ events as (
     where events.event_id in (
         select new_rows.event_id
         from {{ ref('stg_web__events') }} as new_rows
-        where new_rows.loaded_at > (select {{ _last_load_seen() }} from {{ this }} as seen)
+        where {{ loaded_since_last_run('new_rows.loaded_at') }}
         union all
         select gone.event_id
         from {{ gone_rows(this) }} as gone

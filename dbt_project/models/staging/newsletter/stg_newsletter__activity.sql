@@ -39,7 +39,7 @@ touched as (
     where activity.email_activity_id in (
         select new_rows.email_activity_id
         from activity as new_rows
-        where new_rows._loaded_at > (select {{ _last_load_seen() }} from {{ this }} as seen)
+        where {{ loaded_since_last_run('new_rows._loaded_at') }}
         union all
         select gone.email_activity_id
         from {{ gone_rows(this) }} as gone

@@ -17,7 +17,7 @@
     where trim(lines.order_id) in (
         select changed.order_id
         from {{ ref('stg_shop__orders') }} as changed
-        where changed.loaded_at > (select {{ _last_load_seen() }} from {{ this }} as seen)
+        where {{ loaded_since_last_run('changed.loaded_at') }}
     )
     union
     select kept.order_id, cast(kept.line_number as string)

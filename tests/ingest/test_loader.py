@@ -159,6 +159,63 @@ def test_corrupt_json_lines_are_rejected_and_the_rest_load(con, landing):
     assert typed[0] == ("TIMESTAMP WITH TIME ZONE", "SKU-1")
 
 
+def test_ndjson_files_read_ahead_load_as_each_file_alone(con, landing, tmp_path):
+    """The next NDJSON file is read while one loads: a month loaded at once holds the rows,
+    rejects and manifest that the same files loaded one folder per run give (each run then
+    reads its one new file itself), a file that cannot be read failing alone."""
+    from cdp.duckdb_budget import connect
+
+    days = [f"2026-11-0{day}" for day in range(1, 7)]
+    contents: dict[str, bytes | str] = {}
+    for number, day in enumerate(days):
+        lines = [web_event(f"{day}-{i}") for i in range(number * 50, number * 50 + 40 + number)]
+        lines.insert(number, '{"event_id": "cut off')  # a bad line, at another place each day
+        lines.insert(3, "")
+        contents[day] = "\n".join(lines) + "\n"
+    unreadable = days[3]  # not gzip at all: the file fails, the others load
+
+    def deliver(folder, day):
+        path = write_export(folder, "web", day, "events.ndjson.gz", contents[day])
+        if day == unreadable:
+            path.write_bytes(b"not gzip at all")
+
+    one_run = tmp_path / "one_run"
+    for day in days:
+        deliver(one_run, day)
+    report = load_file_type(con, one_run, WEB, log=quiet)
+    assert [f.status for f in report.files] == ["loaded"] * 3 + ["failed"] + ["loaded"] * 2
+
+    day_by_day = connect(str(tmp_path / "day_by_day.duckdb"))
+    for day in days:
+        deliver(landing, day)
+        load_file_type(day_by_day, landing, WEB, log=quiet)
+
+    def loaded(connection) -> dict[str, list[tuple]]:
+        return {
+            "rows": rows(
+                connection,
+                "select _source_file, _row_number, event_id, occurred_at from raw.web__events "
+                "order by all",
+            ),
+            "rejects": rows(
+                connection,
+                "select source_file, row_number, error_type, raw_text from raw._rejects "
+                "order by all",
+            ),
+            "manifest": rows(
+                connection,
+                "select source_file, status, rows_loaded, rows_rejected, records_in_file "
+                "from raw._load_manifest order by all",
+            ),
+        }
+
+    at_once, alone = loaded(con), loaded(day_by_day)
+    day_by_day.close()
+    assert at_once == alone
+    assert len(at_once["rows"]) == sum(40 + n for n in range(6)) - 43  # day 4's 43 are lost
+    assert len(at_once["rejects"]) == 5  # one bad line a day
+
+
 def test_json_array_element_with_wrong_type_is_rejected(con, landing):
     import json
 

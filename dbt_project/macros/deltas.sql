@@ -25,60 +25,14 @@
     {%- set key_columns = [key] if key is string else key %}
     {%- set rework = staged_key is not none and is_incremental() %}
     {#- The versions are ranked on their lineage alone (a raw row is one file's one record:
-        the loader deletes a file's rows before it loads the file again), then the rows are
-        read whole. Ranking the whole rows sorted every column of every version: at a million
-        persons, 78 s instead of 50 s for the site events. A row without a file name has no
-        lineage and is left out: the loader names every row's file, and dbt's unit tests give
-        their rows one. #}
-    {%- if not rework %}
-    {#- Every record of raw: its rows but those that lose to a newer version of it (an anti
-        join on the few losing rows; a semi join on the winners hashed every row's lineage:
-        41 s against 28 s for the site events at a million persons). #}
-    select delta_rows.*
-    from {{ relation }} as delta_rows
-    {{ anti_join() }} (
-        {{ _delta_ranked(_delta_versions(relation, key_columns, version_column, ignore_key_case), key_columns, version_column, 'ranked.version_rank > 1') }}
-    ) as losers
-        on delta_rows._source_file = losers._source_file
-        and delta_rows._row_number = losers._row_number
-    where
-        delta_rows._source_file is not null
-        and delta_rows._row_number is not null
-        {%- for column in key_columns %}
-        and nullif(trim(cast(delta_rows.{{ column }} as string)), '') is not null
-        {%- endfor %}
-    {%- else %}
-    {%- set staged_columns = [staged_key] if staged_key is string else staged_key %}
+        the loader deletes a file's rows before it loads the file again), then the winning
+        rows are read whole. Ranking the whole rows sorted every column of every version:
+        at a million persons, 78 s instead of 50 s for the site events. A row without a
+        file name has no lineage and is left out: the loader names every row's file, and
+        dbt's unit tests give their rows one. #}
     select delta_rows.*
     from {{ relation }} as delta_rows
     {{ semi_join() }} (
-        {%- set candidates %}
-                {#- the versions loaded since the model last ran #}
-                {{ _delta_versions(relation, key_columns, version_column, ignore_key_case,
-                    where=loaded_since_last_run('versions._loaded_at')) }}
-                union
-                {#- the versions the model keeps of the records those touch #}
-                {{ _delta_versions(relation, key_columns, version_column, ignore_key_case,
-                    join=_delta_kept_versions(relation, key_columns, staged_columns, ignore_key_case),
-                    keyed_only=false) }}
-                union
-                {#- every version of the records worked out from all of raw #}
-                {{ _delta_versions(relation, key_columns, version_column, ignore_key_case,
-                    where='(' ~ _delta_key('versions', key_columns, ignore_key_case) ~ ') in ('
-                        ~ _delta_keys_from_history(relation, key_columns, staged_columns, ignore_key_case, also_rework)
-                        ~ ')',
-                    keyed_only=false) }}
-        {%- endset %}
-        {{ _delta_ranked(candidates, key_columns, version_column, 'ranked.version_rank = 1') }}
-    ) as winners
-        on delta_rows._source_file = winners._source_file
-        and delta_rows._row_number = winners._row_number
-    {%- endif %}
-{% endmacro %}
-
-{#- The lineage of the versions `candidates` selects (`_delta_versions`' columns) whose rank
-    among the versions of their record, newest first, meets `condition` (on `ranked`). -#}
-{% macro _delta_ranked(candidates, key_columns, version_column, condition) %}
         select ranked._source_file, ranked._row_number
         from (
             select
@@ -95,10 +49,32 @@
                         candidates._row_number desc
                 ) as version_rank
             from (
-                {{ candidates }}
+                {%- if not rework %}
+                {{ _delta_versions(relation, key_columns, version_column, ignore_key_case) }}
+                {%- else %}
+                {%- set staged_columns = [staged_key] if staged_key is string else staged_key %}
+                {#- the versions loaded since the model last ran #}
+                {{ _delta_versions(relation, key_columns, version_column, ignore_key_case,
+                    where=loaded_since_last_run('versions._loaded_at')) }}
+                union
+                {#- the versions the model keeps of the records those touch #}
+                {{ _delta_versions(relation, key_columns, version_column, ignore_key_case,
+                    join=_delta_kept_versions(relation, key_columns, staged_columns, ignore_key_case),
+                    keyed_only=false) }}
+                union
+                {#- every version of the records worked out from all of raw #}
+                {{ _delta_versions(relation, key_columns, version_column, ignore_key_case,
+                    where='(' ~ _delta_key('versions', key_columns, ignore_key_case) ~ ') in ('
+                        ~ _delta_keys_from_history(relation, key_columns, staged_columns, ignore_key_case, also_rework)
+                        ~ ')',
+                    keyed_only=false) }}
+                {%- endif %}
             ) as candidates
         ) as ranked
-        where {{ condition }}
+        where ranked.version_rank = 1
+    ) as winners
+        on delta_rows._source_file = winners._source_file
+        and delta_rows._row_number = winners._row_number
 {% endmacro %}
 
 {#- The versions of `relation` (each key part as `_key_<n>`), their lineage and what they are

@@ -107,11 +107,6 @@
 {% macro default__semi_join() %}semi join{% endmacro %}
 {% macro spark__semi_join() %}left semi join{% endmacro %}
 
-{#- `left anti join`: the rows of the left side without a match on the right. -#}
-{% macro anti_join() %}{{ return(adapter.dispatch('anti_join', 'cdp')()) }}{% endmacro %}
-{% macro default__anti_join() %}anti join{% endmacro %}
-{% macro spark__anti_join() %}left anti join{% endmacro %}
-
 {# ---- JSON ---- #}
 
 {#- The text at a JSON path of a JSON text (null when absent). -#}

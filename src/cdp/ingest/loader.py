@@ -110,13 +110,6 @@ create table if not exists {RAW_SCHEMA}._schema_changes (
 alter table {RAW_SCHEMA}._schema_changes add column if not exists original_name varchar;
 """
 
-#: DuckDB writes its write-ahead log into the database file (a checkpoint) once the log
-#: outgrows this. A load commits once per file, and DuckDB's default (16 MB) had it checkpoint
-#: after most of them: a month of exports at a million persons spent 31 s more that way than
-#: with this threshold and one checkpoint at the end (the rest of the platform keeps DuckDB's
-#: default).
-LOAD_CHECKPOINT_THRESHOLD = "1GB"
-
 # ASCII unit separator: JSON text cannot hold it unescaped, so one NDJSON line is one field.
 _LINE_DELIMITER = "\x1f"
 _MAX_LINE_BYTES = 8 * 1024 * 1024  # DuckDB reads in buffers of 16 lines this size
@@ -297,8 +290,6 @@ def load_file_type(
         log(f"{spec.name}: ignoring {folder}: folder name is not an export date (YYYY-MM-DD)")
     deliveries = report.discovery.deliveries
     reader = _LineReader(con) if spec.format == "ndjson" else None
-    threshold = con.execute("select current_setting('checkpoint_threshold')").fetchall()[0][0]
-    con.execute(f"set checkpoint_threshold = '{LOAD_CHECKPOINT_THRESHOLD}'")
     try:
         for index, delivery in enumerate(deliveries, start=1):
             if reader is not None and index < len(deliveries):
@@ -313,7 +304,6 @@ def load_file_type(
     finally:
         if reader is not None:
             reader.close()
-        con.execute(f"set checkpoint_threshold = '{threshold}'")
     report.table_rows = con.execute(f"select count(*) from {raw_table(spec)}").fetchall()[0][0]
     report.table_rejects = con.execute(
         f"select count(*) from {RAW_SCHEMA}._rejects where source = ? and entity = ?",

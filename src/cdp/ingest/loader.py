@@ -290,14 +290,17 @@ def load_file_type(
         log(f"{spec.name}: ignoring {folder}: folder name is not an export date (YYYY-MM-DD)")
     deliveries = report.discovery.deliveries
     reader = _LineReader(con) if spec.format == "ndjson" else None
+    checksum = functools.cache(file_checksum)  # each file read once, read ahead or not
     try:
         for index, delivery in enumerate(deliveries, start=1):
             if reader is not None and index < len(deliveries):
                 # the next file's lines are read while this one is typed and inserted
                 upcoming = deliveries[index]
-                if _needs_loading(con, upcoming):
+                if not _unchanged(_manifest_entry(con, upcoming), checksum(upcoming.path)):
                     reader.read_ahead(upcoming)
-            result = _load_delivery(con, delivery, reader)
+            result = _load_delivery(con, delivery, checksum(delivery.path), reader)
+            if reader is not None:
+                reader.release(delivery)
             report.files.append(result)
             if result.status != "unchanged":
                 log(f"{spec.name} [{index}/{len(deliveries)}] {_describe(result)}")
@@ -328,30 +331,32 @@ def _describe(result: FileResult) -> str:
     return text
 
 
-def _needs_loading(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> bool:
-    """Whether ``delivery`` is new, changed or failed before (the manifest says so)."""
-    previous = con.execute(
+def _manifest_entry(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> list[tuple]:
+    """The manifest's (sha256, status) of ``delivery``: one row, or none when never delivered."""
+    return con.execute(
         f"select sha256, status from {RAW_SCHEMA}._load_manifest where source_file = ?",
         [delivery.relative_path],
     ).fetchall()
-    return not (
-        previous and previous[0][0] == file_checksum(delivery.path) and previous[0][1] != "failed"
-    )
+
+
+def _unchanged(previous: list[tuple], checksum: str) -> bool:
+    """Whether a delivery with ``checksum`` was loaded before with these bytes."""
+    return bool(previous) and previous[0][0] == checksum and previous[0][1] != "failed"
 
 
 def _load_delivery(
-    con: duckdb.DuckDBPyConnection, delivery: Delivery, reader: _LineReader | None = None
+    con: duckdb.DuckDBPyConnection,
+    delivery: Delivery,
+    checksum: str,
+    reader: _LineReader | None = None,
 ) -> FileResult:
+    """Load one delivery whose file has ``checksum``; NDJSON lines come from ``reader``
+    (which the caller releases afterwards)."""
     started = time.perf_counter()
     spec, rel = delivery.spec, delivery.relative_path
     size = delivery.path.stat().st_size
-    checksum = file_checksum(delivery.path)
-    previous = con.execute(
-        f"select sha256, status from {RAW_SCHEMA}._load_manifest where source_file = ?", [rel]
-    ).fetchall()
-    if previous and previous[0][0] == checksum and previous[0][1] != "failed":
-        if reader is not None:
-            reader.release(delivery)
+    previous = _manifest_entry(con, delivery)
+    if _unchanged(previous, checksum):
         return FileResult(rel, "unchanged")
     loaded_at = datetime.now(UTC)
     manifest_row = [rel, spec.source, spec.entity, delivery.export_date, size, checksum]
@@ -373,8 +378,6 @@ def _load_delivery(
                 "(?, ?, ?, ?, ?, ?, 'duplicate', ?, 0, 0, null, ?, null)",
                 [*manifest_row, twin[0][0], loaded_at],
             )
-            if reader is not None:
-                reader.release(delivery)
             return FileResult(rel, "duplicate", duplicate_of=twin[0][0])
 
     status = "replaced" if previous and previous[0][1] != "failed" else "loaded"
@@ -407,8 +410,6 @@ def _load_delivery(
         if in_transaction:
             con.execute("rollback")
         _drop_scratch(con)
-        if reader is not None:
-            reader.release(delivery)
         message = _first_line(err)
         if previous:
             # The rows of the earlier delivery stay until a readable one replaces them.
@@ -425,8 +426,6 @@ def _load_delivery(
             )
         return FileResult(rel, "failed", error=message, seconds=time.perf_counter() - started)
     _drop_scratch(con)
-    if reader is not None:
-        reader.release(delivery)
     result.status = status
     result.seconds = time.perf_counter() - started
     return result

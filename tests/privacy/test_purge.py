@@ -262,6 +262,56 @@ def test_the_purge_before_dbt_removes_re_deliveries_and_leaves_new_requests(eras
     assert "anna@example.it" not in texts(con)
 
 
+def test_a_checkpoint_between_marking_and_removing_moves_no_mark(tmp_path, landing):
+    """A checkpoint compacts the row groups that hold deleted rows, which gives the rows after
+    them other row ids, and any commit can start one once DuckDB's log is large. One that runs
+    after the purge marked its rows still leaves it removing the person's rows, and only them."""
+    write_export(
+        landing, "crm", "2026-11-01", "contacts.csv", crm_file(crm_row("C-2", "anna@example.it"))
+    )
+    write_export(
+        landing,
+        "privacy",
+        "2026-11-02",
+        "erasure_requests.csv",
+        request_file("ERQ-1,Mario@Example.it,,,2026-11-02T08:00:00Z"),
+    )
+    con = connect(str(tmp_path / "w.duckdb"))
+    load(con, landing)
+    # The rows of a file delivered again, before the person's row: enough to fill row groups.
+    con.execute(
+        """insert into raw.crm__contacts by name
+        select 'F-' || i as contact_id, 'crm/2026-11-02/contacts.csv' as _source_file,
+            i + 2 as _row_number
+        from range(300000) as r(i)"""
+    )
+    write_export(
+        landing, "crm", "2026-11-03", "contacts.csv", crm_file(crm_row("C-1", "mario@example.it"))
+    )
+    load(con, landing)
+    con.execute("checkpoint")
+    con.execute("delete from raw.crm__contacts where contact_id like 'F-%'")  # not compacted yet
+
+    def rowid_of(contact_id: str) -> int:
+        sql = "select rowid from raw.crm__contacts where contact_id = ?"
+        return con.execute(sql, [contact_id]).fetchall()[0][0]
+
+    moved = {}
+
+    class CheckpointAfterMarking(Purge):
+        def _count_rebuilt_layers(self) -> None:  # the step between marking and removing
+            super()._count_rebuilt_layers()
+            before = rowid_of("C-1")
+            self.con.execute("checkpoint")
+            moved["C-1"] = (before, rowid_of("C-1"))
+
+    report = CheckpointAfterMarking(con, KEY, run_id="run-1", log=lambda _m: None).run()
+    before, after = moved["C-1"]
+    assert before != after, "the checkpoint did not move the row: the test shows nothing"
+    assert report.removed[("raw", "raw.crm__contacts")] == 1
+    assert con.execute("select contact_id from raw.crm__contacts").fetchall() == [("C-2",)]
+
+
 def test_the_purge_refuses_another_key(erased):
     con, *_ = erased
     with pytest.raises(PrivacyKeyChanged, match="another privacy key"):

@@ -532,26 +532,33 @@ class Purge:
         # are removed (_remove_raw_rows).
 
     def _doomed_sql(self, table: str, since: datetime | None) -> str:
-        """Row ids of ``raw.<table>`` that name an erased person, with the request."""
+        """The lineage (file and record number) of the rows of ``raw.<table>`` that name an
+        erased person, with the request.
+
+        Rows are marked by lineage, not by ``rowid``: the rows are removed in later
+        statements, and a checkpoint that any commit in between may start compacts the row
+        groups that hold deleted rows, which gives the rows after them other row ids."""
         parts = []
         for match in self.columns.matches[table]:
             kind = match.kind_sql or f"'{match.kind}'"
             parts.append(
-                f"""select t.rowid as rid, v.request_id
+                f"""select t._source_file as source_file, t._row_number as row_number,
+                    v.request_id
                 from raw.{table} as t inner join erase_values as v
                     on v.kind = {kind} and v.value = {match.value}"""
             )
             if since is not None:  # rows loaded since the last purge, against the whole list
                 parts.append(
-                    f"""select t.rowid as rid, s.request_id
+                    f"""select t._source_file as source_file, t._row_number as row_number,
+                        s.request_id
                     from raw.{table} as t inner join {SCHEMA}.suppression_list as s
                         on s.identifier_hash = {self.hmac(match.value)}
                     where t._loaded_at >= '{since.isoformat()}'"""
                 )
         return (
-            "select rid, min(request_id) as request_id from ("
+            "select source_file, row_number, min(request_id) as request_id from ("
             + "\nunion all\n".join(parts)
-            + ") group by rid"
+            + ") group by source_file, row_number"
         )
 
     def _doomed_raw_rows(self, since: datetime | None) -> dict[str, int]:
@@ -573,8 +580,8 @@ class Purge:
                         f"""
                         insert into erase_values
                         select distinct '{match.kind}', {match.value}, d.request_id
-                        from raw.{table} as t
-                        inner join doomed__{table} as d on t.rowid = d.rid
+                        from raw.{table} as t inner join doomed__{table} as d
+                            on t._source_file = d.source_file and t._row_number = d.row_number
                         where {match.value} is not null and {match.value} not in (
                             select value from erase_values where kind = '{match.kind}'
                         )
@@ -598,11 +605,7 @@ class Purge:
             "(source_file varchar, row_number bigint, request_id varchar)"
         )
         for table in tables:
-            self.con.execute(
-                f"""insert into doomed_lineage
-                select t._source_file, t._row_number, d.request_id
-                from raw.{table} as t inner join doomed__{table} as d on t.rowid = d.rid"""
-            )
+            self.con.execute(f"insert into doomed_lineage select * from doomed__{table}")
         return counts
 
     def _count_rebuilt_layers(self) -> None:
@@ -661,7 +664,8 @@ class Purge:
                     f"""
                     insert into erase_values
                     select distinct 'written', {canonical(expression)}, d.request_id
-                    from raw.{table} as t inner join doomed__{table} as d on t.rowid = d.rid
+                    from raw.{table} as t inner join doomed__{table} as d
+                        on t._source_file = d.source_file and t._row_number = d.row_number
                     where {canonical(expression)} is not null
                     """
                 )
@@ -672,7 +676,9 @@ class Purge:
             remove_raw_rows(
                 self.con,
                 table,
-                f"removed.rowid in (select rid from doomed__{table})",
+                f"""exists (select 1 from doomed__{table} as d
+                    where d.source_file = removed._source_file
+                        and d.row_number = removed._row_number)""",
                 "erasure",
                 self.now,
             )
@@ -689,6 +695,8 @@ class Purge:
         )
         if not hashes:
             return
+        # Row ids hold here: nothing commits between this read and the delete below, and only
+        # a commit starts a checkpoint that could move them.
         doomed = []
         for rowid, text in self.con.execute(
             "select rowid, raw_text from raw._rejects where raw_text is not null"

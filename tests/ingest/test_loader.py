@@ -216,6 +216,27 @@ def test_ndjson_files_read_ahead_load_as_each_file_alone(con, landing, tmp_path)
     assert len(at_once["rejects"]) == 5  # one bad line a day
 
 
+def test_a_load_leaves_its_log_written_and_the_checkpoint_threshold_as_it_was(landing, tmp_path):
+    """A file type loads under a large log threshold (fewer checkpoints), then sets DuckDB's
+    threshold back and writes its log into the database file: no later step inherits it."""
+    from cdp.duckdb_budget import connect
+
+    path = tmp_path / "w.duckdb"
+    con = connect(str(path))
+    con.execute("set checkpoint_threshold = '24MiB'")  # not DuckDB's default
+    threshold = rows(con, "select current_setting('checkpoint_threshold')")
+    for day in ("2026-11-01", "2026-11-02"):
+        events = [web_event(f"{day}-{i}") for i in range(200)]
+        write_export(landing, "web", day, "events.ndjson.gz", "\n".join(events) + "\n")
+    report = load_file_type(con, landing, WEB, log=quiet)
+    assert [f.status for f in report.files] == ["loaded", "loaded"]
+    assert rows(con, "select current_setting('checkpoint_threshold')") == threshold
+    wal = path.with_name(path.name + ".wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    con.close()
+    assert rows(connect(str(path)), "select count(*) from raw.web__events") == [(400,)]
+
+
 def test_json_array_element_with_wrong_type_is_rejected(con, landing):
     import json
 

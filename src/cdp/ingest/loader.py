@@ -110,6 +110,12 @@ create table if not exists {RAW_SCHEMA}._schema_changes (
 alter table {RAW_SCHEMA}._schema_changes add column if not exists original_name varchar;
 """
 
+#: DuckDB writes its write-ahead log into the database file (a checkpoint) once the log
+#: outgrows this. A load commits once per file, and DuckDB's default (16 MB) had it checkpoint
+#: after most of them. While a file type loads the threshold is this one; afterwards it is set
+#: back and the load checkpoints once, so that no step after a load inherits its log.
+LOAD_CHECKPOINT_THRESHOLD = "1GB"
+
 # ASCII unit separator: JSON text cannot hold it unescaped, so one NDJSON line is one field.
 _LINE_DELIMITER = "\x1f"
 _MAX_LINE_BYTES = 8 * 1024 * 1024  # DuckDB reads in buffers of 16 lines this size
@@ -291,6 +297,8 @@ def load_file_type(
     deliveries = report.discovery.deliveries
     reader = _LineReader(con) if spec.format == "ndjson" else None
     checksum = functools.cache(file_checksum)  # each file read once, read ahead or not
+    threshold = con.execute("select current_setting('checkpoint_threshold')").fetchall()[0][0]
+    con.execute(f"set checkpoint_threshold = '{LOAD_CHECKPOINT_THRESHOLD}'")
     try:
         for index, delivery in enumerate(deliveries, start=1):
             if reader is not None and index < len(deliveries):
@@ -307,12 +315,23 @@ def load_file_type(
     finally:
         if reader is not None:
             reader.close()
+        con.execute(f"set checkpoint_threshold = '{threshold}'")
+    _checkpoint(con, log)
     report.table_rows = con.execute(f"select count(*) from {raw_table(spec)}").fetchall()[0][0]
     report.table_rejects = con.execute(
         f"select count(*) from {RAW_SCHEMA}._rejects where source = ? and entity = ?",
         [spec.source, spec.entity],
     ).fetchall()[0][0]
     return report
+
+
+def _checkpoint(con: duckdb.DuckDBPyConnection, log: Callable[[str], None]) -> None:
+    """Write the load's log into the database file. Another open transaction on the file
+    makes DuckDB refuse; the log is then written at a later commit, as DuckDB would anyway."""
+    try:
+        con.execute("checkpoint")
+    except duckdb.Error as err:
+        log(f"checkpoint after the load deferred: {err}")
 
 
 def _describe(result: FileResult) -> str:

@@ -100,19 +100,23 @@ STAGES = ("load", "staging", "identity", "marts", "checks", "docs")
 
 
 def _table_rows(warehouse: str, relations: list[tuple[str, str]]) -> int:
-    """Rows of the tables among ``relations`` (DuckDB's own count; views count nothing)."""
+    """Rows of the tables among ``relations`` (views count nothing), counted: DuckDB's
+    ``estimated_size`` also counts rows deleted and not yet compacted, which an incremental
+    model's delete+insert leaves, so it varied between runs of the same code and data."""
     from cdp.duckdb_budget import connect
 
     if not relations:
         return 0
     con = connect(warehouse)
     try:
-        return int(
-            con.execute(
-                "select coalesce(sum(estimated_size), 0) from duckdb_tables() "
-                "where list_contains(?, schema_name || '.' || table_name)",
-                [sorted({f"{schema}.{name}" for schema, name in relations})],
-            ).fetchall()[0][0]
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where list_contains(?, schema_name || '.' || table_name)",
+            [sorted({f"{schema}.{name}" for schema, name in relations})],
+        ).fetchall()
+        return sum(
+            con.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
+            for schema, name in tables
         )
     finally:
         con.close()

@@ -49,6 +49,10 @@ def request_file(*rows: str) -> str:
     return "request_id,email,phone,account_id,received_at\n" + "\n".join(rows) + "\n"
 
 
+def deliver_requests(landing: Path, day: str, *rows: str) -> None:
+    write_export(landing, "privacy", day, "erasure_requests.csv", request_file(*rows))
+
+
 def load(con, landing: Path) -> None:
     load_landing_zone(con, landing, SOURCE_FILES, log=lambda _m: None)
 
@@ -151,13 +155,7 @@ def erased(tmp_path, landing):
             "e3,email,mario@example.it,analytics,granted,2026-13-45T10:00:00Z,banner,v1",
         ),
     )
-    write_export(
-        landing,
-        "privacy",
-        "2026-11-02",
-        "erasure_requests.csv",
-        request_file("ERQ-1,Mario@Example.it,,,2026-11-02T08:00:00Z"),
-    )
+    deliver_requests(landing, "2026-11-02", "ERQ-1,Mario@Example.it,,,2026-11-02T08:00:00Z")
     warehouse = tmp_path / "w.duckdb"
     con = connect(str(warehouse))
     load(con, landing)
@@ -236,13 +234,7 @@ def test_the_purge_before_dbt_removes_re_deliveries_and_leaves_new_requests(eras
         "contacts.csv",
         crm_file(crm_row("C-1", "mario@example.it", updated="03/10/2026")),
     )
-    write_export(
-        landing,
-        "privacy",
-        "2026-11-05",
-        "erasure_requests.csv",
-        request_file("ERQ-2,anna@example.it,,,2026-11-05T08:00:00Z"),
-    )
+    deliver_requests(landing, "2026-11-05", "ERQ-2,anna@example.it,,,2026-11-05T08:00:00Z")
     load(con, landing)
     report = Purge(con, KEY, run_id="run-2", log=lambda _m: None, before_dbt=True).run()
     # the re-delivered row of the person erased before goes before dbt reads it
@@ -269,13 +261,7 @@ def test_a_checkpoint_between_marking_and_removing_moves_no_mark(tmp_path, landi
     write_export(
         landing, "crm", "2026-11-01", "contacts.csv", crm_file(crm_row("C-2", "anna@example.it"))
     )
-    write_export(
-        landing,
-        "privacy",
-        "2026-11-02",
-        "erasure_requests.csv",
-        request_file("ERQ-1,Mario@Example.it,,,2026-11-02T08:00:00Z"),
-    )
+    deliver_requests(landing, "2026-11-02", "ERQ-1,Mario@Example.it,,,2026-11-02T08:00:00Z")
     con = connect(str(tmp_path / "w.duckdb"))
     load(con, landing)
     # The rows of a file delivered again, before the person's row: enough to fill row groups.
@@ -381,13 +367,7 @@ def household(tmp_path, landing) -> Path:
             crm_row("C-4", "famiglia.rossi@example.it", ""),
         ),
     )
-    write_export(
-        landing,
-        "privacy",
-        "2026-11-01",
-        "erasure_requests.csv",
-        request_file("ERQ-1,mario@example.it,,,2026-11-02T08:00:00Z"),
-    )
+    deliver_requests(landing, "2026-11-01", "ERQ-1,mario@example.it,,,2026-11-02T08:00:00Z")
     warehouse = tmp_path / "w.duckdb"
     con = connect(str(warehouse))
     load(con, landing)

@@ -48,6 +48,7 @@ tables; nothing but keyed hashes and counts is stored or logged.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections import defaultdict
@@ -717,19 +718,26 @@ class Purge:
         )
         if not hashes:
             return
+
+        # Rejected lines repeat their fields (purposes, dates, sources): each field is hashed
+        # once (at a million persons, 101 k lines: 2.2 M hashes, 0.28 M distinct).
+        @functools.lru_cache(maxsize=1 << 20)
+        def digests(token: str) -> tuple[str, ...]:
+            value = token.strip().lower()
+            forms = dict.fromkeys(form for form in (value, value.lstrip("@")) if form)
+            return tuple(keyed_hash(form, self.key) for form in forms)
+
         # Row ids hold here: nothing commits between this read and the delete below, and only
         # a commit starts a checkpoint that could move them.
         doomed = []
         for rowid, text in self.con.execute(
             "select rowid, raw_text from raw._rejects where raw_text is not null"
         ).fetchall():
-            for token in _TOKENS.split(text):
-                value = token.strip().lower()
-                digests = {keyed_hash(v, self.key) for v in (value, value.lstrip("@")) if v}
-                hit = next((d for d in digests if d in hashes), None)
-                if hit is not None:
-                    doomed.append((rowid, hashes[hit]))
-                    break
+            hit = next(
+                (d for token in _TOKENS.split(text) for d in digests(token) if d in hashes), None
+            )
+            if hit is not None:
+                doomed.append((rowid, hashes[hit]))
         if not doomed:
             return
         for _rowid, request_id in doomed:

@@ -434,6 +434,46 @@ def test_the_erasure_repeats_while_the_rebuilt_identity_reaches_more_of_the_pers
     assert [r.raw_rows for r in rounds] == [0] and state["rebuilds"] == 0
 
 
+def test_a_relatives_account_with_the_family_mailbox_leads_nowhere_else(tmp_path, landing):
+    """The request names the family mailbox, Marta's own e-mail. Her sister Alice registered
+    one contact (C-5) with that mailbox, and another (C-6) with her own e-mail; both have
+    Alice's mobile. C-5 carries the named e-mail and goes; Alice's mobile, found on it, joins
+    the list as written only, so neither the raw marking nor the rebuilt identity follows it
+    to C-6."""
+    write_export(
+        landing,
+        "crm",
+        "2026-11-01",
+        "contacts.csv",
+        crm_file(
+            crm_row("C-1", "famiglia.rossi@example.it", "333 100 0001"),
+            crm_row("C-2", "anna@example.it", ""),
+            crm_row("C-5", "famiglia.rossi@example.it", "333 700 0005"),
+            crm_row("C-6", "alice@example.it", "333 700 0005"),
+        ),
+    )
+    deliver_requests(landing, "2026-11-01", "ERQ-1,famiglia.rossi@example.it,,,2026-11-02")
+    warehouse = tmp_path / "w.duckdb"
+    con = connect(str(warehouse))
+    load(con, landing)
+    build_identity(con)
+    con.close()
+    rounds, _ = erase(warehouse)
+    assert rounds[0].raw_rows == 2  # C-1 and C-5
+    con = connect(str(warehouse))
+    assert con.execute("select contact_id from raw.crm__contacts order by 1").fetchall() == [
+        ("C-2",),
+        ("C-6",),
+    ]
+    mobile = keys.keyed_hash("333 700 0005", keys.derive(KEY, keys.SUPPRESSION))
+    kinds = con.execute(
+        "select distinct identifier_kind from privacy.suppression_list where identifier_hash = ?",
+        [mobile],
+    ).fetchall()
+    con.close()
+    assert kinds == [("written",)]
+
+
 def test_an_erasure_that_does_not_end_within_the_rounds_is_an_error(household):
     with pytest.raises(ErasureIncomplete, match=r"after 1 rounds.*\[1\]"):
         erase(household, max_rounds=1)

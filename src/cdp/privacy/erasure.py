@@ -442,8 +442,12 @@ class Purge:
     def _expand_through_identity(self) -> None:
         """Records and identifiers of the customers the suppression list names, from the
         identity graph in the warehouse (none before dbt, and none on a first build)."""
+        # ``own``: the record is one of an erased customer's; false for a record reached only
+        # through a guarded identifier it carries (a relative's account with the family
+        # mailbox), whose other keys are the relative's and join the list as written only
         self.con.execute(
-            "create or replace temp table erased_records (record_key varchar, request_id varchar)"
+            "create or replace temp table erased_records "
+            "(record_key varchar, request_id varchar, own boolean)"
         )
         self.con.execute(
             "create or replace temp table erased_customers "
@@ -486,10 +490,11 @@ class Purge:
         self.con.execute(
             """
             insert into erased_records
-            select record_key, min(request_id) from (
-                select named.record_key, named.request_id from named
+            select record_key, min(request_id), bool_or(own) from (
+                select named.record_key, named.request_id, not named.is_guarded as own
+                from named
                 union all
-                select assigned.record_key, erased.request_id
+                select assigned.record_key, erased.request_id, true
                 from intermediate.int_identity__customer_ids as assigned
                 inner join erased_customers as erased
                     on assigned.customer_id = erased.customer_id
@@ -502,12 +507,17 @@ class Purge:
         self.con.execute(
             f"""
             insert into erase_values
-            select case split_part(record_key, ':', 1) {record_kinds} end,
+            select
+                case when own then case split_part(record_key, ':', 1) {record_kinds} end
+                    else 'written' end,
                 lower(substr(record_key, strlen(split_part(record_key, ':', 1)) + 2)),
                 request_id
             from erased_records
             union all
-            select ids.identifier_type, {canonical("ids.identifier_value")}, erased.request_id
+            select
+                case when erased.own then ids.identifier_type else 'written' end,
+                {canonical("ids.identifier_value")},
+                erased.request_id
             from intermediate.int_identity__identifiers as ids
             inner join erased_records as erased on ids.record_key = erased.record_key
             where ids.identifier_key not in ({guarded})
@@ -531,7 +541,7 @@ class Purge:
                 select assigned.previous_customer_id, min(erased.request_id)
                 from intermediate.int_identity__customer_ids as assigned
                 inner join erased_records as erased on assigned.record_key = erased.record_key
-                where assigned.previous_customer_id not in (
+                where erased.own and assigned.previous_customer_id not in (
                     select customer_id from intermediate.int_identity__customer_ids
                 )
                 group by assigned.previous_customer_id

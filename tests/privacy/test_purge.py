@@ -355,19 +355,24 @@ def household(tmp_path, landing) -> Path:
     """Mario under two contacts that identity keeps apart (C-1, and C-3 with the family
     mailbox and his mobile), Anna under two (C-2, and C-4 with the family mailbox); a
     request names Mario's own email."""
-    write_export(
+    return household_warehouse(
+        tmp_path,
         landing,
-        "crm",
-        "2026-11-01",
-        "contacts.csv",
-        crm_file(
+        [
             crm_row("C-1", "mario@example.it"),
             crm_row("C-2", "anna@example.it", ""),
             crm_row("C-3", "famiglia.rossi@example.it"),
             crm_row("C-4", "famiglia.rossi@example.it", ""),
-        ),
+        ],
+        "ERQ-1,mario@example.it,,,2026-11-02T08:00:00Z",
     )
-    deliver_requests(landing, "2026-11-01", "ERQ-1,mario@example.it,,,2026-11-02T08:00:00Z")
+
+
+def household_warehouse(tmp_path: Path, landing: Path, contacts: list[str], request: str) -> Path:
+    """A warehouse with ``contacts`` in the CRM, one erasure ``request`` and the stand-in
+    identity built."""
+    write_export(landing, "crm", "2026-11-01", "contacts.csv", crm_file(*contacts))
+    deliver_requests(landing, "2026-11-01", request)
     warehouse = tmp_path / "w.duckdb"
     con = connect(str(warehouse))
     load(con, landing)
@@ -440,24 +445,17 @@ def test_a_relatives_account_with_the_family_mailbox_leads_nowhere_else(tmp_path
     Alice's mobile. C-5 carries the named e-mail and goes; Alice's mobile, found on it, joins
     the list as written only, so neither the raw marking nor the rebuilt identity follows it
     to C-6."""
-    write_export(
+    warehouse = household_warehouse(
+        tmp_path,
         landing,
-        "crm",
-        "2026-11-01",
-        "contacts.csv",
-        crm_file(
+        [
             crm_row("C-1", "famiglia.rossi@example.it", "333 100 0001"),
             crm_row("C-2", "anna@example.it", ""),
             crm_row("C-5", "famiglia.rossi@example.it", "333 700 0005"),
             crm_row("C-6", "alice@example.it", "333 700 0005"),
-        ),
+        ],
+        "ERQ-1,famiglia.rossi@example.it,,,2026-11-02",
     )
-    deliver_requests(landing, "2026-11-01", "ERQ-1,famiglia.rossi@example.it,,,2026-11-02")
-    warehouse = tmp_path / "w.duckdb"
-    con = connect(str(warehouse))
-    load(con, landing)
-    build_identity(con)
-    con.close()
     rounds, _ = erase(warehouse)
     assert rounds[0].raw_rows == 2  # C-1 and C-5
     con = connect(str(warehouse))

@@ -357,19 +357,15 @@ class Purge:
         return list(merged.values())
 
     def _record_requests(self, requests: list[Request]) -> None:
-        """The requests' values to erase, and the requests kept with hashes only. Each is one
-        statement over lists (``executemany`` runs one statement a row, about 1.3 ms each)."""
+        """The requests' values to erase, and the requests kept with hashes only, each in one
+        statement over lists (as ``_insert_rows``)."""
         rows = [
             (kind, value, request.request_id)
             for request in requests
             for kind, values in request.values.items()
             for value in values
         ]
-        if rows:
-            self.con.execute(
-                "insert into erase_values select unnest(?), unnest(?), unnest(?)",
-                [list(column) for column in zip(*rows, strict=True)],
-            )
+        _insert_rows(self.con, "erase_values", rows)
         self._suppress_erase_values()
         if not requests:
             return
@@ -856,15 +852,17 @@ class Purge:
                 self.report.removed_by_request.items()
             )
         ]
-        if rows:
-            # one statement for all rows: executemany runs one insert a row, about 1.3 ms
-            # each, and a backlog of requests logs tens of thousands of rows
-            columns = [list(column) for column in zip(*rows, strict=True)]
-            self.con.execute(
-                f"""insert into {SCHEMA}.erasure_log
-                select unnest(?), ?, unnest(?), unnest(?), unnest(?), unnest(?), unnest(?)""",
-                [columns[0], self.now, *columns[2:]],
-            )
+        _insert_rows(self.con, f"{SCHEMA}.erasure_log", rows)  # a backlog logs tens of thousands
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Insert ``rows`` into ``table`` in one statement, a list a column: ``executemany`` runs
+    one statement a row, about 1.3 ms each."""
+    if not rows:
+        return
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    unnested = ", ".join("unnest(?)" for _ in columns)
+    con.execute(f"insert into {table} select {unnested}", columns)
 
 
 @dataclass

@@ -76,6 +76,23 @@ def _seed(tmp_path: Path) -> None:
     assert seeded.success, seeded.exception
 
 
+# Columns that say which run wrote a row (the batch unique_in_latest_batch reads): a full
+# rebuild writes them anew, so a comparison with one leaves them out.
+RUN_COLUMNS = ("staged_at",)
+
+
+def _compared(con, table: str) -> str:
+    """The columns of ``table`` that a rebuild must give again: all but ``RUN_COLUMNS``."""
+    schema, _, name = table.rpartition(".")
+    columns = con.execute(
+        "select column_name from information_schema.columns "
+        "where table_name = ? and table_schema = coalesce(nullif(?, ''), current_schema()) "
+        "order by ordinal_position",
+        [name, schema],
+    ).fetchall()
+    return ", ".join(f'"{c}"' for (c,) in columns if c not in RUN_COLUMNS)
+
+
 def _fingerprint(warehouse: Path, model: str) -> list[tuple]:
     con = connect(warehouse)
     rows = con.execute(f"select count(*), sum(hash(t)) from staging.{model} t").fetchall()
@@ -205,17 +222,21 @@ def test_a_new_day_run_incrementally_equals_a_full_rebuild(
     con.close()
     _dbt(tmp_path, select=f"+{model}")  # incremental: the purge alone
     con = connect(warehouse)
-    con.execute(f"create table incremental as select * from staging.{model}")
+    con.execute(
+        f"create table incremental as select {_compared(con, f'staging.{model}')} "
+        f"from staging.{model}"
+    )
     con.close()
     _dbt(tmp_path, "--full-refresh", select=f"+{model}")
     con = connect(warehouse)
     rows = con.execute(f"select count(*) from staging.{model}").fetchall()[0][0]
+    columns = _compared(con, f"staging.{model}")
     differ = con.execute(
         f"""
         select count(*) from (
-            (select * from incremental except all select * from staging.{model})
+            (select * from incremental except all select {columns} from staging.{model})
             union all
-            (select * from staging.{model} except all select * from incremental)
+            (select {columns} from staging.{model} except all select * from incremental)
         )
         """
     ).fetchall()[0][0]
@@ -325,9 +346,12 @@ def test_a_table_built_without_a_documented_column_is_rebuilt(generated, tmp_pat
     _load(warehouse, generated / "landing")
     _dbt(tmp_path)
     con = connect(warehouse)
-    expected = con.execute(
-        "select count(*), sum(hash(t)) from staging.stg_web__events t"
-    ).fetchall()
+    # the rebuild stages every row again, so each has a new staged_at
+    fingerprint = (
+        f"select count(*), sum(hash(t)) from (select {_compared(con, 'staging.stg_web__events')} "
+        "from staging.stg_web__events) as t"
+    )
+    expected = con.execute(fingerprint).fetchall()
     con.execute("alter table staging.stg_web__events drop column source_row_number")
     con.execute(
         """delete from staging.stg_web__events
@@ -336,7 +360,7 @@ def test_a_table_built_without_a_documented_column_is_rebuilt(generated, tmp_pat
     con.close()
     _dbt(tmp_path)  # an ordinary run, no --full-refresh
     con = connect(warehouse)
-    rebuilt = con.execute("select count(*), sum(hash(t)) from staging.stg_web__events t").fetchall()
+    rebuilt = con.execute(fingerprint).fetchall()
     con.close()
     assert rebuilt == expected
 
@@ -372,3 +396,52 @@ def test_phone_kinds_classify_only_new_phones_and_forget_those_gone(
     con = connect(warehouse)
     assert con.execute(f"select count(*), sum(hash(t)) from {table} t").fetchall() == full
     con.close()
+
+
+def test_each_run_stages_one_batch_and_a_key_it_repeats_fails_the_uniqueness_test(
+    generated, tmp_path, monkeypatch
+):
+    """The premise of ``unique_in_latest_batch``: a run writes its rows with one ``staged_at``,
+    later than any earlier run's, and leaves the rows it does not touch as they were; then the
+    test fails on a key the latest batch repeats."""
+    landing, held = tmp_path / "landing", tmp_path / "held"
+    shutil.copytree(generated / "landing", landing)
+    last = max(path.name for path in (landing / "web").iterdir() if (path / "_SUCCESS").exists())
+    held.mkdir()
+    (landing / "web" / last).rename(held / last)
+    warehouse = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("CDP_WAREHOUSE", str(warehouse))
+    _load(warehouse, landing)
+    _dbt(tmp_path)
+    con = connect(warehouse)
+    first = con.execute(
+        "select count(distinct staged_at), min(staged_at), count(*) from staging.stg_web__events"
+    ).fetchall()[0]
+    con.close()
+    assert first[0] == 1  # the first build is one batch
+
+    (held / last).rename(landing / "web" / last)
+    _load(warehouse, landing)
+    _dbt(tmp_path)
+    con = connect(warehouse)
+    batches = con.execute(
+        """select staged_at, count(*), count(*) filter (where export_date = ?)
+        from staging.stg_web__events group by staged_at order by staged_at""",
+        [last],
+    ).fetchall()
+    con.close()
+    assert len(batches) == 2
+    (kept_at, kept, kept_of_day), (day_at, written, written_of_day) = batches
+    assert kept_at == first[1] and kept_of_day == 0  # untouched rows keep their run
+    assert day_at > kept_at and written_of_day > 0  # the day's events are the new batch
+
+    selection = ("--select", "stg_web__events,test_name:unique_in_latest_batch")
+    assert invoke_dbt(tmp_path / "dbt_target", "test", *selection).success
+    con = connect(warehouse)
+    con.execute(
+        """insert into staging.stg_web__events
+        select * from staging.stg_web__events
+        where staged_at = (select max(staged_at) from staging.stg_web__events) limit 1"""
+    )
+    con.close()
+    assert not invoke_dbt(tmp_path / "dbt_target", "test", *selection).success

@@ -210,6 +210,9 @@ def test_dbt_results_are_read_from_a_real_run(built_warehouse, tmp_path_factory,
     assert {"unique", "not_null", "relationships", "accepted_values"} <= types
     not_null = next(r for r in read if r.test_type == "not_null" and r.status == "pass")
     assert not_null.checks.startswith("Every row of ") and " has a" in not_null.checks
+    # the event tables' keys, checked where a repeat can arise, read as plainly
+    in_batch = next(r for r in read if r.test_type == "unique_in_latest_batch")
+    assert in_batch.checks.startswith("No two rows of ") and "latest run" in in_batch.checks
 
     warehouse = tmp_path / "results.duckdb"
     recorded = record_invocation(target, warehouse, "session-build")

@@ -108,6 +108,11 @@ def what_it_checks(node: Mapping[str, Any], model: str | None) -> str:
     kind = test.get("name")
     if kind == "unique":
         return f"No two rows of {table} share the same {column}."
+    if kind == "unique_in_latest_batch":
+        return (
+            f"No two rows of {table} share the same {column}, looked up for the rows the "
+            "latest run wrote (the only rows where a repeat can arise)."
+        )
     if kind == "not_null":
         return f"Every row of {table} has {_a(column)}."
     if kind == "relationships":
@@ -160,7 +165,7 @@ def what_it_means(
     count = failures or 0
     one = count == 1  # "1 row ... has", "3 rows ... have"
     kind = test.get("name")
-    if kind == "unique":
+    if kind in ("unique", "unique_in_latest_batch"):
         appear = "appears" if one else "appear"
         found = f"{_plural(count, 'value')} of {column} {appear} more than once in {table}"
     elif kind == "not_null":

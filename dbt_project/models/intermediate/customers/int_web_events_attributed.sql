@@ -77,7 +77,10 @@ attributed as (
         events.account_id is not null or events.email is not null as is_identifying,
         events.source_file,
         events.source_row_number,
-        events.loaded_at
+        events.loaded_at,
+        -- the run that attributed the event, shared by every row it writes (the batch the
+        -- uniqueness test reads, unique_in_latest_batch)
+        current_timestamp as attributed_at
     from events
     left join customer_ids as install_customers
         on install_customers.record_key = {{ record_key('web', 'events') }}

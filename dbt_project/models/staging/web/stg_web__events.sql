@@ -48,7 +48,10 @@ standardized as (
         deduplicated._export_date as export_date,
         deduplicated._source_file as source_file,
         deduplicated._row_number as source_row_number,
-        deduplicated._loaded_at as loaded_at
+        deduplicated._loaded_at as loaded_at,
+        -- the run that staged the row: every row a run writes shares it (the batch the
+        -- uniqueness test reads, unique_in_latest_batch)
+        current_timestamp as staged_at
     from deduplicated
 
 )

@@ -29,7 +29,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -210,58 +210,92 @@ def export_columns(channel: Channel) -> list[str]:
     return list(channel.contact)
 
 
-def _contact_expressions(channel: Channel) -> list[str]:
-    """One SQL expression per export column; NULL when the customer has no usable value."""
+def _contact_values(channel: Channel) -> list[tuple[str, str]]:
+    """Per export column, the SQL of its value over ``profiles`` (NULL when the customer has
+    no usable value) and the column's quoted name."""
     if channel.hashed:
         return [
-            f"sha256({_NORMALIZED_CONTACT_SQL[column]}) as {_quote_ident(column + '_sha256')}"
+            (f"sha256({_NORMALIZED_CONTACT_SQL[column]})", _quote_ident(column + "_sha256"))
             for column in channel.contact
         ]
     return [
-        f"nullif(trim(cast(profiles.{_quote_ident(c)} as varchar)), '') as {_quote_ident(c)}"
+        (f"nullif(trim(cast(profiles.{_quote_ident(c)} as varchar)), '')", _quote_ident(c))
         for c in channel.contact
     ]
 
 
-# Whom the verdicts below are about: a segment's members ($segment_id), or every profile.
+def _contact_expressions(channel: Channel) -> list[str]:
+    """One SQL expression per export column; NULL when the customer has no usable value."""
+    return [f"{value} as {name}" for value, name in _contact_values(channel)]
+
+
+# Whom an export's verdicts are about: a segment's members ($segment_id).
 SEGMENT_MEMBERS_SQL = """
     select distinct segment_members.customer_id
     from marts.segment_members
     where segment_members.segment_id = $segment_id
 """
-ALL_PROFILES_SQL = "select customer_id from marts.customer_profiles"
+
+
+def _consent_by_purpose_sql(purposes: Sequence[str]) -> str:
+    """Each customer's current consent for each of ``purposes`` (the i-th): whether a row
+    grants it (``granted_<i>``) and whether a row gives it any other status
+    (``withheld_<i>``)."""
+    listed = ", ".join(_quote_literal(p) for p in purposes)
+    columns = ",\n        ".join(
+        f"""bool_or(customer_consent.consent_status = '{GRANTED}')
+            filter (where customer_consent.purpose = {_quote_literal(purpose)}) as granted_{i},
+        bool_or(customer_consent.consent_status is distinct from '{GRANTED}')
+            filter (where customer_consent.purpose = {_quote_literal(purpose)}) as withheld_{i}"""
+        for i, purpose in enumerate(purposes)
+    )
+    return f"""
+    select
+        customer_consent.customer_id,
+        {columns}
+    from marts.customer_consent
+    where customer_consent.purpose in ({listed})
+    group by customer_consent.customer_id
+"""
+
+
+def _is_consented_sql(needed: Sequence[str], purposes: Sequence[str]) -> str:
+    """The channel's consent rule over ``_consent_by_purpose_sql(purposes)`` (as
+    ``required_consent``): every purpose it ``needed`` granted, and none of them with another
+    status."""
+    rules = [
+        f"coalesce(required_consent.granted_{i}, false) "
+        f"and not coalesce(required_consent.withheld_{i}, false)"
+        for i in sorted({purposes.index(purpose) for purpose in needed})
+    ]
+    return "(" + " and ".join(rules) + ")" if rules else "true"
+
+
+def _has_contact_sql(channel: Channel) -> str:
+    """True when the customer holds a usable value of one of the channel's contact columns
+    (over ``profiles``, the customer's profile)."""
+    present = " or ".join(f"{value} is not null" for value, _ in _contact_values(channel))
+    return f"coalesce({present}, false)"
 
 
 def _classify_members_sql(channel: Channel, customers: str = SEGMENT_MEMBERS_SQL) -> str:
     """Every customer of ``customers`` (a query of ``customer_id``) with its contact columns
-    and two verdicts: consent for all of the channel's purposes ($purposes), and at least one
-    contact value."""
-    columns = [_quote_ident(c) for c in export_columns(channel)]
+    and two verdicts: consent for all of the channel's purposes, and at least one contact
+    value."""
     contact_expressions = ",\n        ".join(_contact_expressions(channel))
     return f"""
 with
 
 members as ({customers}),
 
-required_consent as (
-    select
-        customer_consent.customer_id,
-        count(distinct customer_consent.purpose)
-            filter (where customer_consent.consent_status = '{GRANTED}') as granted_purposes,
-        count(*) filter (
-            where customer_consent.consent_status is distinct from '{GRANTED}'
-        ) as other_statuses
-    from marts.customer_consent
-    where list_contains($purposes, customer_consent.purpose)
-    group by customer_consent.customer_id
-),
+required_consent as ({_consent_by_purpose_sql(channel.purposes)}),
 
 members_with_contact as (
     select
         members.customer_id,
-        coalesce(required_consent.granted_purposes, 0) = len($purposes)
-            and coalesce(required_consent.other_statuses, 0) = 0 as is_consented,
-        {contact_expressions}
+        {_is_consented_sql(channel.purposes, channel.purposes)} as is_consented,
+        {contact_expressions},
+        {_has_contact_sql(channel)} as has_contact
     from members
     left join required_consent
         on members.customer_id = required_consent.customer_id
@@ -269,21 +303,37 @@ members_with_contact as (
         on members.customer_id = profiles.customer_id
 )
 
-select
-    *,
-    coalesce({" or ".join(f"{c} is not null" for c in columns)}, false) as has_contact
-from members_with_contact
+select * from members_with_contact
 """
 
 
-def count_reachable(con: duckdb.DuckDBPyConnection, channel: Channel) -> int:
-    """Profiles an audience on ``channel`` could hold, by the rule its exports apply: consent
-    for every purpose the channel needs, and a usable contact value."""
-    return con.execute(
-        f"select count(*) filter (where is_consented and has_contact) "
-        f"from ({_classify_members_sql(channel, ALL_PROFILES_SQL)})",
-        {"purposes": list(channel.purposes)},
-    ).fetchall()[0][0]
+def count_reachable(
+    con: duckdb.DuckDBPyConnection, channels: Mapping[str, Channel]
+) -> dict[str, int]:
+    """Profiles an audience on each channel could hold, by the rule its exports apply: consent
+    for every purpose the channel needs, and a usable contact value. One pass over the profiles
+    and their consent for all the channels (each took its own: 1.7-2.1 s a channel at a
+    million persons)."""
+    if not channels:
+        return {}
+    names = list(channels)
+    purposes = sorted({purpose for channel in channels.values() for purpose in channel.purposes})
+    reachable = ",\n            ".join(
+        f"count(*) filter (where {_is_consented_sql(channels[name].purposes, purposes)} "
+        f"and {_has_contact_sql(channels[name])})"
+        for name in names
+    )
+    counts = con.execute(
+        f"""
+        with required_consent as ({_consent_by_purpose_sql(purposes)})
+        select
+            {reachable}
+        from marts.customer_profiles as profiles
+        left join required_consent
+            on profiles.customer_id = required_consent.customer_id
+        """
+    ).fetchall()[0]
+    return dict(zip(names, counts, strict=True))
 
 
 def _export_segment(
@@ -296,7 +346,7 @@ def _export_segment(
     columns = ["customer_id", *export_columns(channel)]
     con.execute(
         f"create or replace temp table audience_members as {_classify_members_sql(channel)}",
-        {"segment_id": segment.name, "purposes": list(channel.purposes)},
+        {"segment_id": segment.name},
     )
     try:
         members, without_consent, without_contact = con.execute(

@@ -190,8 +190,7 @@ def measure_key_numbers(
             "from marts.customer_profiles"
         ).fetchall()[0]
         if table_exists(con, "marts", "customer_consent"):
-            for name, channel in channels.items():
-                reachable[name] = count_reachable(con, channel)
+            reachable = count_reachable(con, channels)
     freshness = []
     if table_exists(con, "raw", "_load_manifest"):
         newest: dict[str, list[date]] = defaultdict(list)

@@ -93,6 +93,17 @@ def _compared(con, table: str) -> str:
     return ", ".join(f'"{c}"' for (c,) in columns if c not in RUN_COLUMNS)
 
 
+def _with_last_day_held(generated: Path, tmp_path: Path, folder: str) -> tuple[Path, Path, str]:
+    """A copy of the sample's exports without the last complete export day of ``folder``, which
+    waits in ``held`` to be delivered later: the landing, the held folder and that day."""
+    landing, held = tmp_path / "landing", tmp_path / "held"
+    shutil.copytree(generated / "landing", landing)
+    last = max(day.name for day in (landing / folder).iterdir() if (day / "_SUCCESS").exists())
+    held.mkdir()
+    (landing / folder / last).rename(held / last)
+    return landing, held, last
+
+
 def _fingerprint(warehouse: Path, model: str) -> list[tuple]:
     con = connect(warehouse)
     rows = con.execute(f"select count(*), sum(hash(t)) from staging.{model} t").fetchall()
@@ -272,11 +283,7 @@ def test_order_lines_follow_their_orders_when_run_incrementally(generated, tmp_p
     """A line takes its currency and day from its order: a day run works out again the lines
     of the orders it staged again, and of an order no longer staged (erased while its lines
     stay), and then equals a full rebuild."""
-    landing, held = tmp_path / "landing", tmp_path / "held"
-    shutil.copytree(generated / "landing", landing)
-    last = max(folder.name for folder in (landing / "shop").glob("*/") if folder.is_dir())
-    held.mkdir()
-    (landing / "shop" / last).rename(held / last)
+    landing, held, last = _with_last_day_held(generated, tmp_path, "shop")
     warehouse = tmp_path / "warehouse.duckdb"
     monkeypatch.setenv("CDP_WAREHOUSE", str(warehouse))
     _load(warehouse, landing)
@@ -404,11 +411,7 @@ def test_each_run_stages_one_batch_and_a_key_it_repeats_fails_the_uniqueness_tes
     """The premise of ``unique_in_latest_batch``: a run writes its rows with one ``staged_at``,
     later than any earlier run's, and leaves the rows it does not touch as they were; then the
     test fails on a key the latest batch repeats."""
-    landing, held = tmp_path / "landing", tmp_path / "held"
-    shutil.copytree(generated / "landing", landing)
-    last = max(path.name for path in (landing / "web").iterdir() if (path / "_SUCCESS").exists())
-    held.mkdir()
-    (landing / "web" / last).rename(held / last)
+    landing, held, last = _with_last_day_held(generated, tmp_path, "web")
     warehouse = tmp_path / "warehouse.duckdb"
     monkeypatch.setenv("CDP_WAREHOUSE", str(warehouse))
     _load(warehouse, landing)

@@ -271,10 +271,10 @@ def _is_consented_sql(needed: Sequence[str], purposes: Sequence[str]) -> str:
     return "(" + " and ".join(rules) + ")" if rules else "true"
 
 
-def _has_contact_sql(channel: Channel) -> str:
-    """True when the customer holds a usable value of one of the channel's contact columns
-    (over ``profiles``, the customer's profile)."""
-    present = " or ".join(f"{value} is not null" for value, _ in _contact_values(channel))
+def _has_contact_sql(values: Iterable[str]) -> str:
+    """True when one of ``values`` (the SQL of a channel's contact values, or the columns that
+    hold them) is not NULL: the customer has a usable contact."""
+    present = " or ".join(f"{value} is not null" for value in values)
     return f"coalesce({present}, false)"
 
 
@@ -294,8 +294,7 @@ members_with_contact as (
     select
         members.customer_id,
         {_is_consented_sql(channel.purposes, channel.purposes)} as is_consented,
-        {contact_expressions},
-        {_has_contact_sql(channel)} as has_contact
+        {contact_expressions}
     from members
     left join required_consent
         on members.customer_id = required_consent.customer_id
@@ -303,7 +302,11 @@ members_with_contact as (
         on members.customer_id = profiles.customer_id
 )
 
-select * from members_with_contact
+-- each contact value computed once (a hashed channel's digests), then tested by its column
+select
+    *,
+    {_has_contact_sql(name for _, name in _contact_values(channel))} as has_contact
+from members_with_contact
 """
 
 
@@ -320,7 +323,7 @@ def count_reachable(
     purposes = sorted({purpose for channel in channels.values() for purpose in channel.purposes})
     reachable = ",\n            ".join(
         f"count(*) filter (where {_is_consented_sql(channels[name].purposes, purposes)} "
-        f"and {_has_contact_sql(channels[name])})"
+        f"and {_has_contact_sql(value for value, _ in _contact_values(channels[name]))})"
         for name in names
     )
     counts = con.execute(

@@ -32,7 +32,8 @@ def cluster_records(
     log: Callable[[str], None] = lambda _message: None,
 ) -> tuple[str, str]:
     """Cluster ``records`` (``record_key``, ``birth_date``) joined by ``identifiers``
-    (``record_key``, ``identifier_type``, ``identifier_key``) not in ``guards``
+    (``record_key``, ``identifier_type``, ``identifier_key``; one row per record and
+    identifier, as int_identity__identifiers holds them) not in ``guards``
     (``identifier_key``) and by ``fuzzy`` pairs (``left_record_key``, ``right_record_key``).
 
     ``limits`` maps an identifier type, or ``birth_date``, to the most distinct values one
@@ -74,7 +75,8 @@ def cluster_records(
             from {identifiers}
             anti join {guards} as guards using (identifier_key)
             group by identifier_key
-            having count(distinct record_key) > 1
+            -- (a record carries an identifier once: count(*) counts its records)
+            having count(*) > 1
         )
         select identifiers.record_key as left_node, identifiers.identifier_key as right_node,
             identifiers.identifier_key as via

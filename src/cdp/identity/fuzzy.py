@@ -1208,8 +1208,9 @@ def identifier_conflicts(
 ) -> str:
     """The identifiers that records of two people share, by the matcher's own notion of one
     person: pairs of records carrying one identifier (held by at most ``max_records``
-    records) whose first names no typing error, short form or swap explains, or whose birth
-    dates no typing error explains. Returns a temporary table on ``con``:
+    records; ``identifiers`` holds one row per record and identifier, as
+    int_identity__identifiers does) whose first names no typing error, short form or swap
+    explains, or whose birth dates no typing error explains. Returns a temporary table on ``con``:
     ``identifier_key``, ``conflicting_pairs``."""
     _load_name_variants(con)
     sides = ("l.{}", "r.{}")
@@ -1236,9 +1237,11 @@ def identifier_conflicts(
         f"""
         create or replace temp table {CONFLICTS_TABLE} as
         with shared as (
+            -- (a record carries an identifier once: count(*) counts its records, and costs
+            -- half of counting them distinct)
             select identifier_key from {identifiers}
             group by identifier_key
-            having count(distinct record_key) between 2 and {int(max_records)}
+            having count(*) between 2 and {int(max_records)}
         ),
         carried as (
             select identifiers.identifier_key, identifiers.record_key

@@ -23,11 +23,13 @@ identifiers as (
 
 usage as (
 
+    -- a record carries an identifier once (int_identity__identifiers), so count(*) counts the
+    -- records: at a million persons 1.1 s, against 2.7 s counting them distinct
     select
         identifier_key,
         identifier_type,
         identifier_value,
-        count(distinct record_key) as record_count
+        count(*) as record_count
     from identifiers
     group by all
 

@@ -181,9 +181,17 @@ def prepare_sql(named: str, max_block_records: int, *, infer_last_names: bool = 
                     then email_local
                 end as email_handle
             from inferred
+        ),
+        -- how many records share each e-mail local part and each phone (a count per group
+        -- joined back: 1.5 s for 1.6 million records, against 2.4 s as window counts)
+        email_locals as (
+            select email_local, count(*) as records from handles group by email_local
+        ),
+        phones as (
+            select phone, count(*) as records from handles group by phone
         )
         select
-            *,
+            handles.*,
             strftime(birth_date, '%Y%m%d') as birth_text,
             -- both names in either order, and their initials: keys robust to a swap
             case when first_name is not null and last_name is not null
@@ -194,11 +202,13 @@ def prepare_sql(named: str, max_block_records: int, *, infer_last_names: bool = 
                     || greatest(left(first_name, 1), left(last_name, 1))
             end as name_initials,
             -- identifiers shared by more records than an identifier may join are no block
-            case when count(*) over (partition by email_local) <= {max_block_records}
-                then email_local end as email_local_block,
-            case when count(*) over (partition by phone) <= {max_block_records}
-                then phone end as phone_block
+            case when email_locals.records <= {max_block_records}
+                then handles.email_local end as email_local_block,
+            case when phones.records <= {max_block_records}
+                then handles.phone end as phone_block
         from handles
+        left join email_locals using (email_local)
+        left join phones using (phone)
     """
 
 

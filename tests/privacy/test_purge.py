@@ -528,3 +528,56 @@ def test_retention_purges_old_versions_and_events_but_keeps_records_and_consent(
     # nothing left to purge: a second pass removes nothing and logs nothing new
     assert apply_retention(con, RetentionPolicy(raw_days=100, events_days=30), "run-2") == {}
     assert con.execute("select count(*) from privacy.retention_log").fetchall() == [(1,)]
+
+
+class _FailsOn:
+    """A connection that raises on the first statement starting with ``prefix``."""
+
+    def __init__(self, con, prefix: str) -> None:
+        self._con, self._prefix = con, prefix
+
+    def execute(self, sql, *args):
+        if sql.lstrip().startswith(self._prefix):
+            raise duckdb.IOException("disk full (injected)")
+        return self._con.execute(sql, *args)
+
+    def executemany(self, sql, *args):
+        if sql.lstrip().startswith(self._prefix):
+            raise duckdb.IOException("disk full (injected)")
+        return self._con.executemany(sql, *args)
+
+
+def test_a_retention_purge_that_stops_half_way_removes_nothing_it_did_not_log(tmp_path, landing):
+    """The log entry of a relation's purge fails to be written: its removal is rolled back
+    with it, so raw keeps the rows and no count says they went; the next purge does it all."""
+    write_export(
+        landing,
+        "crm",
+        "2026-01-01",
+        "contacts.csv",
+        crm_file(crm_row("C-1", "m@x.it", updated="02/01/2026")),
+    )
+    write_export(
+        landing,
+        "crm",
+        "2026-11-01",
+        "contacts.csv",
+        crm_file(crm_row("C-1", "m@x.it", updated="02/11/2026")),
+    )
+    con = connect(str(tmp_path / "w.duckdb"))
+    load(con, landing)
+    policy = RetentionPolicy(raw_days=100, events_days=30)
+    with pytest.raises(duckdb.IOException, match="injected"):
+        apply_retention(_FailsOn(con, "insert into privacy.retention_log"), policy, "run-1")
+    assert con.execute("select count(*) from raw.crm__contacts").fetchall() == [(2,)]
+    assert con.execute(
+        "select count(*) from raw._removed_rows where reason = 'retention'"
+    ).fetchall() == [(0,)]
+    assert con.execute("select count(*) from privacy.retention_log").fetchall() == [(0,)]
+    assert apply_retention(con, policy, "run-2") == {"raw.crm__contacts": 1}
+    assert con.execute(
+        "select run_id, relation, rows_removed from privacy.retention_log"
+    ).fetchall() == [("run-2", "raw.crm__contacts", 1)]
+    assert con.execute(
+        "select sum(rows_removed) from raw._removed_rows where reason = 'retention'"
+    ).fetchall() == [(1,)]

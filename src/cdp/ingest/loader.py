@@ -498,7 +498,8 @@ def remove_raw_rows(
     ``raw._removed_rows`` with ``reason`` and the moment ``at``; returns the number deleted.
     Every removal from raw after a load goes through here: the load reconciliation counts the
     removed rows, and the incremental staging models look again only at the files the log
-    names (``forget_rows_gone_from``)."""
+    names (``forget_rows_gone_from``). The log and the removal are two statements: callers
+    run them in a transaction of theirs, with whatever else records the removal."""
     source = f"{RAW_SCHEMA}.{quote_ident(table)} as {alias}"
     con.execute(
         f"""insert into {RAW_SCHEMA}._removed_rows

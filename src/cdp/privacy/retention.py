@@ -18,12 +18,14 @@ What goes:
 - **rejected lines** of exports older than the raw cutoff.
 
 Consent events and erasure requests are kept whatever their age: they are the evidence of
-consent given and of erasure done. Each purge is written to ``privacy.retention_log``.
+consent given and of erasure done. Each relation's purge is written to
+``privacy.retention_log`` in the transaction that removes its rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -102,25 +104,57 @@ def apply_retention(
     }
     now = datetime.now(UTC)
     removed: dict[str, int] = {}
-    entries = []
     for spec in SOURCE_FILES:
         rule = _rule(spec)
         if rule is None or not table_exists(con, "raw", spec.table):
             continue
         cutoff = cutoffs["events" if rule == "events" else "raw"]
-        count = remove_raw_rows(
-            con, spec.table, _expired(spec, rule, cutoff), "retention", now, alias="old"
-        )
-        log(f"retention: raw.{spec.table} ({rule} before {cutoff}): {count} row(s)")
-        if count:
-            removed[f"raw.{spec.table}"] = count
-            entries.append((run_id, now, f"raw.{spec.table}", rule, cutoff, count))
-    count = con.execute(
-        "delete from raw._rejects where export_date < ?", [cutoffs["raw"]]
-    ).fetchall()[0][0]
-    if count:
-        removed["raw._rejects"] = count
-        entries.append((run_id, now, "raw._rejects", "rejected lines", cutoffs["raw"], count))
-    if entries:
-        con.executemany("insert into privacy.retention_log values (?, ?, ?, ?, ?, ?)", entries)
+        relation = f"raw.{spec.table}"
+        with _purge(con, run_id, now, relation, rule, cutoff) as purge:
+            purge.count = remove_raw_rows(
+                con, spec.table, _expired(spec, rule, cutoff), "retention", now, alias="old"
+            )
+        log(f"retention: {relation} ({rule} before {cutoff}): {purge.count} row(s)")
+        if purge.count:
+            removed[relation] = purge.count
+    with _purge(con, run_id, now, "raw._rejects", "rejected lines", cutoffs["raw"]) as purge:
+        purge.count = con.execute(
+            "delete from raw._rejects where export_date < ?", [cutoffs["raw"]]
+        ).fetchall()[0][0]
+    if purge.count:
+        removed["raw._rejects"] = purge.count
     return removed
+
+
+@dataclass
+class _Purge:
+    count: int = 0
+
+
+@contextmanager
+def _purge(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    now: datetime,
+    relation: str,
+    rule: str,
+    cutoff: date,
+) -> Iterator[_Purge]:
+    """One relation's purge as one transaction: the rows the block removes (it sets the
+    yielded ``count``), the counts ``remove_raw_rows`` logs per file and the entry of
+    ``privacy.retention_log`` commit together, or none of them does. A purge that stops
+    half-way leaves every relation either purged and logged or untouched, and the next one
+    finishes the work."""
+    purge = _Purge()
+    con.execute("begin transaction")
+    try:
+        yield purge
+        if purge.count:
+            con.execute(
+                "insert into privacy.retention_log values (?, ?, ?, ?, ?, ?)",
+                [run_id, now, relation, rule, cutoff, purge.count],
+            )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise

@@ -40,6 +40,24 @@ def test_staging_lands_in_its_layer_schema(built_warehouse):
     assert rows[0][0] == raw_ids[0][0] > 0
 
 
+def test_a_record_names_each_identifier_once(built_warehouse):
+    """The identifier guards, the clustering graph and the name conflicts count an
+    identifier's records with count(*), which holds only while int_identity__identifiers has
+    one row per record and identifier (as int_identifiers_unioned's uniqueness test ensures
+    upstream); a duplicate would count a record twice and guard or join what it should not."""
+    warehouse, _ = built_warehouse
+    con = connect(str(warehouse))
+    rows, pairs, records = con.execute(
+        """select count(*),
+                  count(distinct (record_key, identifier_type, identifier_value)),
+                  count(distinct record_key)
+           from intermediate.int_identity__identifiers"""
+    ).fetchall()[0]
+    con.close()
+    assert rows == pairs
+    assert rows > records > 0  # records with several identifiers are there to be counted
+
+
 def test_every_model_can_be_queried_without_dbt(warehouse_copy):
     """Analysts and quality checks use plain connections, where dbt's Python functions do not
     exist: no model may depend on them at query time. dbt holds the file open in this process,

@@ -147,3 +147,49 @@ def test_the_rows_of_a_stage_are_counted_not_estimated(tmp_path):
     finally:
         con.close()
     assert rows == 200000
+
+
+def test_the_privacy_stages_erase_the_pending_requests_and_rewrite_the_file(
+    warehouse_copy, tmp_path, capsys
+):
+    """The benchmark runs the erasure as the pipeline does: the built sample's pending requests
+    resolved through identity, raw purged, staging and identity rebuilt by a dbt child step
+    until a round removes nothing; then the file is rewritten, for that run only."""
+    from cdp.bench import _step_compaction, _step_erasure
+
+    con = connect(warehouse_copy)
+    requests = con.execute("select count(*) from raw.privacy__erasure_requests").fetchall()[0][0]
+    con.close()
+    assert requests > 0  # the sample carries erasure requests, none of them done yet
+
+    def namespace(run_id):
+        return argparse.Namespace(
+            warehouse=str(warehouse_copy),
+            target=str(tmp_path / "target"),
+            exports=str(tmp_path / "exports"),
+            doc_dirs=[],
+            run_id=run_id,
+        )
+
+    _step_erasure(namespace("bench-full"))
+    erased = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert erased["requests"] == requests
+    assert erased["rows"] > 0
+    # the last round removed nothing from raw after the rebuild before it
+    assert erased["rounds"] >= 2 and len(erased["rebuild_seconds"]) == erased["rounds"] - 1
+    assert (tmp_path / "target" / "run_results.json").exists()  # the rebuild's dbt ran
+    con = connect(warehouse_copy)
+    removed = con.execute(
+        "select sum(rows_removed) from raw._removed_rows where reason = 'erasure'"
+    ).fetchall()[0][0]
+    logged = con.execute(
+        "select count(distinct request_id) from privacy.erasure_log where run_id = 'bench-full'"
+    ).fetchall()[0][0]
+    con.close()
+    assert removed > 0 and logged == requests
+
+    _step_compaction(namespace("another-run"))  # nobody erased in that run: left as it is
+    assert json.loads(capsys.readouterr().out) == {"rows": 0, "compacted": False}
+    _step_compaction(namespace("bench-full"))
+    compacted = json.loads(capsys.readouterr().out)
+    assert compacted["compacted"] and compacted["mb_after"] > 0

@@ -1,10 +1,12 @@
 """``cdp-bench``: the whole pipeline timed per stage, beside DuckDB's floor (``make bench``).
 
 It generates N persons (default 100,000), holds back the last export day, runs the pipeline
-through the docs site (load, staging, identity, marts, checks, docs), then delivers the held-back
-day and runs again. Each stage runs in child processes, so that its peak resident memory is its
-own (``wait4``). The floor is DuckDB alone reading every landing file into a table. The figures
-go to ``bench/results/<persons>-<timestamp>.json`` with a PNG chart of the stages beside them.
+through the docs site in the scheduled pipeline's order (load, privacy purge, staging, identity,
+erasure with its rebuilds, marts, checks, docs, and the warehouse rewrite after an erasure), then
+delivers the held-back day and runs again. Each stage runs in child processes, so that its peak
+resident memory is its own (``wait4``). The floor is DuckDB alone reading every landing file
+into a table. The figures go to ``bench/results/<persons>-<timestamp>.json`` with a PNG chart of
+the stages beside them.
 DuckDB's budget (``CDP_MEMORY_LIMIT``, ``CDP_THREADS``) applies to every stage.
 
     cdp-bench --persons 100000
@@ -96,7 +98,19 @@ PHONE_INPUTS = """
 STAGING = ["path:models/staging", "standardization_counts_by_file", "standardization_report"]
 IDENTITY = ["path:models/intermediate/identity"]
 MARTS_EXCLUDE = [*STAGING, *IDENTITY]
-STAGES = ("load", "staging", "identity", "marts", "checks", "docs")
+# The pipeline's order: the privacy purge runs before dbt reads raw, the erasure after
+# identity (resolving requests through it), the warehouse rewrite last after an erasure.
+STAGES = (
+    "load",
+    "purge",
+    "staging",
+    "identity",
+    "erasure",
+    "marts",
+    "checks",
+    "docs",
+    "compaction",
+)
 
 
 def _table_rows(warehouse: str, relations: list[tuple[str, str]]) -> int:
@@ -168,6 +182,117 @@ def _step_floor(ns: argparse.Namespace) -> None:
     con.close()
     database.unlink(missing_ok=True)
     print(json.dumps({"rows": rows}))
+
+
+def _privacy_key() -> bytes:
+    from cdp.privacy.keys import require_key
+
+    return require_key()
+
+
+def _step_purge(ns: argparse.Namespace) -> None:
+    """The purge before dbt reads raw, as the pipeline's privacy/purge asset runs it:
+    re-delivered rows of erased people, then retention."""
+    from cdp.config import Settings
+    from cdp.duckdb_budget import connect
+    from cdp.privacy.erasure import Purge
+    from cdp.privacy.retention import RetentionPolicy, apply_retention
+
+    settings = Settings.from_env()
+    with connect(ns.warehouse) as con:
+        report = Purge(
+            con,
+            _privacy_key(),
+            ns.run_id,
+            exports_dir=Path(ns.exports),
+            doc_dirs=tuple(Path(d) for d in ns.doc_dirs),
+            log=lambda _m: None,
+            before_dbt=True,
+        ).run()
+        retained = apply_retention(
+            con,
+            RetentionPolicy(settings.retention_raw_days, settings.retention_events_days),
+            ns.run_id,
+        )
+    removed = report.by_layer()
+    rows = removed.get("raw", 0) + removed.get("rejects", 0) + sum(retained.values())
+    print(json.dumps({"rows": rows, "erased": removed, "retained": retained}))
+
+
+def _step_erasure(ns: argparse.Namespace) -> None:
+    """The erasure after identity, as the pipeline's privacy/erasure_completed asset runs it:
+    the new requests resolved through identity, raw purged, staging and identity rebuilt by
+    dbt (a child step of its own, ``dbt --select staging intermediate``), repeated until a
+    round removes nothing. Rows: the rows removed from every layer."""
+    import resource
+
+    from cdp.duckdb_budget import connect
+    from cdp.privacy.erasure import REBUILT_SELECTION, complete_erasure
+
+    def rebuild() -> None:
+        _run_step(
+            [
+                "dbt",
+                f"--warehouse={ns.warehouse}",
+                f"--target={ns.target}",
+                "--select",
+                *REBUILT_SELECTION.split(),
+            ]
+        )
+
+    rounds = complete_erasure(
+        lambda: connect(ns.warehouse),
+        rebuild,
+        _privacy_key(),
+        ns.run_id,
+        exports_dir=Path(ns.exports),
+        doc_dirs=tuple(Path(d) for d in ns.doc_dirs),
+        log=lambda _m: None,
+    )
+    by_layer: dict[str, int] = {}
+    for erasure_round in rounds:
+        for layer, rows in erasure_round.report.by_layer().items():
+            by_layer[layer] = by_layer.get(layer, 0) + rows
+    print(
+        json.dumps(
+            {
+                "rows": sum(by_layer.values()),
+                "requests": rounds[0].report.requests,
+                "rounds": len(rounds),
+                "rebuild_seconds": [
+                    round(r.rebuild_seconds, 2) for r in rounds if r.rebuild_seconds is not None
+                ],
+                # the rebuilds' dbt ran in child processes of this step
+                "children_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+def _step_compaction(ns: argparse.Namespace) -> None:
+    """The warehouse rewritten with live data only after a run that erased someone, as the
+    pipeline's maintenance/warehouse_compacted asset does; left as it is otherwise."""
+    from cdp.duckdb_budget import connect
+    from cdp.privacy.compaction import compact
+
+    with connect(ns.warehouse) as con:
+        erased = con.execute(
+            "select count(*) from privacy.erasure_log where run_id = ?", [ns.run_id]
+        ).fetchall()[0][0]
+    if not erased:
+        print(json.dumps({"rows": 0, "compacted": False}))
+        return
+    result = compact(Path(ns.warehouse))
+    print(
+        json.dumps(
+            {
+                "rows": 0,
+                "compacted": True,
+                "mb_before": round(result.bytes_before / 2**20, 1),
+                "mb_after": round(result.bytes_after / 2**20, 1),
+            }
+        )
+    )
 
 
 def _step_name(args: list[str]) -> str:
@@ -384,6 +509,13 @@ def main(argv: list[str] | None = None) -> int:
     floor = sub.add_parser("floor", help="DuckDB alone reading every landing file")
     floor.add_argument("--landing", required=True)
     floor.add_argument("--warehouse", required=True)
+    for name in ("purge", "erasure", "compaction"):
+        privacy = sub.add_parser(name)
+        privacy.add_argument("--warehouse", required=True)
+        privacy.add_argument("--target", required=True, help="the dbt target of the rebuilds")
+        privacy.add_argument("--exports", required=True, help="the audience exports folder")
+        privacy.add_argument("--doc-dirs", nargs="*", default=[], help="folders to search")
+        privacy.add_argument("--run-id", required=True)
     for name in ("checks", "docs"):
         site = sub.add_parser(name)
         site.add_argument("--warehouse", required=True)
@@ -420,6 +552,9 @@ def main(argv: list[str] | None = None) -> int:
         "floor": _step_floor,
         "checks": _step_checks,
         "docs": _step_docs,
+        "purge": _step_purge,
+        "erasure": _step_erasure,
+        "compaction": _step_compaction,
     }
     if ns.step in steps:
         steps[ns.step](ns)
@@ -491,6 +626,7 @@ def _pipeline_benchmark(ns: argparse.Namespace) -> int:
         seconds, peak_mb, output, parts = 0.0, 0.0, {}, []
         for args in steps:
             more_seconds, more_peak, more = _run_step(args)
+            more_peak = max(more_peak, more.get("children_peak_mb", 0))
             seconds, peak_mb = seconds + more_seconds, max(peak_mb, more_peak)
             parts.append([_step_name(args), round(more_seconds, 2)])
             output["slowest"] = output.get("slowest", []) + more.get("models", [])[:5]
@@ -552,12 +688,24 @@ def _pipeline_benchmark(ns: argparse.Namespace) -> int:
             f"--docs={work / 'docs'}",
             f"--target={work / 'dbt_target'}",
         ]
+        run_id = [f"--run-id=bench-{kind}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"]
+        privacy = [
+            f"--warehouse={warehouse}",
+            f"--target={work / 'dbt_target'}",
+            f"--exports={work / 'exports'}",
+            "--doc-dirs",
+            str(work / "docs"),
+            str(work / "quality"),
+        ]
         step("load", ["load", f"--landing={landing}", f"--warehouse={warehouse}"], kind=kind)
+        step("purge", ["purge", *privacy, *run_id], kind=kind)
         step("staging", [*dbt, "--seed-first", "--select", *STAGING], kind=kind)
         step("identity", [*dbt, "--select", *IDENTITY], kind=kind)
+        step("erasure", ["erasure", *privacy, *run_id], kind=kind)
         step("marts", [*dbt, "--exclude", *MARTS_EXCLUDE], kind=kind)
         step("checks", [*dbt, "--command=test"], ["checks", *site], kind=kind)
         step("docs", ["docs", *site], kind=kind)
+        step("compaction", ["compaction", *privacy, *run_id], kind=kind)
 
     pipeline("full")
     _deliver(held, landing)

@@ -648,8 +648,22 @@ def _pipeline_benchmark(ns: argparse.Namespace) -> int:
                 "slowest_models": [[name, round(sec, 1)] for name, sec in output["slowest"]],
                 **{
                     key: output[key]
-                    for key in ("suites", "not_passed", "suites_not_passed")
-                    if output.get(key)
+                    for key in (
+                        "suites",
+                        "not_passed",
+                        "suites_not_passed",
+                        # the privacy stages: what the purge and the erasure removed, the
+                        # erasure's rounds and rebuilds, the file before and after its rewrite
+                        "erased",
+                        "retained",
+                        "requests",
+                        "rounds",
+                        "rebuild_seconds",
+                        "compacted",
+                        "mb_before",
+                        "mb_after",
+                    )
+                    if output.get(key) not in (None, [], {})
                 },
             }
         )

@@ -184,10 +184,10 @@ def _step_floor(ns: argparse.Namespace) -> None:
     print(json.dumps({"rows": rows}))
 
 
-def _privacy_key() -> bytes:
-    from cdp.privacy.keys import require_key
-
-    return require_key()
+def _privacy_places(ns: argparse.Namespace) -> dict:
+    """Where a privacy step looks for the person beyond the warehouse: the audience exports
+    and the folders of the quality site."""
+    return {"exports_dir": Path(ns.exports), "doc_dirs": tuple(Path(d) for d in ns.doc_dirs)}
 
 
 def _step_purge(ns: argparse.Namespace) -> None:
@@ -195,24 +195,15 @@ def _step_purge(ns: argparse.Namespace) -> None:
     re-delivered rows of erased people, then retention."""
     from cdp.config import Settings
     from cdp.duckdb_budget import connect
-    from cdp.privacy.erasure import Purge
-    from cdp.privacy.retention import RetentionPolicy, apply_retention
+    from cdp.privacy.erasure import purge_before_dbt
+    from cdp.privacy.keys import require_key
+    from cdp.privacy.retention import RetentionPolicy
 
     settings = Settings.from_env()
+    policy = RetentionPolicy(settings.retention_raw_days, settings.retention_events_days)
     with connect(ns.warehouse) as con:
-        report = Purge(
-            con,
-            _privacy_key(),
-            ns.run_id,
-            exports_dir=Path(ns.exports),
-            doc_dirs=tuple(Path(d) for d in ns.doc_dirs),
-            log=lambda _m: None,
-            before_dbt=True,
-        ).run()
-        retained = apply_retention(
-            con,
-            RetentionPolicy(settings.retention_raw_days, settings.retention_events_days),
-            ns.run_id,
+        report, retained = purge_before_dbt(
+            con, require_key(), ns.run_id, policy, **_privacy_places(ns), log=lambda _m: None
         )
     removed = report.by_layer()
     rows = removed.get("raw", 0) + removed.get("rejects", 0) + sum(retained.values())
@@ -227,7 +218,8 @@ def _step_erasure(ns: argparse.Namespace) -> None:
     import resource
 
     from cdp.duckdb_budget import connect
-    from cdp.privacy.erasure import REBUILT_SELECTION, complete_erasure
+    from cdp.privacy.erasure import REBUILT_SELECTION, complete_erasure, removed_by_layer
+    from cdp.privacy.keys import require_key
 
     def rebuild() -> None:
         _run_step(
@@ -243,20 +235,15 @@ def _step_erasure(ns: argparse.Namespace) -> None:
     rounds = complete_erasure(
         lambda: connect(ns.warehouse),
         rebuild,
-        _privacy_key(),
+        require_key(),
         ns.run_id,
-        exports_dir=Path(ns.exports),
-        doc_dirs=tuple(Path(d) for d in ns.doc_dirs),
+        **_privacy_places(ns),
         log=lambda _m: None,
     )
-    by_layer: dict[str, int] = {}
-    for erasure_round in rounds:
-        for layer, rows in erasure_round.report.by_layer().items():
-            by_layer[layer] = by_layer.get(layer, 0) + rows
     print(
         json.dumps(
             {
-                "rows": sum(by_layer.values()),
+                "rows": sum(removed_by_layer(rounds).values()),
                 "requests": rounds[0].report.requests,
                 "rounds": len(rounds),
                 "rebuild_seconds": [
@@ -274,11 +261,10 @@ def _step_compaction(ns: argparse.Namespace) -> None:
     pipeline's maintenance/warehouse_compacted asset does; left as it is otherwise."""
     from cdp.duckdb_budget import connect
     from cdp.privacy.compaction import compact
+    from cdp.privacy.erasure import erased_in_run
 
     with connect(ns.warehouse) as con:
-        erased = con.execute(
-            "select count(*) from privacy.erasure_log where run_id = ?", [ns.run_id]
-        ).fetchall()[0][0]
+        erased = erased_in_run(con, ns.run_id)
     if not erased:
         print(json.dumps({"rows": 0, "compacted": False}))
         return

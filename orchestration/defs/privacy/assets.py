@@ -12,11 +12,13 @@ from cdp.privacy.erasure import (
     ERASURE_READS,
     REBUILT_SELECTION,
     ErasureIncomplete,
-    Purge,
     complete_erasure,
+    erased_in_run,
+    purge_before_dbt,
+    removed_by_layer,
 )
 from cdp.privacy.keys import PrivacyKeyMissing, require_key
-from cdp.privacy.retention import RetentionPolicy, apply_retention
+from cdp.privacy.retention import RetentionPolicy
 from cdp.sources import SOURCE_FILES
 from orchestration.dbt_console import dbt_console
 from orchestration.dbt_parses import invoke, succeeded
@@ -54,20 +56,13 @@ def privacy_purge(
     except PrivacyKeyMissing as err:
         raise dg.Failure(description=str(err), allow_retries=False) from err
     with warehouse.connect() as con:
-        purge = Purge(
+        report, retained = purge_before_dbt(
             con,
             key,
-            run_id=context.run.run_id,
+            context.run.run_id,
+            RetentionPolicy(privacy.retention_raw_days, privacy.retention_events_days),
             exports_dir=Path(privacy.exports_dir),
             doc_dirs=tuple(Path(d) for d in privacy.doc_dirs),
-            log=context.log.debug,
-            before_dbt=True,
-        )
-        report = purge.run()
-        retained = apply_retention(
-            con,
-            RetentionPolicy(privacy.retention_raw_days, privacy.retention_events_days),
-            run_id=context.run.run_id,
             log=context.log.debug,
         )
         suppressed = con.execute("select count(*) from privacy.suppression_list").fetchall()
@@ -156,10 +151,7 @@ def erasure_completed(
         )
     except ErasureIncomplete as err:
         raise dg.Failure(description=str(err)) from err
-    by_layer: dict[str, int] = {}
-    for erasure_round in rounds:
-        for layer, rows in erasure_round.report.by_layer().items():
-            by_layer[layer] = by_layer.get(layer, 0) + rows
+    by_layer = removed_by_layer(rounds)
     with warehouse.connect() as con:
         suppressed = con.execute("select count(*) from privacy.suppression_list").fetchall()
     context.log.info(
@@ -207,9 +199,7 @@ def warehouse_compacted(
 ) -> dg.MaterializeResult:
     path = Path(warehouse.path)
     with warehouse.connect() as con:
-        erased = con.execute(
-            "select count(*) from privacy.erasure_log where run_id = ?", [context.run.run_id]
-        ).fetchall()[0][0]
+        erased = erased_in_run(con, context.run.run_id)
     if not erased:
         context.log.info("nobody was erased in this run: the warehouse file is left as it is")
         return dg.MaterializeResult(

@@ -64,6 +64,7 @@ from cdp import registry
 from cdp.config import DBT_PROJECT_DIR
 from cdp.ingest.loader import ensure_tables, remove_raw_rows
 from cdp.privacy.keys import SUPPRESSION, derive, fingerprint, hmac_sql, keyed_hash
+from cdp.privacy.retention import RetentionPolicy, apply_retention
 from cdp.standardize.phones import to_e164
 from cdp.warehouse import column_names, table_exists
 
@@ -933,3 +934,39 @@ def complete_erasure(
         "next run continues through the suppression list. See privacy.erasure_log for this "
         "run: a chain that does not end usually means identifiers shared with other people."
     )
+
+
+def purge_before_dbt(
+    con: duckdb.DuckDBPyConnection,
+    key: bytes,
+    run_id: str,
+    policy: RetentionPolicy,
+    *,
+    exports_dir: Path | None = None,
+    doc_dirs: tuple[Path, ...] = (),
+    log: Callable[[str], None] = print,
+) -> tuple[ErasureReport, dict[str, int]]:
+    """The purge after the raw loads, before dbt reads raw: the rows of erased people an export
+    delivered again (``Purge(..., before_dbt=True)``), then retention. Returns the erasure's
+    report and the rows retention removed per relation."""
+    report = Purge(
+        con, key, run_id, exports_dir=exports_dir, doc_dirs=doc_dirs, log=log, before_dbt=True
+    ).run()
+    return report, apply_retention(con, policy, run_id, log=log)
+
+
+def removed_by_layer(rounds: list[ErasureRound]) -> dict[str, int]:
+    """The rows the erasure's rounds removed, summed per layer."""
+    removed: dict[str, int] = {}
+    for erasure_round in rounds:
+        for layer, rows in erasure_round.report.by_layer().items():
+            removed[layer] = removed.get(layer, 0) + rows
+    return removed
+
+
+def erased_in_run(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
+    """The entries ``privacy.erasure_log`` holds for run ``run_id``: none when the run erased
+    nobody (and its warehouse file need not be rewritten)."""
+    return con.execute(
+        "select count(*) from privacy.erasure_log where run_id = ?", [run_id]
+    ).fetchall()[0][0]

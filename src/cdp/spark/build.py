@@ -29,9 +29,9 @@ from cdp.duckdb_budget import connect
 from cdp.engine import get_engine
 from cdp.ingest.loader import load_landing_zone
 from cdp.privacy.compaction import compact
-from cdp.privacy.erasure import REBUILT_SELECTION, Purge, complete_erasure
+from cdp.privacy.erasure import REBUILT_SELECTION, complete_erasure, purge_before_dbt
 from cdp.privacy.keys import require_key
-from cdp.privacy.retention import RetentionPolicy, apply_retention
+from cdp.privacy.retention import RetentionPolicy
 from cdp.quality.run import QualityRun
 from cdp.sources import SOURCE_FILES
 from cdp.spark.engine import run_step
@@ -89,10 +89,9 @@ def build(
     key = require_key()
     with stage("privacy"), connect(str(loads)) as con:
         # before dbt reads raw, as in the pipeline: re-delivered rows of erased people, retention
-        Purge(con, key, run_id, exports_dir=exports, log=lambda _l: None, before_dbt=True).run()
         settings = Settings.from_env()
         policy = RetentionPolicy(settings.retention_raw_days, settings.retention_events_days)
-        apply_retention(con, policy, run_id)
+        purge_before_dbt(con, key, run_id, policy, exports_dir=exports, log=lambda _l: None)
 
     def dbt(*args: str) -> None:
         variables = json.dumps({"warehouse": str(loads), "identity_from_scratch": True})

@@ -213,7 +213,7 @@ def _step_purge(ns: argparse.Namespace) -> None:
 def _step_erasure(ns: argparse.Namespace) -> None:
     """The erasure after identity, as the pipeline's privacy/erasure_completed asset runs it:
     the new requests resolved through identity, raw purged, staging and identity rebuilt by
-    dbt (a child step of its own, ``dbt --select staging intermediate``), repeated until a
+    dbt (a child step of its own, ``dbt run --select`` ``REBUILT_SELECTION``), repeated until a
     round removes nothing. Rows: the rows removed from every layer."""
     import resource
 

@@ -80,6 +80,37 @@ def _materialize(assets, resources, day="2026-11-01", **kwargs):
 
 
 @pytest.mark.integration
+def test_each_model_is_rebuilt_by_the_erasure_or_built_after_it():
+    """A model dbt builds before the erasure of the run's requests is one the erasure's rounds
+    rebuild from the purged raw, and it is no more than those: every other model (the
+    customer traits, the marts) waits for the erasure and is built once. A model in neither
+    would keep an erased person until the next run."""
+    from dagster_dbt import build_dbt_asset_selection
+
+    from cdp.privacy.erasure import REBUILT_SELECTION
+    from orchestration.definitions import defs
+    from orchestration.defs.dbt.assets import dbt_marts, dbt_transform
+    from orchestration.defs.privacy.assets import ERASURE_KEY
+
+    graph = defs.resolve_asset_graph()
+
+    def models(keys) -> set[dg.AssetKey]:
+        return {key for key in keys if graph.get(key).group_name != "reference"}  # no seeds
+
+    before = models(dbt_transform.keys)
+    rebuilt = models(
+        key
+        for step in (dbt_transform, dbt_marts)
+        for key in build_dbt_asset_selection([step], dbt_select=REBUILT_SELECTION).resolve(graph)
+    )
+    after = dg.AssetSelection.assets(ERASURE_KEY).downstream(include_self=False).resolve(graph)
+    assert before == rebuilt
+    assert models(dbt_marts.keys) <= after
+    assert not before & after
+    traits = dg.AssetKey(["intermediate", "int_web_events_attributed"])
+    assert traits in after and dg.AssetKey(["intermediate", "int_identity__records"]) in before
+
+
 def test_materialize_reports_rows_files_and_rejects(tmp_path, landing):
     write_export(
         landing,

@@ -25,8 +25,17 @@ from orchestration.resources import DuckDBWarehouse
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=PROJECT_ROOT)
 
 LAYERS = ("staging", "intermediate", "marts", "audit", "pseudonymized")
-# The layers built after the erasure of this run's requests (privacy/erasure_completed).
-AFTER_ERASURE = ("marts", "audit", "pseudonymized")
+# The models built after the erasure of this run's requests (privacy/erasure_completed), as
+# dbt selectors of folders: the customer traits and every layer after them. The models before
+# them (staging and identity) are what the erasure's rounds rebuild (REBUILT_SELECTION).
+AFTER_ERASURE = ("intermediate.customers", "marts", "audit", "pseudonymized")
+
+
+def after_erasure(fqn: list[str]) -> bool:
+    """Whether the model of dbt name path ``fqn`` (project, folders, name) is built after the
+    erasure: its folders start with one of ``AFTER_ERASURE``."""
+    folders = fqn[1:-1]
+    return any(folders[: len(parts)] == parts for parts in (f.split(".") for f in AFTER_ERASURE))
 
 
 class LayeredTranslator(DagsterDbtTranslator):
@@ -44,10 +53,10 @@ class LayeredTranslator(DagsterDbtTranslator):
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
     ) -> dg.AssetSpec:
         """Models that read raw sources also wait for the privacy purge, so no re-delivered
-        row of an erased person and no row past retention reaches staging; models of the
-        marts, audit and pseudonymized layers wait for the erasure of this run's requests,
-        which resolves them through this run's identity and rebuilds staging and identity
-        without the person."""
+        row of an erased person and no row past retention reaches staging; the customer
+        traits and the models of the marts, audit and pseudonymized layers wait for the
+        erasure of this run's requests, which resolves them through this run's identity and
+        rebuilds staging and identity without the person."""
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         upstream = (props.get("depends_on") or {}).get("nodes", [])
@@ -55,9 +64,7 @@ class LayeredTranslator(DagsterDbtTranslator):
             node.startswith("source.") for node in upstream
         ):
             spec = spec.merge_attributes(deps=[PURGE_KEY])
-        if props.get("resource_type") == "model" and any(
-            part in AFTER_ERASURE for part in props.get("fqn", [])
-        ):
+        if props.get("resource_type") == "model" and after_erasure(props.get("fqn", [])):
             spec = spec.merge_attributes(deps=[ERASURE_KEY])
         return spec
 
@@ -194,10 +201,10 @@ def build(
     succeeded(invocation, args)  # reached only when dbt succeeded
 
 
-# The marts (and the audits that read them) build in a step of their own, after the quality
-# checks of staging and identity: a failed error-level check there stops them (see
-# orchestration/defs/quality/checks.py).
-MARTS_SELECTION = "marts audit pseudonymized"
+# The customer traits, the marts and the audits that read them build in a step of their own,
+# after the erasure and the quality checks of staging and identity: a failed error-level
+# check there stops them (see orchestration/defs/quality/checks.py).
+MARTS_SELECTION = " ".join(AFTER_ERASURE)
 
 
 @dbt_assets(
@@ -215,7 +222,7 @@ def dbt_transform(
     warehouse: DuckDBWarehouse,
     config: DbtBuildConfig,
 ):
-    """Seeds, staging and intermediate (identity and customer traits), with their tests."""
+    """Seeds, staging and identity, with their tests."""
     yield from build(context, dbt, config, warehouse)
 
 
@@ -234,5 +241,6 @@ def dbt_marts(
     warehouse: DuckDBWarehouse,
     config: DbtBuildConfig,
 ):
-    """The marts and the audit tables, with their tests."""
+    """The customer traits, the marts, the audit tables and the pseudonymized copies, with
+    their tests."""
     yield from build(context, dbt, config, warehouse)

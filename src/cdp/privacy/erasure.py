@@ -206,9 +206,10 @@ ERASURE_READS = tuple(
     f"intermediate.int_identity__{name}"
     for name in ("identifiers", "customer_ids", "identifier_guards")
 )
-# What is rebuilt from raw after a round removed rows (dbt's selection): every layer before
-# the marts, which are built after the erasure.
-REBUILT_SELECTION = "staging intermediate"
+# What is rebuilt from raw after a round removed rows (dbt's selection): the models built
+# before the erasure, staging and identity. The customer traits (intermediate/customers) and
+# every layer after them are built once, after the erasure.
+REBUILT_SELECTION = "staging intermediate.identity"
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -38,7 +38,7 @@ from cdp.spark.engine import run_step
 
 # The layer the erasure resolves requests through: dbt builds it (with all it reads) before
 # the erasure, and the rest after it.
-IDENTITY_LAYER = "intermediate"
+IDENTITY_LAYER = "intermediate.identity"
 
 
 @dataclass

@@ -1,6 +1,9 @@
-"""Small questions about the warehouse's catalog, asked the same way everywhere."""
+"""Small questions about the warehouse's catalog, and a way to write rows from Python, done
+the same way everywhere."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import duckdb
 
@@ -26,3 +29,22 @@ def column_names(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> set[
             [schema, name],
         ).fetchall()
     }
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: Sequence[Sequence[object]],
+    columns: Sequence[str] | None = None,
+) -> int:
+    """Insert ``rows`` into ``table`` (into ``columns`` when given, else in the table's column
+    order) in one statement that unnests a list per column; returns the rows inserted.
+    ``executemany`` runs one statement a row, about 1.3 ms each, so a few hundred results
+    cost a second and a backlog of tens of thousands minutes."""
+    if not rows:
+        return 0
+    values = [list(column) for column in zip(*rows, strict=True)]
+    into = f" ({', '.join(columns)})" if columns else ""
+    unnested = ", ".join("unnest(?)" for _ in values)
+    con.execute(f"insert into {table}{into} select {unnested}", values)
+    return len(rows)

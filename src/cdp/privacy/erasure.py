@@ -66,7 +66,7 @@ from cdp.ingest.loader import ensure_tables, remove_raw_rows
 from cdp.privacy.keys import SUPPRESSION, derive, fingerprint, hmac_sql, keyed_hash
 from cdp.privacy.retention import RetentionPolicy, apply_retention
 from cdp.standardize.phones import to_e164
-from cdp.warehouse import column_names, table_exists
+from cdp.warehouse import column_names, insert_rows, table_exists
 
 SCHEMA = "privacy"
 DDL = f"""
@@ -360,14 +360,14 @@ class Purge:
 
     def _record_requests(self, requests: list[Request]) -> None:
         """The requests' values to erase, and the requests kept with hashes only, each in one
-        statement over lists (as ``_insert_rows``)."""
+        statement over lists (as ``insert_rows``)."""
         rows = [
             (kind, value, request.request_id)
             for request in requests
             for kind, values in request.values.items()
             for value in values
         ]
-        _insert_rows(self.con, "erase_values", rows)
+        insert_rows(self.con, "erase_values", rows)
         self._suppress_erase_values()
         if not requests:
             return
@@ -854,17 +854,7 @@ class Purge:
                 self.report.removed_by_request.items()
             )
         ]
-        _insert_rows(self.con, f"{SCHEMA}.erasure_log", rows)  # a backlog logs tens of thousands
-
-
-def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
-    """Insert ``rows`` into ``table`` in one statement, a list a column: ``executemany`` runs
-    one statement a row, about 1.3 ms each."""
-    if not rows:
-        return
-    columns = [list(column) for column in zip(*rows, strict=True)]
-    unnested = ", ".join("unnest(?)" for _ in columns)
-    con.execute(f"insert into {table} select {unnested}", columns)
+        insert_rows(self.con, f"{SCHEMA}.erasure_log", rows)  # a backlog logs tens of thousands
 
 
 @dataclass

@@ -26,7 +26,7 @@ from typing import Any
 import duckdb
 
 from cdp.duckdb_budget import connect
-from cdp.warehouse import table_exists
+from cdp.warehouse import insert_rows, table_exists
 
 DBT_RESULTS_TABLE = "audit.dbt_test_results"
 STATUSES = ("pass", "warn", "fail", "error", "skipped")
@@ -297,11 +297,7 @@ def record_test_results(
     rows = [asdict(r) for r in results]
     if rows:
         columns = list(rows[0])
-        con.executemany(
-            f"insert into {DBT_RESULTS_TABLE} ({', '.join(columns)}) "
-            f"values ({', '.join('?' for _ in columns)})",
-            [[row[c] for c in columns] for row in rows],
-        )
+        insert_rows(con, DBT_RESULTS_TABLE, [[row[c] for c in columns] for row in rows], columns)
     keep_newest_runs(con, DBT_RESULTS_TABLE, "recorded_at", keep_runs)
     return len(rows)
 

@@ -33,7 +33,7 @@ from cdp.quality.dbt_results import (
 from cdp.quality.site import ENV, LAYERS, STATUS_WORDS, latest_per_suite, write_file
 from cdp.quality.suites import Sla
 from cdp.quality.validate import RESULTS_TABLE
-from cdp.warehouse import table_exists
+from cdp.warehouse import insert_rows, table_exists
 
 SUMMARY = ENV.get_template("summary.html.j2")
 
@@ -230,7 +230,7 @@ def record_key_numbers(
     ensure_key_numbers_table(con)
     con.execute(f"delete from {KEY_NUMBERS_TABLE} where run_id = ?", [run_id])
     rows = [[run_id, measured_at, name, value] for name, value in numbers.metrics().items()]
-    con.executemany(f"insert into {KEY_NUMBERS_TABLE} values (?, ?, ?, ?)", rows)
+    insert_rows(con, KEY_NUMBERS_TABLE, rows)
     keep_newest_runs(con, KEY_NUMBERS_TABLE, "measured_at", keep_runs)
     return len(rows)
 

@@ -27,6 +27,7 @@ import duckdb
 
 from cdp.duckdb_budget import Budget
 from cdp.quality.checks import GX_SEVERITY, LOADED_AFTER, Check, Suite, worst_status
+from cdp.warehouse import insert_rows
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -453,9 +454,5 @@ def record_results(con: duckdb.DuckDBPyConnection, results: Iterable[CheckResult
     ensure_results_table(con)
     if rows:
         columns = list(rows[0])
-        con.executemany(
-            f"insert into {RESULTS_TABLE} ({', '.join(columns)}) "
-            f"values ({', '.join('?' for _ in columns)})",
-            [[row[c] for c in columns] for row in rows],
-        )
+        insert_rows(con, RESULTS_TABLE, [[row[c] for c in columns] for row in rows], columns)
     return len(rows)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import duckdb
 
-from cdp.warehouse import insert_rows
+from cdp.warehouse import insert_records, insert_rows
 
 
 def test_rows_go_in_whole_with_their_nulls_and_types_in_the_columns_named():
@@ -33,3 +34,22 @@ def test_rows_go_in_whole_with_their_nulls_and_types_in_the_columns_named():
     assert con.execute("select count(*) from results where run_id = 'r3'").fetchall() == [(1,)]
     assert insert_rows(con, "results", []) == 0
     assert con.execute("select count(*) from results").fetchall() == [(4,)]
+
+
+@dataclass
+class Result:
+    passed: bool
+    run_id: str
+    failures: int | None
+
+
+def test_records_go_in_by_field_name_whatever_the_table_order():
+    con = duckdb.connect()
+    con.execute("create table results (run_id varchar, failures bigint, passed boolean)")
+    records = [Result(True, "r1", 0), Result(False, "r1", None)]
+    assert insert_records(con, "results", records) == 2
+    assert con.execute("select * from results order by passed").fetchall() == [
+        ("r1", None, False),
+        ("r1", 0, True),
+    ]
+    assert insert_records(con, "results", []) == 0

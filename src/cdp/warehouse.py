@@ -4,6 +4,7 @@ the same way everywhere."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 
 import duckdb
 
@@ -48,3 +49,13 @@ def insert_rows(
     unnested = ", ".join("unnest(?)" for _ in values)
     con.execute(f"insert into {table}{into} select {unnested}", values)
     return len(rows)
+
+
+def insert_records(con: duckdb.DuckDBPyConnection, table: str, records: Sequence[object]) -> int:
+    """Insert dataclass instances ``records`` into ``table``, each field into the column of its
+    name (``insert_rows``); returns the rows inserted."""
+    if not records:
+        return 0
+    columns = [field.name for field in fields(records[0])]
+    rows = [[getattr(record, column) for column in columns] for record in records]
+    return insert_rows(con, table, rows, columns)

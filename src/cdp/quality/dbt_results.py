@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from typing import Any
 import duckdb
 
 from cdp.duckdb_budget import connect
-from cdp.warehouse import insert_rows, table_exists
+from cdp.warehouse import insert_records, table_exists
 
 DBT_RESULTS_TABLE = "audit.dbt_test_results"
 STATUSES = ("pass", "warn", "fail", "error", "skipped")
@@ -294,12 +294,9 @@ def record_test_results(
 
         keep_runs = KEEP_RUNS
     ensure_table(con)
-    rows = [asdict(r) for r in results]
-    if rows:
-        columns = list(rows[0])
-        insert_rows(con, DBT_RESULTS_TABLE, [[row[c] for c in columns] for row in rows], columns)
+    appended = insert_records(con, DBT_RESULTS_TABLE, results)
     keep_newest_runs(con, DBT_RESULTS_TABLE, "recorded_at", keep_runs)
-    return len(rows)
+    return appended
 
 
 def record_invocation(

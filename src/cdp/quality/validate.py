@@ -17,7 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +27,7 @@ import duckdb
 
 from cdp.duckdb_budget import Budget
 from cdp.quality.checks import GX_SEVERITY, LOADED_AFTER, Check, Suite, worst_status
-from cdp.warehouse import insert_rows
+from cdp.warehouse import insert_records
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -450,9 +450,5 @@ def ensure_results_table(con: duckdb.DuckDBPyConnection) -> None:
 
 def record_results(con: duckdb.DuckDBPyConnection, results: Iterable[CheckResult]) -> int:
     """Append check results to ``audit.quality_results`` (created on first use)."""
-    rows = [asdict(r) for r in results]
     ensure_results_table(con)
-    if rows:
-        columns = list(rows[0])
-        insert_rows(con, RESULTS_TABLE, [[row[c] for c in columns] for row in rows], columns)
-    return len(rows)
+    return insert_records(con, RESULTS_TABLE, list(results))

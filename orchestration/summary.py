@@ -53,6 +53,7 @@ class RunSummary:
     files_loaded: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    rows_held_back: int = 0  # of erased people, never written (cdp.privacy.holdback)
     files_failed: int = 0
     models_built: int = 0
     profiles: int | None = None
@@ -123,6 +124,7 @@ def _materialized(summary: RunSummary, materialization: dg.AssetMaterialization)
         summary.files_loaded += _value(metadata, "files_loaded") or 0
         summary.rows_loaded += _value(metadata, "rows_loaded") or 0
         summary.rows_rejected += _value(metadata, "rows_rejected") or 0
+        summary.rows_held_back += _value(metadata, "rows_held_back") or 0
         summary.files_failed += _value(metadata, "files_failed") or 0
     elif "unique_id" in metadata:  # a dbt model or seed
         summary.models_built += 1
@@ -206,6 +208,11 @@ def summary_lines(
         f"(run {summary.run_id[:8]}, export dates {summary.partitions or '-'})",
         f"  loaded      {summary.rows_loaded:,} rows from {summary.files_loaded:,} new files; "
         f"{summary.rows_rejected:,} rows set aside (raw._rejects)"
+        + (
+            f"; {summary.rows_held_back:,} held back (they name erased people)"
+            if summary.rows_held_back
+            else ""
+        )
         + (f"; {summary.files_failed} files failed" if summary.files_failed else ""),
         f"  profiles    {_count(summary.profiles)} customer profiles from "
         f"{_count(summary.source_records)} source records ({summary.models_built} dbt models "

@@ -60,6 +60,7 @@ def _step_generate(ns: argparse.Namespace) -> None:
 def _step_load(ns: argparse.Namespace) -> None:
     from cdp.duckdb_budget import connect
     from cdp.ingest.loader import load_landing_zone
+    from cdp.privacy.holdback import LoadSuppression
     from cdp.sources import SOURCE_FILES
 
     landing = Path(ns.landing)
@@ -70,13 +71,16 @@ def _step_load(ns: argparse.Namespace) -> None:
             "`cdp-generate --out DIR` writes the exports to DIR/landing"
         )
     con = connect(ns.warehouse)
-    reports = load_landing_zone(con, landing, SOURCE_FILES, log=lambda m: None)
+    # as the pipeline's load assets: rows naming erased people are held back
+    hold_back = LoadSuppression.of_warehouse(con, ns.run_id)
+    reports = load_landing_zone(con, landing, SOURCE_FILES, log=lambda m: None, hold_back=hold_back)
     con.close()
     print(
         json.dumps(
             {
                 "rows": sum(r.rows_loaded for r in reports),
                 "rows_rejected": sum(r.rows_rejected for r in reports),
+                "rows_held_back": sum(r.rows_held_back for r in reports),
                 "files": sum(len(r.files) for r in reports),
                 "failed": sum(len(r.failed) for r in reports),
             }
@@ -484,6 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     load = sub.add_parser("load")
     load.add_argument("--landing", required=True)
     load.add_argument("--warehouse", required=True)
+    load.add_argument("--run-id", required=True)
     stage = sub.add_parser("dbt")
     stage.add_argument("--warehouse", required=True)
     stage.add_argument("--target", required=True)
@@ -638,6 +643,8 @@ def _pipeline_benchmark(ns: argparse.Namespace) -> int:
                         "suites",
                         "not_passed",
                         "suites_not_passed",
+                        # the load: rows of erased people held back before they were written
+                        "rows_held_back",
                         # the privacy stages: what the purge and the erasure removed, the
                         # erasure's rounds and rebuilds, the file before and after its rewrite
                         "erased",
@@ -697,7 +704,9 @@ def _pipeline_benchmark(ns: argparse.Namespace) -> int:
             str(work / "docs"),
             str(work / "quality"),
         ]
-        step("load", ["load", f"--landing={landing}", f"--warehouse={warehouse}"], kind=kind)
+        step(
+            "load", ["load", f"--landing={landing}", f"--warehouse={warehouse}", *run_id], kind=kind
+        )
         step("purge", ["purge", *privacy, *run_id], kind=kind)
         step("staging", [*dbt, "--seed-first", "--select", *STAGING], kind=kind)
         step("identity", [*dbt, "--select", *IDENTITY], kind=kind)

@@ -15,7 +15,13 @@ DBT_TEST = "test.cdp.relationships_orders_account_id.1a2b3c"
 @dg.asset(key=["shop", "orders"])
 def orders_load() -> dg.MaterializeResult:
     return dg.MaterializeResult(
-        metadata={"rows_loaded": 120, "rows_rejected": 3, "files_loaded": 2, "files_failed": 0}
+        metadata={
+            "rows_loaded": 120,
+            "rows_rejected": 3,
+            "rows_held_back": 4,
+            "files_loaded": 2,
+            "files_failed": 0,
+        }
     )
 
 
@@ -90,7 +96,7 @@ def test_the_summary_counts_what_the_run_recorded_and_explains_each_warning(tmp_
     lines = summary_lines(summary, Settings.from_env(), explanations)
     text = "\n".join(lines)
     assert lines[0] == lines[-1] == RULE
-    assert "120 rows from 2 new files; 3 rows set aside" in text
+    assert "120 rows from 2 new files; 3 rows set aside (raw._rejects); 4 held back" in text
     assert "42 customer profiles" in text
     assert "2 dbt tests: 1 passed, 1 warned, 0 failed" in text
     assert "10 quality expectations: 9 passed, 1 warned, 0 failed" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,8 +19,10 @@ from cdp.privacy.erasure import (
     PrivacyKeyChanged,
     Purge,
     complete_erasure,
+    erased_in_run,
     normalize_request,
 )
+from cdp.privacy.holdback import LoadSuppression
 from cdp.privacy.retention import RetentionPolicy, apply_retention
 from cdp.sources import SOURCE_FILES, source_file
 from tests.conftest import write_export
@@ -317,6 +320,144 @@ def test_compaction_leaves_no_bytes_of_the_erased_person(erased):
     con = connect(str(warehouse))
     assert con.execute("select count(*) from raw.crm__contacts").fetchall() == [(1,)]
     assert con.execute("select count(*) from privacy.suppression_list").fetchall()[0][0] > 0
+
+
+# -- held back at the load ------------------------------------------------------------------
+
+
+def file_bytes(warehouse: Path) -> bytes:
+    wal = Path(f"{warehouse}.wal")
+    return warehouse.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def load_holding_back(con, landing: Path, run_id: str) -> list:
+    hold_back = LoadSuppression.of_warehouse(con, run_id, key=KEY)
+    assert hold_back is not None
+    return load_landing_zone(con, landing, SOURCE_FILES, log=lambda _m: None, hold_back=hold_back)
+
+
+def test_a_re_delivered_row_is_held_back_at_its_load_and_never_written(erased):
+    con, _, landing, warehouse = erased
+    con.close()
+    compact(warehouse)  # the first erasure's bytes gone: what follows must not bring any back
+    con = connect(str(warehouse))
+    write_export(
+        landing,
+        "crm",
+        "2026-11-05",
+        "contacts.csv",
+        crm_file(
+            crm_row("C-1", "mario@example.it", updated="03/10/2026"),
+            # another person (the template's social handle is Mario's: Luigi has his own)
+            crm_row("C-3", "luigi@example.it", "02 1234 5678").replace("@mario", "@luigi"),
+        ),
+    )
+    write_export(
+        landing,
+        "consent",
+        "2026-11-05",
+        "consent_events.csv",
+        consent_file(
+            "e4,email,luigi@example.it,analytics,granted,2026-11-05T10:00:00Z,banner,v1",
+            # rejected (bad timestamp) and naming the erased person
+            "e5,email,mario@example.it,analytics,granted,2026-13-45T10:00:00Z,banner,v1",
+        ),
+    )
+    reports = {r.spec.name: r for r in load_holding_back(con, landing, "run-2")}
+    assert reports["crm.contacts"].rows_held_back == 1
+    assert reports["consent.consent_events"].rows_held_back == 1  # the rejected line
+    assert "held back" in reports["crm.contacts"].summary()
+    assert con.execute("select contact_id from raw.crm__contacts order by 1").fetchall() == [
+        ("C-2",),
+        ("C-3",),
+    ]
+    assert con.execute(
+        "select count(*) from raw._rejects where raw_text like '%e5,%'"
+    ).fetchall() == [(0,)]
+    assert con.execute(
+        "select request_id, relation, rows_removed from privacy.erasure_log "
+        "where run_id = 'run-2' order by relation"
+    ).fetchall() == [("ERQ-1", "raw._rejects", 1), ("ERQ-1", "raw.crm__contacts", 1)]
+    # never written, so nothing to rewrite the file for
+    assert erased_in_run(con, "run-2") == 0
+    # the file still reconciles: its rows loaded are those in raw and those removed
+    loaded, in_raw, removed = con.execute(
+        """select m.rows_loaded,
+            (select count(*) from raw.crm__contacts where _source_file = m.source_file),
+            (select sum(rows_removed) from raw._removed_rows where source_file = m.source_file)
+        from raw._load_manifest as m where m.source_file = 'crm/2026-11-05/contacts.csv'"""
+    ).fetchall()[0]
+    assert (loaded, in_raw, removed) == (2, 1, 1)
+    con.execute("checkpoint")
+    con.close()
+    everything = file_bytes(warehouse)
+    assert b"luigi@example.it" in everything
+    assert b"mario@example.it" not in everything
+    # and the purge before dbt finds nothing left to remove
+    con = connect(str(warehouse))
+    report = Purge(con, KEY, run_id="run-2", log=lambda _m: None, before_dbt=True).run()
+    assert report.removed == {}
+    con.close()
+
+
+def web_events(*events: tuple[str, str, str | None]) -> str:
+    return "".join(
+        json.dumps(
+            {
+                "event_id": event_id,
+                "anonymous_id": browser,
+                "account_id": account,
+                "event_type": "page_view",
+                "occurred_at": "2026-11-05T10:00:00Z",
+                "received_at": "2026-11-05T10:00:01Z",
+                "platform": "web",
+            }
+        )
+        + "\n"
+        for event_id, browser, account in events
+    )
+
+
+def test_a_held_back_rows_own_keys_hold_back_the_rest_of_its_file_and_later_files(erased):
+    """A browser that signs in with an erased person's account: its other events in the file
+    go too, and its id joins the suppression list, so its events of a later day go as well."""
+    con, _, landing, _ = erased
+    deliver_requests(landing, "2026-11-03", "ERQ-2,,,4242,2026-11-03T08:00:00Z")
+    load(con, landing)
+    Purge(con, KEY, run_id="run-2", log=lambda _m: None).run()
+    write_export(
+        landing,
+        "web",
+        "2026-11-05",
+        "events.ndjson.gz",
+        web_events(
+            ("w1", "b-1", None), ("w2", "b-1", "4242"), ("w3", "b-1", None), ("w4", "b-2", None)
+        ),
+    )
+    report = next(
+        r for r in load_holding_back(con, landing, "run-3") if r.spec.name == "web.events"
+    )
+    assert (report.rows_loaded, report.rows_held_back) == (4, 3)
+    assert con.execute("select event_id from raw.web__events").fetchall() == [("w4",)]
+    write_export(landing, "web", "2026-11-06", "events.ndjson.gz", web_events(("w5", "b-1", None)))
+    report = next(
+        r for r in load_holding_back(con, landing, "run-4") if r.spec.name == "web.events"
+    )
+    assert report.rows_held_back == 1
+    assert con.execute("select event_id from raw.web__events").fetchall() == [("w4",)]
+    assert con.execute(
+        "select distinct request_id from privacy.erasure_log where run_id in ('run-3', 'run-4')"
+    ).fetchall() == [("ERQ-2",)]
+
+
+def test_without_a_suppression_list_nothing_is_held_back(tmp_path, landing):
+    con = connect(str(tmp_path / "w.duckdb"))
+    write_export(landing, "crm", "2026-11-01", "contacts.csv", crm_file(crm_row("C-1", "m@x.it")))
+    assert LoadSuppression.of_warehouse(con, "run-1", key=KEY) is None
+    load(con, landing)
+    Purge(con, KEY, run_id="run-1", log=lambda _m: None).run()  # no request: an empty list
+    assert LoadSuppression.of_warehouse(con, "run-2", key=KEY) is None
+    con.close()
 
 
 # -- erasure through a rebuilt identity ------------------------------------------------------

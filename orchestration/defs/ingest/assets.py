@@ -6,6 +6,7 @@ import dagster as dg
 
 from cdp.ingest.loader import LINEAGE_COLUMNS, LoadReport, load_file_type
 from cdp.ingest.reconcile import reconcile_landing_zone
+from cdp.privacy.holdback import LoadSuppression
 from cdp.sources import SOURCE_FILES, SourceFile
 from orchestration.defs.ingest.partitions import export_dates
 from orchestration.resources import DuckDBWarehouse, LandingZone
@@ -29,6 +30,8 @@ def report_metadata(report: LoadReport) -> dict[str, dg.MetadataValue]:
         "files_failed": dg.MetadataValue.int(report.count("failed")),
         "rows_loaded": dg.MetadataValue.int(report.rows_loaded),
         "rows_rejected": dg.MetadataValue.int(report.rows_rejected),
+        # counted in rows_loaded and rows_rejected, and removed before they were written
+        "rows_held_back": dg.MetadataValue.int(report.rows_held_back),
         "rejects_in_table": dg.MetadataValue.int(report.table_rejects),
         "incomplete_folders": dg.MetadataValue.json(discovery.incomplete_folders),
         "unrecognised_folders": dg.MetadataValue.json(discovery.unrecognised_folders),
@@ -83,8 +86,15 @@ def build_raw_load_asset(spec: SourceFile) -> dg.AssetsDefinition:
         # A line per file at DEBUG (the run's page in the UI keeps them); the console gets
         # the source's summary, what changed shape and what failed.
         with warehouse.connect() as con:
+            # rows that name erased people are held back, never written (cdp.privacy.holdback)
+            hold_back = LoadSuppression.of_warehouse(con, context.run.run_id)
             report = load_file_type(
-                con, landing_dir, spec, log=context.log.debug, export_dates=days
+                con,
+                landing_dir,
+                spec,
+                log=context.log.debug,
+                export_dates=days,
+                hold_back=hold_back,
             )
         context.log.info(report.summary())
         for path, columns in report.new_columns.items():

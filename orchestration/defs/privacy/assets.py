@@ -191,7 +191,8 @@ def erasure_completed(
     description=(
         "After a run that erased someone, the warehouse file is rewritten with live data only, "
         "so that no freed block still holds the bytes of an erased person (docs/privacy.md). "
-        "Runs last; a run that erased nobody leaves the file as it is."
+        "Runs last; a run that erased nobody, or only held back rows at their load (never "
+        "written), leaves the file as it is."
     ),
 )
 def warehouse_compacted(

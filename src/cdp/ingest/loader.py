@@ -26,6 +26,11 @@ rows. Parsing is DuckDB's own (``read_csv``, ``read_json``); only a CSV whose ro
 do not add up to its lines is split into records in Python (``cdp.ingest.csv_records``) so that
 an unbalanced quote costs its own line alone. The lines of NDJSON exports are read one file
 ahead, on a second connection, while the file before loads (``_LineReader``).
+
+A load can be given a ``HoldBack`` (``cdp.privacy.holdback``): the rows and rejected lines of a
+file that name an erased person are then held back inside the file's transaction, so that an
+export that delivers them again never writes them into the warehouse file. They count as
+loaded and removed (``raw._removed_rows``), so the file still reconciles with its manifest.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 
@@ -139,6 +144,9 @@ class FileResult:
     error: str | None = None
     seconds: float = 0.0
     records_in_file: int | None = None  # data records (not header or blank lines)
+    # rows (and rejected lines) that named an erased person, held back from the warehouse;
+    # counted in rows_loaded (and rows_rejected) and logged as removed
+    rows_held_back: int = 0
 
 
 @dataclass
@@ -163,6 +171,10 @@ class LoadReport:
         return sum(f.rows_rejected for f in self.files)
 
     @property
+    def rows_held_back(self) -> int:
+        return sum(f.rows_held_back for f in self.files)
+
+    @property
     def failed(self) -> list[FileResult]:
         return [f for f in self.files if f.status == "failed"]
 
@@ -180,7 +192,23 @@ class LoadReport:
             f"{self.count('loaded', 'replaced')} loaded, {self.count('unchanged')} unchanged, "
             f"{self.count('duplicate')} duplicate, {self.count('failed')} failed; "
             f"{self.rows_loaded} rows loaded, {self.rows_rejected} rejected"
+            + (
+                f", {self.rows_held_back} held back (they name erased people)"
+                if self.rows_held_back
+                else ""
+            )
         )
+
+
+class HoldBack(Protocol):
+    """What a load holds back from the warehouse (``cdp.privacy.holdback.LoadSuppression``)."""
+
+    def hold_back(
+        self, con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: datetime
+    ) -> int:
+        """Take out of the temporary tables ``_candidate`` (the file's good rows, in the raw
+        table's columns) and ``_batch_rejects`` what must not be written, log it, and return
+        how many rows and lines that was."""
 
 
 def quote_ident(name: str) -> str:
@@ -277,9 +305,11 @@ def load_file_type(
     spec: SourceFile,
     log: Callable[[str], None] = print,
     export_dates: Collection[date] | None = None,
+    hold_back: HoldBack | None = None,
 ) -> LoadReport:
     """Load every new or changed delivery of ``spec`` found in complete folders (of
-    ``export_dates`` only, when given).
+    ``export_dates`` only, when given), holding back what ``hold_back`` says must not be
+    written.
 
     A file that cannot be read is recorded as failed in the manifest (and retried next run);
     the other files still load. The caller decides how to surface failures.
@@ -306,7 +336,7 @@ def load_file_type(
                 upcoming = deliveries[index]
                 if not _unchanged(_manifest_entry(con, upcoming), checksum(upcoming.path)):
                     reader.read_ahead(upcoming)
-            result = _load_delivery(con, delivery, checksum(delivery.path), reader)
+            result = _load_delivery(con, delivery, checksum(delivery.path), reader, hold_back)
             if reader is not None:
                 reader.release(delivery)
             report.files.append(result)
@@ -347,6 +377,8 @@ def _describe(result: FileResult) -> str:
         text += f"; new columns {result.new_columns}"
     if result.missing_columns:
         text += f"; missing columns {result.missing_columns}"
+    if result.rows_held_back:
+        text += f"; {result.rows_held_back} held back (they name erased people)"
     return text
 
 
@@ -368,6 +400,7 @@ def _load_delivery(
     delivery: Delivery,
     checksum: str,
     reader: _LineReader | None = None,
+    hold_back: HoldBack | None = None,
 ) -> FileResult:
     """Load one delivery whose file has ``checksum``; NDJSON lines come from ``reader``
     (which the caller releases afterwards)."""
@@ -409,9 +442,9 @@ def _load_delivery(
         in_transaction = True
         _forget_file(con, spec, rel)
         if spec.format == "csv":
-            result = _load_csv(con, delivery, loaded_at)
+            result = _load_csv(con, delivery, loaded_at, hold_back)
         else:
-            result = _load_json(con, delivery, loaded_at, lines)
+            result = _load_json(con, delivery, loaded_at, lines, hold_back)
         _record_schema_changes(con, delivery, result, loaded_at)
         con.execute(
             f"insert into {RAW_SCHEMA}._load_manifest values "
@@ -458,6 +491,8 @@ _SCRATCH_TABLES = (
     "_batch_numbers",
     "_batch_rejects",
     "_skipped",
+    "_candidate",
+    "_held",
 )
 
 
@@ -574,7 +609,12 @@ def read_csv_header(
     return names, renamed
 
 
-def _load_csv(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: datetime):
+def _load_csv(
+    con: duckdb.DuckDBPyConnection,
+    delivery: Delivery,
+    loaded_at: datetime,
+    hold_back: HoldBack | None = None,
+):
     spec = delivery.spec
     header, renamed = read_csv_header(delivery.path, spec.delimiter, spec.column_names)
     declared = {c.name: c for c in spec.columns}
@@ -614,7 +654,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, delivery: Delivery, loaded_at: dat
         con, delivery.path, spec.delimiter, header, rendered
     )
     columns = ", ".join(quote_ident(n) for n in header)
-    return _insert_batch(con, delivery, result, columns, loaded_at)
+    return _insert_batch(con, delivery, result, columns, loaded_at, hold_back=hold_back)
 
 
 def _scan_csv(con: duckdb.DuckDBPyConnection, path: Path, rendered: str) -> None:
@@ -746,14 +786,25 @@ def _number_rows(con: duckdb.DuckDBPyConnection, first_record: int, rows: str = 
 
 
 def _insert_batch(
-    con, delivery: Delivery, result: FileResult, columns: str, loaded_at, rows: str = "_batch"
+    con,
+    delivery: Delivery,
+    result: FileResult,
+    columns: str,
+    loaded_at,
+    rows: str = "_batch",
+    hold_back: HoldBack | None = None,
 ):
     """Insert the good rows (``rows``, with their ``_ordinal``) into the raw table with their
-    lineage, and the rejects into ``raw._rejects``."""
+    lineage, and the rejects into ``raw._rejects``; with ``hold_back``, the rows pass through
+    the temporary table ``_candidate`` first, where it takes out what must not be written."""
     spec = delivery.spec
     lineage = [delivery.relative_path, delivery.export_date, loaded_at]
+    target = raw_table(spec)
+    if hold_back is not None:
+        con.execute(f"create or replace temp table _candidate as from {target} limit 0")
+        target = "_candidate"
     result.rows_loaded = con.execute(
-        f"""insert into {raw_table(spec)} by name
+        f"""insert into {target} by name
             select {columns},
                    ?::varchar as _source_file,
                    ?::date as _export_date,
@@ -763,6 +814,10 @@ def _insert_batch(
             inner join _batch_numbers as n on b._ordinal = n._ordinal""",
         lineage,
     ).fetchall()[0][0]
+    result.rows_rejected = con.execute("select count(*) from _batch_rejects").fetchall()[0][0]
+    if hold_back is not None:
+        result.rows_held_back = hold_back.hold_back(con, delivery, loaded_at)
+        con.execute(f"insert into {raw_table(spec)} by name from _candidate")
     con.execute(
         f"""insert into {RAW_SCHEMA}._rejects
             select ?, ?, ?, ?::date, row_number, error_type, column_name, reason, raw_text,
@@ -770,7 +825,6 @@ def _insert_batch(
             from _batch_rejects""",
         [spec.source, spec.entity, delivery.relative_path, delivery.export_date, loaded_at],
     )
-    result.rows_rejected = con.execute("select count(*) from _batch_rejects").fetchall()[0][0]
     return result
 
 
@@ -899,6 +953,7 @@ def _load_json(
     delivery: Delivery,
     loaded_at: datetime,
     lines: ReadLines | None = None,
+    hold_back: HoldBack | None = None,
 ) -> FileResult:
     """Load a JSON file: NDJSON from the lines ``_LineReader`` read (``lines``), an array
     here."""
@@ -1006,7 +1061,13 @@ def _load_json(
     )
     columns = ", ".join(quote_ident(c) for c in (*declared, *result.new_columns))
     result = _insert_batch(
-        con, delivery, result, columns, loaded_at, rows="(select * from _typed where _reason = '')"
+        con,
+        delivery,
+        result,
+        columns,
+        loaded_at,
+        rows="(select * from _typed where _reason = '')",
+        hold_back=hold_back,
     )
     result.records_in_file = _json_records_in_file(con, lines_table)
     return result
@@ -1045,6 +1106,7 @@ def load_landing_zone(
     landing_dir: Path,
     specs: tuple[SourceFile, ...],
     log: Callable[[str], None] = print,
+    hold_back: HoldBack | None = None,
 ) -> list[LoadReport]:
     """Load every file type in turn (what the Dagster assets do one by one)."""
-    return [load_file_type(con, landing_dir, spec, log) for spec in specs]
+    return [load_file_type(con, landing_dir, spec, log, hold_back=hold_back) for spec in specs]

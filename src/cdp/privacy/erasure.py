@@ -5,7 +5,8 @@ Each pipeline run purges twice:
 - **before dbt** (``Purge(..., before_dbt=True)``), after the raw loads: rows loaded since the
   previous purge that name an identifier on the suppression list (re-deliveries of people
   already erased) go, before staging reads them. New requests wait, so that identity is first
-  built on the person's complete data;
+  built on the person's complete data. (The loads hold most such rows back before writing
+  them: ``cdp.privacy.holdback``; this purge removes what they could not yet recognise);
 - **after identity** (``complete_erasure``), once dbt has built staging and identity in the
   same run: every step below, the requests resolved through that identity; when raw changed,
   staging and identity are rebuilt and the purge repeats through the rebuilt identity until a
@@ -143,6 +144,7 @@ class PersonColumns:
 
 # How each layer loses the rows the log counts.
 NOTES = {
+    "load": "held back at its load: never written to the warehouse",
     "raw": "deleted",
     "rejects": "deleted",
     "snapshots": "deleted from the history kept across runs",
@@ -210,6 +212,35 @@ ERASURE_READS = tuple(
 # before the erasure, staging and identity. The customer traits (intermediate/customers) and
 # every layer after them are built once, after the erasure.
 REBUILT_SELECTION = "staging intermediate.identity"
+
+
+class LinesNaming:
+    """Recognises lines of text (rejected lines, as written) that name a suppressed identifier
+    in one of their fields. ``key`` is the suppression key (derived)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+        self.key = key
+        self.hashes: dict[str, str | None] = dict(
+            con.execute(
+                f"select identifier_hash, request_id from {SCHEMA}.suppression_list"
+            ).fetchall()
+        )
+        # Rejected lines repeat their fields (purposes, dates, sources): each field is hashed
+        # once (at a million persons, 101 k lines: 2.2 M hashes, 0.28 M distinct).
+        self._digests = functools.lru_cache(maxsize=1 << 20)(self._forms)
+
+    def _forms(self, token: str) -> tuple[str, ...]:
+        value = token.strip().lower()
+        forms = dict.fromkeys(form for form in (value, value.lstrip("@")) if form)
+        return tuple(keyed_hash(form, self.key) for form in forms)
+
+    def named(self, text: str) -> str | None:
+        """The hash of the first suppressed identifier ``text`` names, or None."""
+        for token in _TOKENS.split(text):
+            for digest in self._digests(token):
+                if digest in self.hashes:
+                    return digest
+        return None
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -719,33 +750,18 @@ class Purge:
         """Rejected lines that name a suppressed identifier, matched field by field."""
         if not table_exists(self.con, "raw", "_rejects"):
             return
-        hashes = dict(
-            self.con.execute(
-                f"select identifier_hash, request_id from {SCHEMA}.suppression_list"
-            ).fetchall()
-        )
-        if not hashes:
+        lines = LinesNaming(self.con, self.key)
+        if not lines.hashes:
             return
-
-        # Rejected lines repeat their fields (purposes, dates, sources): each field is hashed
-        # once (at a million persons, 101 k lines: 2.2 M hashes, 0.28 M distinct).
-        @functools.lru_cache(maxsize=1 << 20)
-        def digests(token: str) -> tuple[str, ...]:
-            value = token.strip().lower()
-            forms = dict.fromkeys(form for form in (value, value.lstrip("@")) if form)
-            return tuple(keyed_hash(form, self.key) for form in forms)
-
         # Row ids hold here: nothing commits between this read and the delete below, and only
         # a commit starts a checkpoint that could move them.
         doomed = []
         for rowid, text in self.con.execute(
             "select rowid, raw_text from raw._rejects where raw_text is not null"
         ).fetchall():
-            hit = next(
-                (d for token in _TOKENS.split(text) for d in digests(token) if d in hashes), None
-            )
-            if hit is not None:
-                doomed.append((rowid, hashes[hit]))
+            named = lines.named(text)
+            if named is not None:
+                doomed.append((rowid, lines.hashes[named]))
         if not doomed:
             return
         for _rowid, request_id in doomed:
@@ -956,8 +972,9 @@ def removed_by_layer(rounds: list[ErasureRound]) -> dict[str, int]:
 
 
 def erased_in_run(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
-    """The entries ``privacy.erasure_log`` holds for run ``run_id``: none when the run erased
-    nobody (and its warehouse file need not be rewritten)."""
+    """The entries ``privacy.erasure_log`` holds for run ``run_id`` of data removed after it was
+    written: none when the run erased nobody, or only held back rows at their load (layer
+    ``load``, never written), and its warehouse file need not be rewritten."""
     return con.execute(
-        "select count(*) from privacy.erasure_log where run_id = ?", [run_id]
+        "select count(*) from privacy.erasure_log where run_id = ? and layer <> 'load'", [run_id]
     ).fetchall()[0][0]

@@ -30,6 +30,7 @@ from cdp.engine import get_engine
 from cdp.ingest.loader import load_landing_zone
 from cdp.privacy.compaction import compact
 from cdp.privacy.erasure import REBUILT_SELECTION, complete_erasure, purge_before_dbt
+from cdp.privacy.holdback import LoadSuppression
 from cdp.privacy.keys import require_key
 from cdp.privacy.retention import RetentionPolicy
 from cdp.quality.run import QualityRun
@@ -83,7 +84,11 @@ def build(
     with stage("load"):
         loads.parent.mkdir(parents=True, exist_ok=True)
         with connect(str(loads)) as con:
-            reports = load_landing_zone(con, landing, SOURCE_FILES, log=lambda _line: None)
+            # rows that name erased people are held back, as the pipeline's loads do
+            hold_back = LoadSuppression.of_warehouse(con, run_id)
+            reports = load_landing_zone(
+                con, landing, SOURCE_FILES, log=lambda _line: None, hold_back=hold_back
+            )
     log(f"{engine}: loaded {sum(r.rows_loaded for r in reports):,} rows")
 
     key = require_key()

@@ -32,6 +32,8 @@ import dagster as dg
 import phonenumbers
 from filelock import FileLock
 
+from cdp.privacy.erasure import canonical
+from cdp.privacy.keys import SUPPRESSION, derive, hmac_sql, require_key
 from cdp.sources import SOURCE_FILES
 from tests.conftest import (
     SAMPLE_END,
@@ -423,12 +425,44 @@ def _customers_of(warehouse: Path, records: list[tuple[str, str]]) -> list[str]:
     ]
 
 
+def _tied_to(warehouse: Path, customers: list[str]) -> list[str]:
+    """The customers that share an identifier with ``customers``, or that hold one on the
+    suppression list (a family mailbox that A's erasure listed as written). A profile tied to
+    A or B is not one the incremental changes may touch: the erasure tests follow A and B
+    alone, and identity guards an identifier only while people share it, so erasing a relative
+    of someone erased the day before is not what a rebuild from scratch, where they still
+    share it, would do."""
+    suppression_key = derive(require_key(), SUPPRESSION)
+    hashed = hmac_sql(canonical("ids.identifier_value"), suppression_key)
+    return [
+        customer
+        for (customer,) in query(
+            warehouse,
+            f"""
+            with held as (
+                select assigned.customer_id, ids.identifier_key, {hashed} as identifier_hash
+                from intermediate.int_identity__identifiers as ids
+                inner join intermediate.int_identity__customer_ids as assigned using (record_key)
+            )
+            select distinct customer_id from held
+            where identifier_hash in (select identifier_hash from privacy.suppression_list)
+                or identifier_key in (
+                    select identifier_key from held where list_contains(?::varchar[], customer_id)
+                )
+            order by 1
+            """,
+            [customers],
+        )
+    ]
+
+
 def _make(root: Path, build: FirstBuild) -> NextDay:
     build.copy_to(root)
     truth = build.generated / "truth"
     (person_a, records_a), (person_b, records_b) = chosen_persons(build.generated)
     warehouse = root / "warehouse.duckdb"
-    chosen = choose(warehouse, truth, _customers_of(warehouse, records_a + records_b))
+    excluded = _customers_of(warehouse, records_a + records_b)
+    chosen = choose(warehouse, truth, sorted({*excluded, *_tied_to(warehouse, excluded)}))
     erased_persons = _persons_of(warehouse, truth, chosen["erased"][0])
     landing = root / "landing"
     a, _ = needles_of(build.generated, landing)

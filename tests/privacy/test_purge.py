@@ -613,6 +613,38 @@ def test_a_relatives_account_with_the_family_mailbox_leads_nowhere_else(tmp_path
     assert kinds == [("written",)]
 
 
+def test_a_value_known_as_written_then_named_by_a_request_counts_for_that_request(
+    tmp_path, landing
+):
+    """Alice's mobile joined the list as written when the family mailbox was erased (the
+    test above). When Alice asks to be erased herself, naming that mobile, her contact goes and
+    the log counts it for her request, not for the mailbox's."""
+    warehouse = household_warehouse(
+        tmp_path,
+        landing,
+        [
+            crm_row("C-1", "famiglia.rossi@example.it", "333 100 0001"),
+            crm_row("C-5", "famiglia.rossi@example.it", "333 700 0005"),
+            crm_row("C-6", "alice@example.it", "333 700 0005"),
+        ],
+        "ERQ-1,famiglia.rossi@example.it,,,2026-11-02",
+    )
+    erase(warehouse)
+    deliver_requests(landing, "2026-11-03", "ERQ-2,,333 700 0005,,2026-11-03")
+    con = connect(str(warehouse))
+    load(con, landing)
+    con.close()
+    erase(warehouse)
+    con = connect(str(warehouse))
+    assert con.execute("select count(*) from raw.crm__contacts").fetchall() == [(0,)]
+    logged = con.execute(
+        "select request_id, sum(rows_removed) from privacy.erasure_log "
+        "where layer = 'raw' and relation = 'raw.crm__contacts' group by all order by all"
+    ).fetchall()
+    con.close()
+    assert logged == [("ERQ-1", 2), ("ERQ-2", 1)]
+
+
 def test_an_erasure_that_does_not_end_within_the_rounds_is_an_error(household):
     with pytest.raises(ErasureIncomplete, match=r"after 1 rounds.*\[1\]"):
         erase(household, max_rounds=1)

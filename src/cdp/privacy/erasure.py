@@ -455,11 +455,16 @@ class Purge:
             """,
             [self.fingerprint, self.now],
         )
+        # A value known as written until now (a family mailbox on a person erased before),
+        # named by this request or reached through its identity, is from now on an identifier
+        # of this request: the rows it reaches are logged under it.
         self.con.execute(
             f"""
-            update {SCHEMA}.suppression_list set identifier_kind = identified.kind
+            update {SCHEMA}.suppression_list
+            set identifier_kind = identified.kind, request_id = identified.request_id
             from (
-                select {self.hmac("value")} as identifier_hash, any_value(kind) as kind
+                select {self.hmac("value")} as identifier_hash, any_value(kind) as kind,
+                    min(request_id) as request_id
                 from erase_values where value is not null and kind <> 'written'
                 group by all
             ) as identified

@@ -143,16 +143,6 @@ def redeliver_old_exports(landing: Path, needles: Needles) -> list[str]:
     return delivered
 
 
-def materialized(result, key: list[str]) -> dict:
-    """The metadata of the run's materialization of asset ``key``."""
-    events = [
-        e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(key)
-    ]
-    assert len(events) == 1, key
-    metadata = events[0].materialization.metadata
-    return {name: getattr(value, "value", value) for name, value in metadata.items()}
-
-
 def choose(warehouse: Path, truth: Path, excluded: list[str]) -> dict:
     """Profiles of the first build for the new day to merge, split and erase, none of them
     one of the customers ``excluded``."""
@@ -388,7 +378,6 @@ class NextDay(RunFolder):
     chosen: dict
     redelivered: list[str]
     run_id: str
-    purge: dict
     incremental_erased_persons: list[str]
     seconds: float
 
@@ -482,13 +471,11 @@ def _make(root: Path, build: FirstBuild) -> NextDay:
         result = run_daily_pipeline(
             instance, pipeline_resources(root, warehouse, landing), [NEW_DAY, REDELIVERY_DAY]
         )
-        purge = materialized(result, ["privacy", "purge"])
     day = NextDay(
         root=root,
         chosen=chosen,
         redelivered=redelivered,
         run_id=result.run_id,
-        purge={k: v for k, v in purge.items() if isinstance(v, (int, float, str))},
         incremental_erased_persons=erased_persons,
         seconds=round(time.monotonic() - started, 1),
     )

@@ -420,11 +420,14 @@ def web_events(*events: tuple[str, str, str | None]) -> str:
 
 def test_a_held_back_rows_own_keys_hold_back_the_rest_of_its_file_and_later_files(erased):
     """A browser that signs in with an erased person's account: its other events in the file
-    go too, and its id joins the suppression list, so its events of a later day go as well."""
+    go too, so do its events loaded before (they were written: the run rewrites the file), and
+    its id joins the suppression list, so its events of a later day go as well."""
     con, _, landing, _ = erased
     deliver_requests(landing, "2026-11-03", "ERQ-2,,,4242,2026-11-03T08:00:00Z")
+    write_export(landing, "web", "2026-11-03", "events.ndjson.gz", web_events(("w0", "b-1", None)))
     load(con, landing)
     Purge(con, KEY, run_id="run-2", log=lambda _m: None).run()
+    assert con.execute("select event_id from raw.web__events").fetchall() == [("w0",)]
     write_export(
         landing,
         "web",
@@ -439,6 +442,11 @@ def test_a_held_back_rows_own_keys_hold_back_the_rest_of_its_file_and_later_file
     )
     assert (report.rows_loaded, report.rows_held_back) == (4, 3)
     assert con.execute("select event_id from raw.web__events").fetchall() == [("w4",)]
+    assert con.execute(
+        "select layer, rows_removed from privacy.erasure_log where run_id = 'run-3' "
+        "and relation = 'raw.web__events' order by layer"
+    ).fetchall() == [("load", 3), ("raw", 1)]
+    assert erased_in_run(con, "run-3") == 1
     write_export(landing, "web", "2026-11-06", "events.ndjson.gz", web_events(("w5", "b-1", None)))
     report = next(
         r for r in load_holding_back(con, landing, "run-4") if r.spec.name == "web.events"

@@ -493,6 +493,8 @@ _SCRATCH_TABLES = (
     "_skipped",
     "_candidate",
     "_held",
+    "_held_keys",
+    "_reached",
 )
 
 

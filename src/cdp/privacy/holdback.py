@@ -10,7 +10,9 @@ A load given a ``LoadSuppression`` checks each file's rows inside the file's tra
 before they are written: a row goes no further when one of the columns that name a person
 (``names_person`` in the sources YAML, as for the purge) hashes to an identifier on the
 suppression list. Keys that are the person's alone (``expands``: a browser id, an order id)
-on a held-back row hold back the file's other rows that carry them, as the purge follows them.
+on a held-back row hold back the file's other rows that carry them, and remove the rows
+already in raw that carry them (logged under layer ``raw``: those were written), as the purge
+follows them.
 Rejected lines that name a suppressed identifier are held back from ``raw._rejects`` too.
 
 What is held back is counted as loaded and removed: in ``raw._removed_rows`` (reason
@@ -31,6 +33,7 @@ from datetime import datetime
 import duckdb
 
 from cdp.ingest.landing import Delivery
+from cdp.ingest.loader import remove_raw_rows
 from cdp.privacy.erasure import (
     NOTES,
     SCHEMA,
@@ -101,7 +104,10 @@ class LoadSuppression:
         ensure_schema(con)
         relation = f"raw.{table}"
         if held:
-            self._suppress_values(con, table, loaded_at)
+            self._suppress_values(
+                con, table, "_candidate as t inner join _held as h using (_row_number)", loaded_at
+            )
+            self._remove_reached(con, table, loaded_at)
             con.execute(
                 f"""insert into {SCHEMA}.erasure_log
                 select ?, ?, request_id, 'load', ?, count(*), ? from _held group by request_id""",
@@ -173,15 +179,76 @@ class LoadSuppression:
                 break
         return con.execute("select count(*) from _held").fetchall()[0][0]
 
-    def _suppress_values(self, con: duckdb.DuckDBPyConnection, table: str, at: datetime) -> None:
-        """The values the held-back rows have in their person-naming columns and as written
-        join the suppression list as written (as the purge adds those of the rows it removes)."""
+    def _remove_reached(self, con: duckdb.DuckDBPyConnection, table: str, at: datetime) -> None:
+        """Rows already in raw that carry a key of the person's alone found on a held-back row
+        go, as the purge follows such keys: the earlier events of a browser that now signs in
+        to an erased person's account, the lines of an order loaded before the order. They
+        were written, so they are logged under layer ``raw`` and the run rewrites the file."""
+        expanding = [m for m in self.columns.matches.get(table, ()) if m.expands]
+        if not expanding:
+            return
+        con.execute(
+            "create or replace temp table _held_keys as select distinct * from ("
+            + "\nunion all\n".join(
+                f"""select '{m.kind}' as kind, {m.value} as value, h.request_id
+                from _candidate as t inner join _held as h using (_row_number)
+                where {m.value} is not null"""
+                for m in expanding
+            )
+            + ")"
+        )
+        kinds = {m.kind for m in expanding}
+        for other, matches in self.columns.matches.items():
+            reaching = [m for m in matches if m.kind in kinds]
+            if not reaching or not table_exists(con, "raw", other):
+                continue
+            reached = con.execute(
+                """create or replace temp table _reached as
+                select _source_file, _row_number, min(request_id) as request_id from ("""
+                + "\nunion all\n".join(
+                    f"""select t._source_file, t._row_number, k.request_id
+                    from raw.{other} as t inner join _held_keys as k
+                        on k.kind = '{m.kind}' and k.value = {m.value}"""
+                    for m in reaching
+                )
+                + ") group by _source_file, _row_number"
+            ).fetchall()[0][0]
+            if not reached:
+                continue
+            self._suppress_values(
+                con,
+                other,
+                f"""raw.{other} as t inner join _reached as h
+                    on t._source_file = h._source_file and t._row_number = h._row_number""",
+                at,
+            )
+            con.execute(
+                f"""insert into {SCHEMA}.erasure_log
+                select ?, ?, request_id, 'raw', ?, count(*), ? from _reached group by request_id""",
+                [self.run_id, at, f"raw.{other}", NOTES["raw"]],
+            )
+            remove_raw_rows(
+                con,
+                other,
+                """exists (select 1 from _reached as r
+                    where r._source_file = removed._source_file
+                        and r._row_number = removed._row_number)""",
+                "erasure",
+                at,
+            )
+
+    def _suppress_values(
+        self, con: duckdb.DuckDBPyConnection, table: str, rows: str, at: datetime
+    ) -> None:
+        """The values that the rows ``rows`` (a FROM clause: the row ``t`` of raw table
+        ``table``, with ``h.request_id``) have in their person-naming columns and as written
+        join the suppression list as written (as the purge adds those of the rows it
+        removes)."""
         written = self.columns.written_forms.get(table, ()) + tuple(
             m.value for m in self.columns.matches.get(table, ())
         )
         values = "\nunion all\n".join(
-            f"""select {canonical(expression)} as value, h.request_id
-            from _candidate as t inner join _held as h using (_row_number)"""
+            f"select {canonical(expression)} as value, h.request_id from {rows}"
             for expression in written
         )
         new = con.execute(

@@ -400,6 +400,29 @@ def test_a_re_delivered_row_is_held_back_at_its_load_and_never_written(erased):
     con.close()
 
 
+def test_a_large_file_loaded_with_a_hold_back_keeps_every_row_it_does_not_hold_back(erased):
+    """Hundreds of thousands of rows (many of DuckDB's row groups), one of them naming the
+    erased person: every other row is written."""
+    con, _, landing, _ = erased
+    others = [
+        f"x{i},email,person{i}@example.it,analytics,granted,2026-11-05T10:00:00Z,banner,v1"
+        for i in range(300_000)
+    ]
+    mario = "x-m,email,mario@example.it,analytics,granted,2026-11-05T10:00:00Z,banner,v1"
+    write_export(
+        landing, "consent", "2026-11-05", "consent_events.csv", consent_file(*others, mario)
+    )
+    report = next(
+        r
+        for r in load_holding_back(con, landing, "run-2")
+        if r.spec.name == "consent.consent_events"
+    )
+    assert (report.rows_loaded, report.rows_held_back, report.count("failed")) == (300_001, 1, 0)
+    assert con.execute(
+        "select count(*) from raw.consent__consent_events where _export_date = '2026-11-05'"
+    ).fetchall() == [(300_000,)]
+
+
 def web_events(*events: tuple[str, str, str | None]) -> str:
     return "".join(
         json.dumps(

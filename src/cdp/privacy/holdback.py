@@ -22,8 +22,10 @@ written, so the rows of another file that carry them (the lines of a held-back o
 before it) are removed by the purge before dbt, which still checks every row loaded since the
 previous purge. Only that purge's removals make the run rewrite the file.
 
-The comparison runs on keyed hashes in the load's connection; the rows are held in temporary
-tables (memory, or the temporary directory) that the load drops after the file.
+The comparison runs on keyed hashes in the load's connection, over a temporary view of the
+file's rows (``_candidate``, in the raw table's columns); the record numbers held back go into
+a temporary table (``_held``), and the load writes the other rows and checks that every row
+read was written or held back. The load drops both after the file.
 """
 
 from __future__ import annotations
@@ -116,9 +118,6 @@ class LoadSuppression:
             con.execute(
                 "insert into raw._removed_rows values (?, ?, ?, 'erasure', ?, ?)",
                 [delivery.relative_path, delivery.export_date, relation, held, loaded_at],
-            )
-            con.execute(
-                "delete from _candidate where _row_number in (select _row_number from _held)"
             )
         if rejected:
             by_request: dict[str | None, int] = {}

@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from cdp.config import LandingZoneMissing, Settings, require_landing_dir
+from cdp.config import DEFAULT_COMPACTION_DAYS, LandingZoneMissing, Settings, require_landing_dir
 from cdp.duckdb_budget import connect
 from cdp.engine import DEFAULT_ENGINE, Engine, engine, get_engine
 from cdp.ops.reports import RunReport, send, write_report
@@ -131,6 +131,8 @@ class PrivacyPolicy(dg.ConfigurableResource):
     doc_dirs: list[str]
     retention_raw_days: int
     retention_events_days: int
+    # the longest time, in days, the freed bytes of erased people stay in the warehouse file
+    compaction_days: int = DEFAULT_COMPACTION_DAYS
 
 
 class RunReports(dg.ConfigurableResource):
@@ -176,6 +178,7 @@ def default_resources(settings: Settings | None = None) -> dict[str, dg.Configur
             doc_dirs=[str(d) for d in settings.rebuilt_doc_dirs],
             retention_raw_days=settings.retention_raw_days,
             retention_events_days=settings.retention_events_days,
+            compaction_days=settings.compaction_days,
         ),
         "reports": RunReports(
             folder=str(settings.reports_dir),

@@ -64,6 +64,10 @@ class RunSummary:
     people_exported: int | None = None
     exports_dir: str | None = None
     site: str | None = None
+    # the warehouse file's rewrite (privacy/warehouse_compacted): done, or what waits for it
+    compacted: bool | None = None
+    compaction_pending: int = 0
+    compaction_due_by: str | None = None
     failed_steps: list[str] = field(default_factory=list)
     failing_rows: dict[str, int] = field(default_factory=dict)  # dbt test -> rows
 
@@ -140,6 +144,10 @@ def _materialized(summary: RunSummary, materialization: dg.AssetMaterialization)
         summary.exports_dir = _value(metadata, "exports_dir")
     elif path == ["quality", "site"]:
         summary.site = _value(metadata, "index")
+    elif path == ["privacy", "warehouse_compacted"]:
+        summary.compacted = bool(_value(metadata, "compacted"))
+        summary.compaction_pending = _value(metadata, "pending_erasure_entries") or 0
+        summary.compaction_due_by = _value(metadata, "due_by")
 
 
 def _checked(summary: RunSummary, evaluation: Any) -> None:
@@ -246,6 +254,16 @@ def summary_lines(
         lines.append(
             f"  audiences   {summary.people_exported:,} people exported in "
             f"{summary.audiences} audiences ({summary.exports_dir})"
+        )
+    if summary.compacted:
+        lines.append(
+            f"  privacy     warehouse file rewritten without the freed bytes of erased people "
+            f"({summary.compaction_pending:,} erasure-log entries)"
+        )
+    elif summary.compaction_pending:
+        lines.append(
+            f"  privacy     {summary.compaction_pending:,} erasure-log entries: their freed bytes "
+            f"leave the warehouse file by {summary.compaction_due_by} (CDP_COMPACTION_DAYS)"
         )
     if summary.failed_steps:
         lines.append(f"  failed      {', '.join(summary.failed_steps)}")

@@ -261,6 +261,8 @@ def pipeline_resources(tmp_path: Path, warehouse: Path, landing: Path) -> dict:
             docs_dir=tmp_path / "docs",
             quality_dir=tmp_path / "quality",
             reports_dir=tmp_path / "reports",
+            # as in the first build (tests/first_build.py): rewritten in the run that erased
+            compaction_days=1,
         )
     )
 

@@ -177,6 +177,9 @@ def pipeline_env(root: Path) -> dict[str, str]:
         "CDP_DOCS_DIR": str(root / "docs"),
         "CDP_QUALITY_DIR": str(root / "quality"),
         "CDP_REPORTS_DIR": str(root / "reports"),
+        # the erasure tests search the warehouse file's bytes when the run ends: the file is
+        # rewritten in the run that erased (the default, 7 days, is tested on its own)
+        "CDP_COMPACTION_DAYS": "1",
     }
     env.pop("CDP_LOG_LEVEL", None)
     return env

@@ -150,11 +150,11 @@ def test_the_rows_of_a_stage_are_counted_not_estimated(tmp_path):
 
 
 def test_the_privacy_stages_erase_the_pending_requests_and_rewrite_the_file(
-    warehouse_copy, tmp_path, capsys
+    warehouse_copy, tmp_path, capsys, monkeypatch
 ):
     """The benchmark runs the erasure as the pipeline does: the built sample's pending requests
     resolved through identity, raw purged, staging and identity rebuilt by a dbt child step
-    until a round removes nothing; then the file is rewritten, for that run only."""
+    until a round removes nothing; then the file is rewritten when that is due."""
     from cdp.bench import _step_compaction, _step_erasure
 
     con = connect(warehouse_copy)
@@ -188,8 +188,16 @@ def test_the_privacy_stages_erase_the_pending_requests_and_rewrite_the_file(
     con.close()
     assert removed > 0 and logged == requests
 
-    _step_compaction(namespace("another-run"))  # nobody erased in that run: left as it is
-    assert json.loads(capsys.readouterr().out) == {"rows": 0, "compacted": False}
+    # within CDP_COMPACTION_DAYS (7 by default) of the erasure: left as it is
+    monkeypatch.delenv("CDP_COMPACTION_DAYS", raising=False)
+    _step_compaction(namespace("bench-full"))
+    left = json.loads(capsys.readouterr().out)
+    assert left["compacted"] is False and left["pending"] > 0
+    # due in the run that erased
+    monkeypatch.setenv("CDP_COMPACTION_DAYS", "1")
     _step_compaction(namespace("bench-full"))
     compacted = json.loads(capsys.readouterr().out)
     assert compacted["compacted"] and compacted["mb_after"] > 0
+    assert compacted["pending"] == left["pending"]
+    _step_compaction(namespace("another-run"))  # nothing erased since: left as it is
+    assert json.loads(capsys.readouterr().out) == {"rows": 0, "compacted": False, "pending": 0}

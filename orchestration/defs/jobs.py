@@ -17,7 +17,7 @@ from orchestration.defs.ingest.partitions import export_dates
 
 RAW = dg.AssetSelection.groups("raw")
 # Retention and the removal of re-delivered exports of erased people follow every load, so
-# such an export never stays in raw; the warehouse rewrite after an erasure comes with them.
+# such an export never stays in raw; the warehouse rewrite, when one is due, comes with them.
 # New erasure requests are not resolved here: privacy/erasure_completed needs the identity
 # that dbt builds in the same run, so the daily pipeline completes them.
 PRIVACY = dg.AssetSelection.groups("privacy", "maintenance") - dg.AssetSelection.assets(

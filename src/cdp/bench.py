@@ -2,11 +2,11 @@
 
 It generates N persons (default 100,000), holds back the last export day, runs the pipeline
 through the docs site in the scheduled pipeline's order (load, privacy purge, staging, identity,
-erasure with its rebuilds, marts, checks, docs, and the warehouse rewrite after an erasure), then
-delivers the held-back day and runs again. Each stage runs in child processes, so that its peak
-resident memory is its own (``wait4``). The floor is DuckDB alone reading every landing file
-into a table. The figures go to ``bench/results/<persons>-<timestamp>.json`` with a PNG chart of
-the stages beside them.
+erasure with its rebuilds, marts, checks, docs, and the warehouse rewrite when one is due under
+``CDP_COMPACTION_DAYS``), then delivers the held-back day and runs again. Each stage runs in
+child processes, so that its peak resident memory is its own (``wait4``). The floor is DuckDB
+alone reading every landing file into a table. The figures go to
+``bench/results/<persons>-<timestamp>.json`` with a PNG chart of the stages beside them.
 DuckDB's budget (``CDP_MEMORY_LIMIT``, ``CDP_THREADS``) applies to every stage.
 
     cdp-bench --persons 100000
@@ -261,23 +261,26 @@ def _step_erasure(ns: argparse.Namespace) -> None:
 
 
 def _step_compaction(ns: argparse.Namespace) -> None:
-    """The warehouse rewritten with live data only after a run that erased someone, as the
-    pipeline's maintenance/warehouse_compacted asset does; left as it is otherwise."""
+    """The warehouse rewritten with live data only when it is due, as the pipeline's
+    maintenance/warehouse_compacted asset does (``CDP_COMPACTION_DAYS``); left as it is
+    otherwise."""
+    from cdp.config import Settings
     from cdp.duckdb_budget import connect
-    from cdp.privacy.compaction import compact
-    from cdp.privacy.erasure import erased_in_run
+    from cdp.privacy.compaction import compact, pending_compaction
 
+    within = Settings.from_env().compaction_days
     with connect(ns.warehouse) as con:
-        erased = erased_in_run(con, ns.run_id)
-    if not erased:
-        print(json.dumps({"rows": 0, "compacted": False}))
+        pending = pending_compaction(con)
+    if not pending.is_due(within):
+        print(json.dumps({"rows": 0, "compacted": False, "pending": pending.entries}))
         return
-    result = compact(Path(ns.warehouse))
+    result = compact(Path(ns.warehouse), run_id=ns.run_id)
     print(
         json.dumps(
             {
                 "rows": 0,
                 "compacted": True,
+                "pending": pending.entries,
                 "mb_before": round(result.bytes_before / 2**20, 1),
                 "mb_after": round(result.bytes_after / 2**20, 1),
             }
@@ -653,6 +656,7 @@ def _pipeline_benchmark(ns: argparse.Namespace) -> int:
                         "rounds",
                         "rebuild_seconds",
                         "compacted",
+                        "pending",
                         "mb_before",
                         "mb_after",
                     )

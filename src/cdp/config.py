@@ -11,6 +11,9 @@
 ``CDP_RETENTION_RAW_DAYS``     days raw record versions and snapshots are kept (default 730)
 ``CDP_RETENTION_EVENTS_DAYS``  days raw events (tracking, newsletter activity) are kept
                                (default 395)
+``CDP_COMPACTION_DAYS``  the longest time, in days, the freed bytes of erased people may stay
+                     in the warehouse file before it is rewritten (default 7; 1 rewrites it
+                     in the run that erased; ``cdp.privacy.compaction``)
 ``CDP_ENGINE``       the engine: ``duckdb`` (the default) or ``spark`` (``cdp.engine``; the Spark
                      settings ``CDP_SPARK_*`` are in ``cdp.spark.session``)
 ``CDP_PRIVACY_KEY`` / ``CDP_PRIVACY_KEY_FILE``  the privacy key of keyed hashes and pseudonyms
@@ -41,6 +44,7 @@ DEFAULT_QUALITY_DIR = "data/quality"
 DEFAULT_REPORTS_DIR = "data/reports"
 DEFAULT_RETENTION_RAW_DAYS = 730
 DEFAULT_RETENTION_EVENTS_DAYS = 395
+DEFAULT_COMPACTION_DAYS = 7
 # The company's time zone: the daily schedule runs at its local time.
 TIMEZONE = "Europe/Rome"
 
@@ -63,6 +67,7 @@ class Settings:
     smtp_port: int = 25
     retention_raw_days: int = DEFAULT_RETENTION_RAW_DAYS
     retention_events_days: int = DEFAULT_RETENTION_EVENTS_DAYS
+    compaction_days: int = DEFAULT_COMPACTION_DAYS
 
     @property
     def rebuilt_doc_dirs(self) -> tuple[Path, ...]:
@@ -85,6 +90,7 @@ class Settings:
             smtp_port=int(os.environ.get("CDP_SMTP_PORT") or 25),
             retention_raw_days=_days("CDP_RETENTION_RAW_DAYS", DEFAULT_RETENTION_RAW_DAYS),
             retention_events_days=_days("CDP_RETENTION_EVENTS_DAYS", DEFAULT_RETENTION_EVENTS_DAYS),
+            compaction_days=_days("CDP_COMPACTION_DAYS", DEFAULT_COMPACTION_DAYS),
         )
 
 

@@ -64,6 +64,13 @@ def site() -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"index": dg.MetadataValue.path("/docs/index.html")})
 
 
+@dg.asset(key=["privacy", "warehouse_compacted"], deps=[site])
+def compaction() -> dg.MaterializeResult:
+    return dg.MaterializeResult(
+        metadata={"compacted": False, "pending_erasure_entries": 5, "due_by": "2026-12-14"}
+    )
+
+
 @pytest.mark.integration
 def test_the_summary_counts_what_the_run_recorded_and_explains_each_warning(tmp_path):
     manifest = tmp_path / "manifest.json"
@@ -81,7 +88,7 @@ def test_the_summary_counts_what_the_run_recorded_and_explains_each_warning(tmp_
         )
     )
     with dg.instance_for_test() as instance:
-        result = dg.materialize([orders_load, profiles, site], instance=instance)
+        result = dg.materialize([orders_load, profiles, site, compaction], instance=instance)
         summary = summarize(instance, result.run_id)
     assert summary.status == "SUCCESS"
     assert (summary.rows_loaded, summary.rows_rejected, summary.files_loaded) == (120, 3, 2)
@@ -103,6 +110,7 @@ def test_the_summary_counts_what_the_run_recorded_and_explains_each_warning(tmp_
     warned = lines.index("    warned: relationships_orders_account_id (9 rows)")
     assert lines[warned + 1] == "      Orders whose account row was set aside at load."
     assert "/docs/index.html" in text and "make ui" in text
+    assert "5 erasure-log entries: their freed bytes leave the warehouse file by 2026-12-14" in text
 
 
 @pytest.mark.integration

@@ -1,5 +1,5 @@
 """Privacy: retention and the removal of re-delivered rows before dbt reads raw; erasure
-requests after this run's identity, before the marts; the warehouse rewrite last."""
+requests after this run's identity, before the marts; the warehouse rewrite, when due, last."""
 
 import dagster as dg
 

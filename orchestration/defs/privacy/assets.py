@@ -7,13 +7,12 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from cdp.privacy.compaction import compact
+from cdp.privacy.compaction import compact, pending_compaction
 from cdp.privacy.erasure import (
     ERASURE_READS,
     REBUILT_SELECTION,
     ErasureIncomplete,
     complete_erasure,
-    erased_in_run,
     purge_before_dbt,
     removed_by_layer,
 )
@@ -189,34 +188,44 @@ def erasure_completed(
     deps=[PURGE_KEY, ERASURE_KEY, dg.AssetKey(["quality", "site"])],
     backfill_policy=dg.BackfillPolicy.single_run(),
     description=(
-        "After a run that erased someone, the warehouse file is rewritten with live data only, "
-        "so that no freed block still holds the bytes of an erased person (docs/privacy.md). "
-        "Runs last; a run that erased nobody, or only held back rows at their load (never "
-        "written), leaves the file as it is."
+        "The warehouse file rewritten with live data only, so that no freed block still holds "
+        "the bytes of an erased person (docs/privacy.md), when it is due: the oldest erasure "
+        "not yet compacted would otherwise stay in the file longer than CDP_COMPACTION_DAYS "
+        "(default 7; 1 rewrites it in the run that erased). Runs last; rows held back at their "
+        "load (never written) need no rewrite."
     ),
 )
 def warehouse_compacted(
-    context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse
+    context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, privacy: PrivacyPolicy
 ) -> dg.MaterializeResult:
     path = Path(warehouse.path)
     with warehouse.connect() as con:
-        erased = erased_in_run(con, context.run.run_id)
-    if not erased:
-        context.log.info("nobody was erased in this run: the warehouse file is left as it is")
+        pending = pending_compaction(con)
+    within = privacy.compaction_days
+    metadata: dict = {
+        "pending_erasure_entries": dg.MetadataValue.int(pending.entries),
+        "compaction_days": dg.MetadataValue.int(within),
+    }
+    if pending.oldest is not None:
+        metadata["oldest_pending"] = dg.MetadataValue.text(f"{pending.oldest:%Y-%m-%d %H:%M} UTC")
+        metadata["due_by"] = dg.MetadataValue.text(str(pending.due_by(within)))
+    if not pending.is_due(within):
+        context.log.info(f"warehouse file left as it is: {pending.describe(within)}")
         return dg.MaterializeResult(
-            metadata={"compacted": False, "dagster/row_count": dg.MetadataValue.int(0)}
+            metadata={**metadata, "compacted": False, "dagster/row_count": dg.MetadataValue.int(0)}
         )
-    result = compact(path)
+    result = compact(path, run_id=context.run.run_id)
     context.log.info(
-        f"warehouse rewritten with live data only: {result.bytes_before:,} → "
-        f"{result.bytes_after:,} bytes"
+        f"warehouse rewritten with live data only ({pending.describe(within)}): "
+        f"{result.bytes_before:,} → {result.bytes_after:,} bytes"
     )
     return dg.MaterializeResult(
         metadata={
+            **metadata,
             "compacted": True,
             "bytes_before": dg.MetadataValue.int(result.bytes_before),
             "bytes_after": dg.MetadataValue.int(result.bytes_after),
-            # The erasure log rows of this run that made it necessary.
-            "dagster/row_count": dg.MetadataValue.int(erased),
+            # The erasure log rows whose freed bytes it removed.
+            "dagster/row_count": dg.MetadataValue.int(pending.entries),
         }
     )

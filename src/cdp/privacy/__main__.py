@@ -1,9 +1,12 @@
-"""``python -m cdp.privacy ensure-key | purge | log``.
+"""``python -m cdp.privacy ensure-key | purge | log | compact``.
 
 ``ensure-key``  make sure a privacy key exists; with none configured, create a local one
                 outside the repository and say where (``make run`` does this first)
 ``purge``       run erasure and retention on the warehouse now, as the pipeline's purge step does
-``log``         print the erasure and retention logs (counts only)
+``log``         print the erasure, retention and compaction logs (counts only), and what the
+                next compaction is due to remove
+``compact``     rewrite the warehouse file with live data only now, whether or not it is due
+                (the pipeline rewrites it when ``CDP_COMPACTION_DAYS`` requires)
 ``shareable OUT.duckdb``  write the pseudonymized schema and the marts without customers into
                 a DuckDB file of their own, for analysts without access to personal data
 """
@@ -16,7 +19,7 @@ from pathlib import Path
 
 from cdp.config import Settings
 from cdp.duckdb_budget import connect
-from cdp.privacy.compaction import copy_shareable
+from cdp.privacy.compaction import compact, copy_shareable, pending_compaction
 from cdp.privacy.erasure import Purge, ensure_schema
 from cdp.privacy.keys import PrivacyKeyMissing, ensure_key, require_key
 from cdp.privacy.retention import DDL as RETENTION_DDL
@@ -81,6 +84,11 @@ LOGS = (
         "select logged_at, relation, rule, cutoff, rows_removed "
         "from privacy.retention_log order by logged_at, relation",
     ),
+    (
+        "compactions (started, finished, erasure entries, bytes before, bytes after):",
+        "select started_at, finished_at, erasure_entries, bytes_before, bytes_after "
+        "from privacy.compactions order by started_at",
+    ),
 )
 
 
@@ -92,6 +100,19 @@ def _log(settings: Settings) -> int:
             print(title)
             for row in con.execute(sql).fetchall():
                 print("  " + "  ".join(str(v) for v in row))
+        pending = pending_compaction(con)
+    print(f"next compaction: {pending.describe(settings.compaction_days)}")
+    return 0
+
+
+def _compact(settings: Settings) -> int:
+    with connect(str(settings.warehouse)) as con:
+        pending = pending_compaction(con)
+    result = compact(settings.warehouse, run_id=f"manual-{uuid.uuid4()}")
+    print(
+        f"warehouse rewritten with live data only ({pending.describe(settings.compaction_days)}): "
+        f"{result.bytes_before:,} -> {result.bytes_after:,} bytes"
+    )
     return 0
 
 
@@ -112,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         return _purge(Settings.from_env())
     if command == "log":
         return _log(Settings.from_env())
+    if command == "compact":
+        return _compact(Settings.from_env())
     if command == "shareable" and len(args) == 2:
         return _shareable(Settings.from_env(), args[1])
     print(__doc__, file=sys.stderr)

@@ -97,6 +97,14 @@ create table if not exists {SCHEMA}.erasure_log (
     rows_removed bigint,
     note varchar
 );
+create table if not exists {SCHEMA}.compactions (
+    run_id varchar,
+    started_at timestamptz not null,
+    finished_at timestamptz,
+    erasure_entries bigint,
+    bytes_before bigint,
+    bytes_after bigint
+);
 create table if not exists {SCHEMA}.purge_runs (
     run_id varchar,
     started_at timestamptz,
@@ -849,8 +857,8 @@ class Purge:
         identifiers."""
         if not requests:
             return
-        # Logged, so that the warehouse rewrite after this run also drops the blanked bytes,
-        # even when the request reached no record.
+        # Logged, so that the warehouse rewrite (cdp.privacy.compaction) also drops the
+        # blanked bytes, even when the request reached no record.
         for request_id, rows in self.con.execute(
             """select trim(request_id), count(*) from raw.privacy__erasure_requests
             where trim(request_id) in (select unnest(?)) group by all""",
@@ -974,12 +982,3 @@ def removed_by_layer(rounds: list[ErasureRound]) -> dict[str, int]:
         for layer, rows in erasure_round.report.by_layer().items():
             removed[layer] = removed.get(layer, 0) + rows
     return removed
-
-
-def erased_in_run(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
-    """The entries ``privacy.erasure_log`` holds for run ``run_id`` of data removed after it was
-    written: none when the run erased nobody, or only held back rows at their load (layer
-    ``load``, never written), and its warehouse file need not be rewritten."""
-    return con.execute(
-        "select count(*) from privacy.erasure_log where run_id = ? and layer <> 'load'", [run_id]
-    ).fetchall()[0][0]

@@ -4,7 +4,7 @@ Sources keep delivering people who asked to be erased: a CRM snapshot still list
 an old export is sent again. The purge before dbt would find those rows (they name an
 identifier on the suppression list) and delete them, but a row deleted from the warehouse file
 leaves its bytes in freed blocks until the file is rewritten (``cdp.privacy.compaction``), so
-each such run would end with a rewrite of the whole file.
+each such run would make a rewrite of the whole file due.
 
 A load given a ``LoadSuppression`` checks each file's rows inside the file's transaction,
 before they are written: a row goes no further when one of the columns that name a person
@@ -20,7 +20,7 @@ What is held back is counted as loaded and removed: in ``raw._removed_rows`` (re
 (layer ``load``). The values its person-naming columns had join the suppression list as
 written, so the rows of another file that carry them (the lines of a held-back order loaded
 before it) are removed by the purge before dbt, which still checks every row loaded since the
-previous purge. Only that purge's removals make the run rewrite the file.
+previous purge. Only that purge's removals leave freed bytes that a compaction must remove.
 
 The comparison runs on keyed hashes in the load's connection, over a temporary view of the
 file's rows (``_candidate``, in the raw table's columns); the record numbers held back go into
@@ -30,6 +30,7 @@ read was written or held back. The load drops both after the file.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 import duckdb
@@ -45,7 +46,7 @@ from cdp.privacy.erasure import (
     ensure_schema,
 )
 from cdp.privacy.keys import SUPPRESSION, derive, fingerprint, hmac_sql, load_key
-from cdp.warehouse import table_exists
+from cdp.warehouse import insert_rows, table_exists
 
 # Rounds of following a held-back row's own keys to the file's other rows, at most (as the
 # purge's marking rounds).
@@ -120,14 +121,16 @@ class LoadSuppression:
                 [delivery.relative_path, delivery.export_date, relation, held, loaded_at],
             )
         if rejected:
-            by_request: dict[str | None, int] = {}
-            for _row_number, request_id in rejected:
-                by_request[request_id] = by_request.get(request_id, 0) + 1
-            for request_id, count in by_request.items():
-                con.execute(
-                    f"insert into {SCHEMA}.erasure_log values (?, ?, ?, 'load', ?, ?, ?)",
-                    [self.run_id, loaded_at, request_id, "raw._rejects", count, NOTES["load"]],
-                )
+            by_request = Counter(request_id for _row_number, request_id in rejected)
+            entry = (self.run_id, loaded_at)
+            insert_rows(
+                con,
+                f"{SCHEMA}.erasure_log",
+                [
+                    (*entry, request_id, "load", "raw._rejects", count, NOTES["load"])
+                    for request_id, count in by_request.items()
+                ],
+            )
             con.execute(
                 "delete from _batch_rejects where row_number in (select unnest(?))",
                 [[row_number for row_number, _ in rejected]],
@@ -182,7 +185,7 @@ class LoadSuppression:
         """Rows already in raw that carry a key of the person's alone found on a held-back row
         go, as the purge follows such keys: the earlier events of a browser that now signs in
         to an erased person's account, the lines of an order loaded before the order. They
-        were written, so they are logged under layer ``raw`` and the run rewrites the file."""
+        were written, so they are logged under layer ``raw`` and count for the compaction."""
         expanding = [m for m in self.columns.matches.get(table, ()) if m.expands]
         if not expanding:
             return

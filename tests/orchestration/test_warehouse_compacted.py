@@ -51,7 +51,8 @@ def materialize(path, compaction_days: int) -> dict:
             compaction_days=compaction_days,
         ),
     }
-    result = dg.materialize([warehouse_compacted], resources=resources)
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([warehouse_compacted], resources=resources, instance=instance)
     assert result.success
     (event,) = result.get_asset_materialization_events()
     return {

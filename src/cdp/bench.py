@@ -265,16 +265,13 @@ def _step_compaction(ns: argparse.Namespace) -> None:
     maintenance/warehouse_compacted asset does (``CDP_COMPACTION_DAYS``); left as it is
     otherwise."""
     from cdp.config import Settings
-    from cdp.duckdb_budget import connect
-    from cdp.privacy.compaction import compact, pending_compaction
+    from cdp.privacy.compaction import compact_if_due
 
     within = Settings.from_env().compaction_days
-    with connect(ns.warehouse) as con:
-        pending = pending_compaction(con)
-    if not pending.is_due(within):
+    pending, result = compact_if_due(Path(ns.warehouse), within, run_id=ns.run_id)
+    if result is None:
         print(json.dumps({"rows": 0, "compacted": False, "pending": pending.entries}))
         return
-    result = compact(Path(ns.warehouse), run_id=ns.run_id)
     print(
         json.dumps(
             {

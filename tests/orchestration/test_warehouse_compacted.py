@@ -7,37 +7,25 @@ import dagster as dg
 import pytest
 
 from cdp.duckdb_budget import connect
-from cdp.privacy.erasure import ensure_schema
 from orchestration.defs.privacy.assets import warehouse_compacted
 from orchestration.resources import DuckDBWarehouse, PrivacyPolicy
+from tests.privacy.test_compaction import erased_row_in, log_entry
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def warehouse(tmp_path):
-    """A warehouse whose erasure, logged ``age_days`` ago, deleted a row it had written."""
-    path = tmp_path / "w.duckdb"
-    con = connect(str(path))
-    ensure_schema(con)
-    con.execute(
-        "create table crm as select 'mario@example.it' as email "
-        "union all select 'person' || i || '@example.it' from range(2000) as r(i)"
-    )
-    con.execute("checkpoint")
-    con.execute("delete from crm where email = 'mario@example.it'")
-    con.close()
+    """A warehouse that deleted a row it had written."""
+    path = erased_row_in(tmp_path / "w.duckdb")
     assert b"mario@example.it" in path.read_bytes()  # deleted, its bytes still in the file
     return path
 
 
 def log_erasure(path, age_days: int) -> None:
-    con = connect(str(path))
-    con.execute(
-        "insert into privacy.erasure_log values ('run-1', ?, 'ERQ-1', 'raw', 'raw.crm', 1, null)",
-        [datetime.now(UTC) - timedelta(days=age_days)],
-    )
-    con.close()
+    """The erasure of that row, logged ``age_days`` ago."""
+    with connect(str(path)) as con:
+        log_entry(con, "raw", datetime.now(UTC) - timedelta(days=age_days))
 
 
 def materialize(path, compaction_days: int) -> dict:

@@ -21,17 +21,24 @@ def log_entry(con, layer: str, at: datetime, run_id: str = "run-1") -> None:
     )
 
 
-@pytest.fixture
-def warehouse(tmp_path):
-    path = tmp_path / "w.duckdb"
+def erased_row_in(path: Path) -> Path:
+    """A warehouse at ``path`` whose one row of 2,001 was deleted: the row group still holds
+    live rows, so the deleted row's bytes stay in the file until it is rewritten."""
     con = connect(str(path))
     ensure_schema(con)
     con.execute(
         "create table t as select 'mario@example.it' as email "
         "union all select 'person' || i || '@example.it' from range(2000) as r(i)"
     )
+    con.execute("checkpoint")
+    con.execute("delete from t where email = 'mario@example.it'")
     con.close()
     return path
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    return erased_row_in(tmp_path / "w.duckdb")
 
 
 def test_a_warehouse_that_erased_nobody_has_nothing_pending(warehouse):
@@ -71,10 +78,8 @@ def test_a_compaction_is_due_when_the_next_nightly_run_would_be_too_late(
 
 
 def test_a_compaction_is_recorded_in_the_new_file_and_clears_what_was_pending(warehouse):
-    con = connect(str(warehouse))
-    con.execute("delete from t where email = 'mario@example.it'")
-    con.execute("checkpoint")
     assert b"mario@example.it" in warehouse.read_bytes()  # deleted, its bytes still there
+    con = connect(str(warehouse))
     log_entry(con, "raw", datetime.now(UTC) - timedelta(days=2))
     log_entry(con, "staging", datetime.now(UTC) - timedelta(days=1))
     assert pending_compaction(con).entries == 2

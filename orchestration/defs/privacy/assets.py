@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from cdp.privacy.compaction import compact, pending_compaction
+from cdp.privacy.compaction import compact_if_due
 from cdp.privacy.erasure import (
     ERASURE_READS,
     REBUILT_SELECTION,
@@ -198,10 +198,8 @@ def erasure_completed(
 def warehouse_compacted(
     context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, privacy: PrivacyPolicy
 ) -> dg.MaterializeResult:
-    path = Path(warehouse.path)
-    with warehouse.connect() as con:
-        pending = pending_compaction(con)
     within = privacy.compaction_days
+    pending, result = compact_if_due(Path(warehouse.path), within, run_id=context.run.run_id)
     metadata: dict = {
         "pending_erasure_entries": dg.MetadataValue.int(pending.entries),
         "compaction_days": dg.MetadataValue.int(within),
@@ -209,12 +207,11 @@ def warehouse_compacted(
     if pending.oldest is not None:
         metadata["oldest_pending"] = dg.MetadataValue.text(f"{pending.oldest:%Y-%m-%d %H:%M} UTC")
         metadata["due_by"] = dg.MetadataValue.text(str(pending.due_by(within)))
-    if not pending.is_due(within):
+    if result is None:
         context.log.info(f"warehouse file left as it is: {pending.describe(within)}")
         return dg.MaterializeResult(
             metadata={**metadata, "compacted": False, "dagster/row_count": dg.MetadataValue.int(0)}
         )
-    result = compact(path, run_id=context.run.run_id)
     context.log.info(
         f"warehouse rewritten with live data only ({pending.describe(within)}): "
         f"{result.bytes_before:,} → {result.bytes_after:,} bytes"

@@ -92,7 +92,6 @@ def compact(path: Path, run_id: str | None = None) -> Compaction:
     started = datetime.now(UTC)
     con = connect(str(path))
     try:
-        ensure_schema(con)
         pending = pending_compaction(con)
         con.execute("checkpoint")
         before = path.stat().st_size
@@ -112,6 +111,19 @@ def compact(path: Path, run_id: str | None = None) -> Compaction:
     os.replace(staging, path)
     Path(f"{path}.wal").unlink(missing_ok=True)
     return Compaction(before, path.stat().st_size)
+
+
+def compact_if_due(
+    path: Path, within_days: int, run_id: str | None = None
+) -> tuple[Pending, Compaction | None]:
+    """The rule of every run (the pipeline's last asset, the benchmark, the Spark build): what
+    is pending, and the compaction of the warehouse at ``path`` when it is due under
+    ``within_days`` (``CDP_COMPACTION_DAYS``), else None."""
+    with connect(str(path)) as con:
+        pending = pending_compaction(con)
+    if not pending.is_due(within_days):
+        return pending, None
+    return pending, compact(path, run_id=run_id)
 
 
 # What an analyst without access to personal data receives: the pseudonymized schema and the

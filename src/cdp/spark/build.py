@@ -28,7 +28,7 @@ from cdp.config import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
 from cdp.duckdb_budget import connect
 from cdp.engine import get_engine
 from cdp.ingest.loader import load_landing_zone
-from cdp.privacy.compaction import compact, pending_compaction
+from cdp.privacy.compaction import compact_if_due
 from cdp.privacy.erasure import REBUILT_SELECTION, complete_erasure, purge_before_dbt
 from cdp.privacy.holdback import LoadSuppression
 from cdp.privacy.keys import require_key
@@ -134,10 +134,7 @@ def build(
         )
         # No freed block of the loads' file keeps an erased person's bytes (nor, on Spark, the
         # identity tables copied in for the rounds) beyond CDP_COMPACTION_DAYS, as on DuckDB.
-        with connect(str(loads)) as con:
-            due = pending_compaction(con).is_due(settings.compaction_days)
-        if due:
-            compact(loads, run_id=run_id)
+        compact_if_due(loads, settings.compaction_days, run_id=run_id)
 
     with stage("dbt"):
         dbt("build", "--exclude-resource-type", "unit_test", "--exclude", f"+{IDENTITY_LAYER}")

@@ -17,34 +17,54 @@
     {%- set matches = matches or {'_source_file': 'source_file', '_row_number': 'source_row_number'} %}
     {%- set raw = raw or (upstream if upstream.schema == 'raw' else none) %}
     {%- if is_incremental() %}
-        {%- set file_column = matches.get('_source_file', matches.get('source_file')) %}
+        {%- set upstream_file_column = '_source_file' if '_source_file' in matches else 'source_file' %}
+        {%- set file_column = matches[upstream_file_column] %}
         create or replace temp table {{ gone_rows(this) }} as
+        with
+        {%- if raw is not none %}
+        candidate_files as (
+            select removed.source_file
+            from raw._removed_rows as removed
+            where
+                removed.relation = 'raw.{{ raw.identifier }}'
+                and {{ loaded_since_last_run('removed.removed_at') }}
+            union
+            select reloaded._source_file
+            from {{ raw }} as reloaded
+            where {{ loaded_since_last_run('reloaded._loaded_at') }}
+        ),
+        {%- endif %}
+        -- the matched columns alone on both sides, each side cut to the candidate files
+        -- before the anti join: a day's erasure touches rows in most files, and the kept
+        -- rows' other columns are read only for the few that are gone (the model's rows in
+        -- full, anti-joined: 15 s for the site events at a million persons, on a cold file)
+        gone_keys as (
+            select {% for kept_column in matches.values() %}kept.{{ kept_column }}{% if not loop.last %}, {% endif %}{% endfor %}
+            from {{ this }} as kept
+            anti join (
+                select {% for upstream_column in matches.keys() %}upstream_rows.{{ upstream_column }}{% if not loop.last %}, {% endif %}{% endfor %}
+                from {{ upstream }} as upstream_rows
+                {%- if raw is not none %}
+                where upstream_rows.{{ upstream_file_column }} in (select source_file from candidate_files)
+                {%- endif %}
+            ) as upstream_rows
+                on
+                {%- for upstream_column, kept_column in matches.items() %}
+                {% if not loop.first %}and {% endif -%}
+                upstream_rows.{{ upstream_column }} = kept.{{ kept_column }}
+                {%- endfor %}
+            {%- if raw is not none %}
+            where kept.{{ file_column }} in (select source_file from candidate_files)
+            {%- endif %}
+        )
         select kept.*
         from {{ this }} as kept
-        where
-            {%- if raw is not none %}
-            kept.{{ file_column }} in (
-                select removed.source_file
-                from raw._removed_rows as removed
-                where
-                    removed.relation = 'raw.{{ raw.identifier }}'
-                    and {{ loaded_since_last_run('removed.removed_at') }}
-                union
-                select reloaded._source_file
-                from {{ raw }} as reloaded
-                where {{ loaded_since_last_run('reloaded._loaded_at') }}
-            )
-            and
-            {%- endif %}
-            not exists (
-                select 1
-                from {{ upstream }} as upstream_rows
-                where
-                    {%- for upstream_column, kept_column in matches.items() %}
-                    {% if not loop.first %}and {% endif -%}
-                    upstream_rows.{{ upstream_column }} = kept.{{ kept_column }}
-                    {%- endfor %}
-            );
+        semi join gone_keys
+            on
+            {%- for kept_column in matches.values() %}
+            {% if not loop.first %}and {% endif -%}
+            gone_keys.{{ kept_column }} = kept.{{ kept_column }}
+            {%- endfor %};
         delete from {{ this }} as kept
         where (
             {%- for kept_column in matches.values() %}kept.{{ kept_column }}{% if not loop.last %}, {% endif %}{% endfor -%}

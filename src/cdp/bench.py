@@ -103,7 +103,7 @@ STAGING = ["path:models/staging", "standardization_counts_by_file", "standardiza
 IDENTITY = ["path:models/intermediate/identity"]
 MARTS_EXCLUDE = [*STAGING, *IDENTITY]
 # The pipeline's order: the privacy purge runs before dbt reads raw, the erasure after
-# identity (resolving requests through it), the warehouse rewrite last after an erasure.
+# identity (resolving requests through it), the warehouse rewrite last when it is due.
 STAGES = (
     "load",
     "purge",

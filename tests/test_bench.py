@@ -75,6 +75,57 @@ def test_the_load_step_refuses_a_folder_without_exports(generated, tmp_path):
     assert not (tmp_path / "w.duckdb").exists()
 
 
+def test_the_days_load_reads_only_the_files_a_pipeline_run_would_load(
+    generated, tmp_path, monkeypatch, capsys
+):
+    import os
+
+    import cdp.ingest.loader as loader
+
+    landing, held = tmp_path / "landing", tmp_path / "held"
+    shutil.copytree(generated / "landing", landing)
+    day = _hold_back_last_day(landing, held)
+    namespace = argparse.Namespace(
+        landing=str(landing), warehouse=str(tmp_path / "w.duckdb"), run_id="bench-test"
+    )
+    _step_load(namespace)
+    first = json.loads(capsys.readouterr().out)
+    assert first["rows"] > 0 and first["failed"] == 0
+
+    # one more day, and a file of an earlier day written again (same bytes, a later time)
+    _deliver(held, landing)
+    earlier = sorted(landing.glob("crm/*/contacts.csv"))[0]
+    stat = earlier.stat()
+    os.utime(earlier, ns=(stat.st_atime_ns, stat.st_mtime_ns + 3_600 * 10**9))
+    read = []
+
+    def recorded(path, *args, **kwargs):
+        read.append(path.relative_to(landing).parts[1])
+        return checksum(path, *args, **kwargs)
+
+    checksum = loader.file_checksum
+    monkeypatch.setattr(loader, "file_checksum", recorded)
+    _step_load(namespace)
+    second = json.loads(capsys.readouterr().out)
+
+    # the export dates with a new or changed file, as the pipeline's plan_loads finds them;
+    # the files of every other night are not read again
+    assert sorted(set(read)) == sorted({earlier.parent.name, day})
+    con = connect(tmp_path / "w.duckdb")
+    by_day = dict(
+        con.execute(
+            "select cast(export_date as varchar), count(*) from raw._load_manifest group by 1"
+        ).fetchall()
+    )
+    con.close()
+    assert second["files"] == by_day[day] + by_day[earlier.parent.name]
+    # the rewritten file holds the rows it held: only the new day adds rows
+    fresh = connect(tmp_path / "all.duckdb")
+    everything = load_landing_zone(fresh, landing, SOURCE_FILES, log=lambda _m: None)
+    fresh.close()
+    assert first["rows"] + second["rows"] == sum(r.rows_loaded for r in everything)
+
+
 def test_the_dbt_step_leaves_every_table_in_the_warehouse_file(
     warehouse_copy, tmp_path, monkeypatch
 ):

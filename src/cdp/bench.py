@@ -59,7 +59,8 @@ def _step_generate(ns: argparse.Namespace) -> None:
 
 def _step_load(ns: argparse.Namespace) -> None:
     from cdp.duckdb_budget import connect
-    from cdp.ingest.loader import load_landing_zone
+    from cdp.ingest.landing import pending_deliveries, survey
+    from cdp.ingest.loader import load_file_type, loaded_files
     from cdp.privacy.holdback import LoadSuppression
     from cdp.sources import SOURCE_FILES
 
@@ -71,9 +72,18 @@ def _step_load(ns: argparse.Namespace) -> None:
             "`cdp-generate --out DIR` writes the exports to DIR/landing"
         )
     con = connect(ns.warehouse)
+    # as the pipeline's runs (orchestration.defs.ingest.partitions.plan_loads): the export
+    # dates with a file that is new, changed or failed before, and no other
+    pending = pending_deliveries(survey(landing).deliveries, loaded_files(con))
+    dates = sorted({delivery.export_date for delivery in pending})
     # as the pipeline's load assets: rows naming erased people are held back
     hold_back = LoadSuppression.of_warehouse(con, ns.run_id)
-    reports = load_landing_zone(con, landing, SOURCE_FILES, log=lambda m: None, hold_back=hold_back)
+    reports = [
+        load_file_type(
+            con, landing, spec, log=lambda m: None, export_dates=dates, hold_back=hold_back
+        )
+        for spec in SOURCE_FILES
+    ]
     con.close()
     print(
         json.dumps(

@@ -13,14 +13,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from cdp.duckdb_budget import connect
-from cdp.ingest.landing import survey
+from cdp.ingest.landing import pending_deliveries, survey
+from cdp.ingest.loader import loaded_files
 
 export_dates = dg.DynamicPartitionsDefinition(name="export_date")
 
@@ -115,9 +116,10 @@ class LoadPlan:
         ]
 
 
-def loaded_files(warehouse: Path) -> dict[str, tuple[int, datetime]] | None:
+def warehouse_loaded_files(warehouse: Path) -> dict[str, tuple[int, datetime]] | None:
     """``source_file -> (size, loaded_at)`` of every file the manifest holds as loaded (or as a
-    duplicate); None when the warehouse cannot be read now."""
+    duplicate, ``cdp.ingest.loader.loaded_files``); None when the warehouse cannot be read
+    now."""
     if not warehouse.exists():
         return {}
     try:
@@ -125,19 +127,9 @@ def loaded_files(warehouse: Path) -> dict[str, tuple[int, datetime]] | None:
     except duckdb.Error:  # another process writes it: plan as if nothing were known
         return None
     try:
-        exists = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'raw' and table_name = '_load_manifest'"
-        ).fetchall()[0][0]
-        if not exists:
-            return {}
-        rows = con.execute(
-            "select source_file, size_bytes, loaded_at from raw._load_manifest "
-            "where status <> 'failed'"
-        ).fetchall()
+        return loaded_files(con)
     finally:
         con.close()
-    return {path: (size, loaded_at) for path, size, loaded_at in rows}
 
 
 def plan_loads(instance: dg.DagsterInstance, landing_dir: Path, warehouse: Path) -> LoadPlan:
@@ -150,13 +142,8 @@ def plan_loads(instance: dg.DagsterInstance, landing_dir: Path, warehouse: Path)
     dates = sorted({d.export_date.isoformat() for d in deliveries})
     new_dates = register_export_dates(instance, dates) if dates else []
     plan = LoadPlan(dates, new_dates, not_loaded=found.notices())
-    known = loaded_files(warehouse)
-    for delivery in deliveries:
-        seen = None if known is None else known.get(delivery.relative_path)
-        stat = delivery.path.stat()
-        modified = datetime.fromtimestamp(stat.st_mtime, UTC)
-        if seen is None or seen[0] != stat.st_size or modified > seen[1]:
-            plan.pending.append(delivery.relative_path)
+    for delivery in pending_deliveries(deliveries, warehouse_loaded_files(warehouse)):
+        plan.pending.append(delivery.relative_path)
     order = instance.get_dynamic_partitions(export_dates.name)
     wanted = set(plan.pending_dates)
     positions = [i for i, key in enumerate(order) if key in wanted]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -124,6 +125,25 @@ def folder_export_date(folder: Path) -> date | None:
 def is_complete(folder: Path) -> bool:
     """True once the exporter has written ``_SUCCESS``: the folder holds all its files."""
     return (folder / SUCCESS_MARKER).is_file()
+
+
+def pending_deliveries(
+    deliveries: Iterable[Delivery], loaded: Mapping[str, tuple[int, datetime]] | None
+) -> list[Delivery]:
+    """The deliveries a run must load: never loaded (or failed before), of another size than
+    when loaded, or modified after their load. ``loaded`` is the manifest's ``source_file ->
+    (size_bytes, loaded_at)`` of the files it holds as loaded (``cdp.ingest.loader.
+    loaded_files``); None when it cannot be read, which makes every delivery pending. Only
+    these files are read again (the loader then compares their SHA-256 with the manifest's):
+    the files of earlier nights cost a ``stat`` each, not a read of all their bytes."""
+    pending = []
+    for delivery in deliveries:
+        seen = None if loaded is None else loaded.get(delivery.relative_path)
+        stat = delivery.path.stat()
+        modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+        if seen is None or seen[0] != stat.st_size or modified > seen[1]:
+            pending.append(delivery)
+    return pending
 
 
 def file_checksum(path: Path, chunk_size: int = 1 << 20) -> str:

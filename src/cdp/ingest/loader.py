@@ -391,6 +391,23 @@ def _manifest_entry(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> list[
     ).fetchall()
 
 
+def loaded_files(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, datetime]]:
+    """``source_file -> (size_bytes, loaded_at)`` of every file the manifest holds as loaded (or
+    as a duplicate): what ``cdp.ingest.landing.pending_deliveries`` compares the landing zone
+    with. Empty before the first load."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        f"where table_schema = '{RAW_SCHEMA}' and table_name = '_load_manifest'"
+    ).fetchall()[0][0]
+    if not exists:
+        return {}
+    rows = con.execute(
+        f"select source_file, size_bytes, loaded_at from {RAW_SCHEMA}._load_manifest "
+        "where status <> 'failed'"
+    ).fetchall()
+    return {path: (size, loaded_at) for path, size, loaded_at in rows}
+
+
 def _unchanged(previous: list[tuple], checksum: str) -> bool:
     """Whether a delivery with ``checksum`` was loaded before with these bytes."""
     return bool(previous) and previous[0][0] == checksum and previous[0][1] != "failed"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import stat
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -609,6 +610,43 @@ def test_the_erasure_repeats_while_the_rebuilt_identity_reaches_more_of_the_pers
     # a rerun finds nothing more
     rounds, state = erase(household)
     assert [r.raw_rows for r in rounds] == [0] and state["rebuilds"] == 0
+
+
+def test_a_value_an_erased_persons_rows_had_as_written_holds_back_no_one_elses_new_rows(
+    household, landing
+):
+    """Mario's C-3 had the family mailbox, which Anna's C-4 has too: after his erasure the
+    mailbox is on the list as written, and it holds back none of the rows that name it later
+    (Anna's C-4 again, a new contact C-7 of the family); his C-3 delivered again is still held
+    back, by its own keys."""
+    erase(household)
+    write_export(
+        landing,
+        "crm",
+        "2026-11-05",
+        "contacts.csv",
+        crm_file(
+            crm_row("C-3", "famiglia.rossi@example.it"),
+            crm_row("C-4", "famiglia.rossi@example.it", "", updated="04/11/2026"),
+            crm_row("C-7", "famiglia.rossi@example.it", "333 900 0007"),
+        ),
+    )
+    con = connect(str(household))
+    report = next(
+        r for r in load_holding_back(con, landing, "run-2") if r.spec.name == "crm.contacts"
+    )
+    assert report.rows_held_back == 1
+    assert con.execute(
+        "select contact_id, _export_date from raw.crm__contacts order by all"
+    ).fetchall() == [
+        ("C-2", date(2026, 11, 1)),
+        ("C-4", date(2026, 11, 1)),
+        ("C-4", date(2026, 11, 5)),
+        ("C-7", date(2026, 11, 5)),
+    ]
+    report = Purge(con, KEY, run_id="run-2", log=lambda _m: None, before_dbt=True).run()
+    assert report.removed == {}
+    con.close()
 
 
 def test_a_relatives_account_with_the_family_mailbox_leads_nowhere_else(tmp_path, landing):

@@ -23,17 +23,21 @@ Each pipeline run purges twice:
    customer that carries a named identifier (an identifier that several people share, which
    identity guards, reaches only the records that carry it, not those people's whole
    profiles). Named are the identifiers of requests and of the records erased before, not
-   the other values their removed rows had as written (a household mailbox on an erased
-   person's account): those recognise re-deliveries only. Also reached are the ids the
+   the other values their removed rows had as written (a shop's or a household's mailbox on
+   an erased person's order): those are listed as ``written`` and name no one. Also reached
+   are the ids the
    erased records carried in the previous build that no record carries any longer (retired
    by a merge), for the id history and the audience exports.
 3. **Raw.** Every raw row of those records goes (all versions), and every raw row that names
    one of their identifiers (orders, order lines, events, newsletter activity, consent,
-   mentions), repeated while new person-specific keys (order ids, browser ids) appear. The
-   as-written identifiers of the removed rows join the suppression list, so an old export
-   delivered again, byte for byte, is recognised. Rows loaded since the previous purge are
-   checked against the whole suppression list: a re-delivered old export is removed here,
-   before dbt reads it. Rejected lines that name a suppressed identifier go too.
+   mentions), repeated while new person-specific keys (order ids, browser ids) appear. Every
+   row removed was reached through an identifier or key on the suppression list, so an old
+   export delivered again names it again: rows loaded since the previous purge are checked
+   against the list's identifiers and keys, and a re-delivered old export is removed here,
+   before dbt reads it. The other values of the removed rows (a phone as typed, a mailbox
+   that others use too) are listed as ``written``: they hold back and remove nothing, since
+   the rows that name them later can be anyone's (a till order with the shop's mailbox).
+   Rejected lines that name an identifier or key on the list go too.
 4. **Everything built from raw.** Staging and identity are rebuilt from raw after the purge,
    and the marts by the dbt step that follows it in the same run; the purge counts what they
    will lose. The identity history kept across runs (``int_identity__customer_id_changes``)
@@ -228,9 +232,12 @@ class LinesNaming:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, key: bytes) -> None:
         self.key = key
+        # values only written on removed rows (a shop's or a family's mailbox) name no one
+        # erased: a line that names them is no one's but its writer's
         self.hashes: dict[str, str | None] = dict(
             con.execute(
-                f"select identifier_hash, request_id from {SCHEMA}.suppression_list"
+                f"select identifier_hash, request_id from {SCHEMA}.suppression_list "
+                "where identifier_kind <> 'written'"
             ).fetchall()
         )
         # Rejected lines repeat their fields (purposes, dates, sources): each field is hashed
@@ -608,12 +615,15 @@ class Purge:
                 from raw.{table} as t inner join erase_values as v
                     on v.kind = {kind} and v.value = {match.value}"""
             )
-            if since is not None:  # rows loaded since the last purge, against the whole list
+            if since is not None:
+                # rows loaded since the last purge, against the identifiers on the list (not
+                # the values only written on removed rows: see _suppress_erase_values)
                 parts.append(
                     f"""select t._source_file as source_file, t._row_number as row_number,
                         s.request_id
                     from raw.{table} as t inner join {SCHEMA}.suppression_list as s
                         on s.identifier_hash = {self.hmac(match.value)}
+                        and s.identifier_kind <> 'written'
                     where t._loaded_at >= '{since.isoformat()}'"""
                 )
         return (

@@ -8,19 +8,22 @@ each such run would make a rewrite of the whole file due.
 
 A load given a ``LoadSuppression`` checks each file's rows inside the file's transaction,
 before they are written: a row goes no further when one of the columns that name a person
-(``names_person`` in the sources YAML, as for the purge) hashes to an identifier on the
-suppression list. Keys that are the person's alone (``expands``: a browser id, an order id)
-on a held-back row hold back the file's other rows that carry them, and remove the rows
-already in raw that carry them (logged under layer ``raw``: those were written), as the purge
-follows them.
+(``names_person`` in the sources YAML, as for the purge) hashes to an identifier or key on
+the suppression list (not to a value listed as ``written``, which names no one erased: see
+``cdp.privacy.erasure``). Keys that are the person's alone (``expands``: a browser id, an
+order id) on a held-back row hold back the file's other rows that carry them, and remove the
+rows already in raw that carry them (logged under layer ``raw``: those were written), as the
+purge follows them.
 Rejected lines that name a suppressed identifier are held back from ``raw._rejects`` too.
 
 What is held back is counted as loaded and removed: in ``raw._removed_rows`` (reason
 ``erasure``), so the file still reconciles with its manifest, and in ``privacy.erasure_log``
-(layer ``load``). The values its person-naming columns had join the suppression list as
-written, so the rows of another file that carry them (the lines of a held-back order loaded
-before it) are removed by the purge before dbt, which still checks every row loaded since the
-previous purge. Only that purge's removals leave freed bytes that a compaction must remove.
+(layer ``load``). The keys of the person's alone on the rows held back join the suppression
+list under their kind, so the rows of a later file that carry them (the lines of a held-back
+order) are held back too, and the purge before dbt, which still checks every row loaded since
+the previous purge, removes those of a file loaded before. Their other values join it as
+``written``, which holds back nothing. Only that purge's removals leave freed bytes that a
+compaction must remove.
 
 The comparison runs on keyed hashes in the load's connection, over a temporary view of the
 file's rows (``_candidate``, in the raw table's columns); the record numbers held back go into
@@ -148,7 +151,8 @@ class LoadSuppression:
             + "\nunion all\n".join(
                 f"""select t._row_number, s.request_id
                 from _candidate as t inner join {SCHEMA}.suppression_list as s
-                    on s.identifier_hash = {self._hmac(m.value)}"""
+                    on s.identifier_hash = {self._hmac(m.value)}
+                    and s.identifier_kind <> 'written'"""
                 for m in matches
             )
             + ") group by _row_number"
@@ -243,28 +247,51 @@ class LoadSuppression:
         self, con: duckdb.DuckDBPyConnection, table: str, rows: str, at: datetime
     ) -> None:
         """The values that the rows ``rows`` (a FROM clause: the row ``t`` of raw table
-        ``table``, with ``h.request_id``) have in their person-naming columns and as written
-        join the suppression list as written (as the purge adds those of the rows it
-        removes)."""
-        written = self.columns.written_forms.get(table, ()) + tuple(
-            m.value for m in self.columns.matches.get(table, ())
-        )
+        ``table``, with ``h.request_id``) have in their person-naming columns join the
+        suppression list: the keys that are the person's alone (``expands``: a browser id, an
+        order id) under their kind, so that the rows of later files that carry them are held
+        back too (the lines of a held-back order); every other value, and the values as
+        written, as ``written``, which holds back nothing (as the purge lists the values of
+        the rows it removes): a held-back order's e-mail may be the shop's mailbox."""
+        matches = self.columns.matches.get(table, ())
+        forms = [(canonical(e), "written") for e in self.columns.written_forms.get(table, ())]
+        forms += [(m.value, m.kind if m.expands else "written") for m in matches]
         values = "\nunion all\n".join(
-            f"select {canonical(expression)} as value, h.request_id from {rows}"
-            for expression in written
+            f"select {canonical(expression)} as value, '{kind}' as kind, h.request_id from {rows}"
+            for expression, kind in forms
         )
-        new = con.execute(
+        con.execute(
+            f"""create or replace temp table _suppressed as
+            select {self._hmac("value")} as identifier_hash,
+                coalesce(any_value(kind) filter (where kind <> 'written'), 'written') as kind,
+                min(request_id) as request_id
+            from ({values}) where value is not null
+            group by all"""
+        )
+        # a key of the person's alone that was listed as written before (on a row removed
+        # for another reason) is from now on listed under its kind
+        con.execute(
+            f"""update {SCHEMA}.suppression_list set identifier_kind = s.kind
+            from _suppressed as s
+            where suppression_list.identifier_hash = s.identifier_hash
+                and suppression_list.identifier_kind = 'written' and s.kind <> 'written'"""
+        )
+        con.execute(
             f"""insert into {SCHEMA}.suppression_list
-            select identifier_hash, 'written', min(request_id), ?, ?
-            from (select {self._hmac("value")} as identifier_hash, request_id
-                  from ({values}) where value is not null)
-            where identifier_hash not in (select identifier_hash from {SCHEMA}.suppression_list)
-            group by identifier_hash
-            returning identifier_hash, request_id""",
+            select identifier_hash, kind, request_id, ?, ? from _suppressed
+            where identifier_hash not in (select identifier_hash from {SCHEMA}.suppression_list)""",
             [self.fingerprint, at],
-        ).fetchall()
-        # later files of this load recognise them in their rejected lines too
-        self.lines.hashes.update(new)
+        )
+        # later files of this load recognise the keys in their rejected lines too
+        self.lines.hashes.update(
+            con.execute(
+                f"""select listed.identifier_hash, listed.request_id
+                from {SCHEMA}.suppression_list as listed
+                semi join _suppressed as s on listed.identifier_hash = s.identifier_hash
+                where listed.identifier_kind <> 'written'"""
+            ).fetchall()
+        )
+        con.execute("drop table _suppressed")
 
     def _held_rejects(self, con: duckdb.DuckDBPyConnection) -> list[tuple[int, str | None]]:
         """The rejected lines of the file (``_batch_rejects``) that name a suppressed

@@ -627,8 +627,11 @@ def test_a_value_an_erased_persons_rows_had_as_written_holds_back_no_one_elses_n
         "contacts.csv",
         crm_file(
             crm_row("C-3", "famiglia.rossi@example.it"),
-            crm_row("C-4", "famiglia.rossi@example.it", "", updated="04/11/2026"),
-            crm_row("C-7", "famiglia.rossi@example.it", "333 900 0007"),
+            # the template's social handle is Mario's: the others have their own
+            crm_row("C-4", "famiglia.rossi@example.it", "", updated="04/11/2026").replace(
+                "@mario", "@anna"
+            ),
+            crm_row("C-7", "famiglia.rossi@example.it", "333 900 0007").replace("@mario", "@c7"),
         ),
     )
     con = connect(str(household))

@@ -512,7 +512,7 @@ _SCRATCH_TABLES = (
     "_held",
     "_held_keys",
     "_reached",
-    "_suppressed",
+    "_listed",
 )
 
 

@@ -25,9 +25,8 @@ Each pipeline run purges twice:
    profiles). Named are the identifiers of requests and of the records erased before, not
    the other values their removed rows had as written (a shop's or a household's mailbox on
    an erased person's order): those are listed as ``written`` and name no one. Also reached
-   are the ids the
-   erased records carried in the previous build that no record carries any longer (retired
-   by a merge), for the id history and the audience exports.
+   are the ids the erased records carried in the previous build that no record carries any
+   longer (retired by a merge), for the id history and the audience exports.
 3. **Raw.** Every raw row of those records goes (all versions), and every raw row that names
    one of their identifiers (orders, order lines, events, newsletter activity, consent,
    mentions), repeated while new person-specific keys (order ids, browser ids) appear. Every
@@ -119,6 +118,55 @@ create table if not exists {SCHEMA}.purge_runs (
     seconds double
 );
 """
+
+
+# What suppresses: the identifiers and keys on the list, not the values only written on
+# removed rows (kind ``written``: a shop's or a family's mailbox), which name no one erased.
+SUPPRESSING = f"(select * from {SCHEMA}.suppression_list where identifier_kind <> 'written')"
+
+
+def suppress(
+    con: duckdb.DuckDBPyConnection,
+    values: str,
+    key: bytes,
+    key_fingerprint: str,
+    at: datetime,
+) -> list[tuple[str, str | None]]:
+    """Add the keyed hashes (under the suppression ``key``) of ``values``, a relation of
+    ``(value, kind, request_id)`` with values in their normal form, to the suppression list
+    with the hashes not on it yet. A value is listed under its kind when one of its rows has a
+    kind other than ``written``, else as ``written``. A value listed as written until now that
+    comes with a kind (a family mailbox on a person erased before, named by this request) is
+    from now on an identifier of that request: the rows it reaches are logged under it.
+    Returns the ``(hash, request_id)`` entries of ``values`` that suppress."""
+    con.execute(
+        f"""create or replace temp table _listed as
+        select {hmac_sql("value", key)} as identifier_hash,
+            coalesce(any_value(kind) filter (where kind <> 'written'), 'written') as kind,
+            min(request_id) filter (where kind <> 'written') as identified_by,
+            min(request_id) as request_id
+        from {values} where value is not null
+        group by 1"""
+    )
+    con.execute(
+        f"""insert into {SCHEMA}.suppression_list
+        select identifier_hash, kind, request_id, ?, ? from _listed
+        where identifier_hash not in (select identifier_hash from {SCHEMA}.suppression_list)""",
+        [key_fingerprint, at],
+    )
+    con.execute(
+        f"""update {SCHEMA}.suppression_list
+        set identifier_kind = listed.kind, request_id = listed.identified_by
+        from _listed as listed
+        where suppression_list.identifier_hash = listed.identifier_hash
+            and suppression_list.identifier_kind = 'written' and listed.kind <> 'written'"""
+    )
+    suppressing = con.execute(
+        f"""select entry.identifier_hash, entry.request_id from {SUPPRESSING} as entry
+        semi join _listed on entry.identifier_hash = _listed.identifier_hash"""
+    ).fetchall()
+    con.execute("drop table _listed")
+    return suppressing
 
 
 def canonical(expression: str) -> str:
@@ -232,13 +280,8 @@ class LinesNaming:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, key: bytes) -> None:
         self.key = key
-        # values only written on removed rows (a shop's or a family's mailbox) name no one
-        # erased: a line that names them is no one's but its writer's
         self.hashes: dict[str, str | None] = dict(
-            con.execute(
-                f"select identifier_hash, request_id from {SCHEMA}.suppression_list "
-                "where identifier_kind <> 'written'"
-            ).fetchall()
+            con.execute(f"select identifier_hash, request_id from {SUPPRESSING}").fetchall()
         )
         # Rejected lines repeat their fields (purposes, dates, sources): each field is hashed
         # once (at a million persons, 101 k lines: 2.2 M hashes, 0.28 M distinct).
@@ -446,47 +489,12 @@ class Purge:
         )
 
     def _suppress_erase_values(self) -> None:
-        """Add the hash of every value in ``erase_values`` not yet on the list. A value that is
-        an identifier of the person (named by a request, or carried by one of their records in
-        identity) is listed under its kind, even when a removed row also had it as written;
-        one known only as written on a removed row (a household mailbox, say) is ``written``:
-        it recognises re-deliveries, but identity is not resolved through it."""
-        self.con.execute(
-            f"""
-            insert into {SCHEMA}.suppression_list
-            select hashed.identifier_hash,
-                coalesce(
-                    any_value(hashed.kind) filter (where hashed.kind <> 'written'), 'written'
-                ),
-                min(hashed.request_id), ?, ?
-            from (
-                select {self.hmac("value")} as identifier_hash, kind, request_id
-                from erase_values where value is not null
-            ) as hashed
-            where hashed.identifier_hash not in (
-                select identifier_hash from {SCHEMA}.suppression_list
-            )
-            group by hashed.identifier_hash
-            """,
-            [self.fingerprint, self.now],
-        )
-        # A value known as written until now (a family mailbox on a person erased before),
-        # named by this request or reached through its identity, is from now on an identifier
-        # of this request: the rows it reaches are logged under it.
-        self.con.execute(
-            f"""
-            update {SCHEMA}.suppression_list
-            set identifier_kind = identified.kind, request_id = identified.request_id
-            from (
-                select {self.hmac("value")} as identifier_hash, any_value(kind) as kind,
-                    min(request_id) as request_id
-                from erase_values where value is not null and kind <> 'written'
-                group by all
-            ) as identified
-            where suppression_list.identifier_hash = identified.identifier_hash
-                and suppression_list.identifier_kind = 'written'
-            """
-        )
+        """Add the hash of every value in ``erase_values`` not yet on the list (``suppress``).
+        A value that is an identifier of the person (named by a request, or carried by one of
+        their records in identity) is listed under its kind, even when a removed row also had
+        it as written; one known only as written on a removed row (a household mailbox, say)
+        is ``written``: it suppresses nothing, and identity is not resolved through it."""
+        suppress(self.con, "erase_values", self.key, self.fingerprint, self.now)
 
     def _expand_through_identity(self) -> None:
         """Records and identifiers of the customers the suppression list names, from the
@@ -518,11 +526,10 @@ class Purge:
             select ids.record_key, ids.identifier_key, suppressed.request_id,
                 ids.identifier_key in ({guarded}) as is_guarded
             from intermediate.int_identity__identifiers as ids
-            inner join {SCHEMA}.suppression_list as suppressed
-                on {self.hmac(canonical("ids.identifier_value"))} = suppressed.identifier_hash
             -- not what removed rows merely had as written: a mailbox or phone shared with
             -- people who made no request would reach them
-            where suppressed.identifier_kind <> 'written'
+            inner join {SUPPRESSING} as suppressed
+                on {self.hmac(canonical("ids.identifier_value"))} = suppressed.identifier_hash
             """
         )
         self.con.execute(
@@ -615,15 +622,12 @@ class Purge:
                 from raw.{table} as t inner join erase_values as v
                     on v.kind = {kind} and v.value = {match.value}"""
             )
-            if since is not None:
-                # rows loaded since the last purge, against the identifiers on the list (not
-                # the values only written on removed rows: see _suppress_erase_values)
+            if since is not None:  # rows loaded since the last purge, against the list
                 parts.append(
                     f"""select t._source_file as source_file, t._row_number as row_number,
                         s.request_id
-                    from raw.{table} as t inner join {SCHEMA}.suppression_list as s
+                    from raw.{table} as t inner join {SUPPRESSING} as s
                         on s.identifier_hash = {self.hmac(match.value)}
-                        and s.identifier_kind <> 'written'
                     where t._loaded_at >= '{since.isoformat()}'"""
                 )
         return (

@@ -43,10 +43,12 @@ from cdp.ingest.loader import remove_raw_rows
 from cdp.privacy.erasure import (
     NOTES,
     SCHEMA,
+    SUPPRESSING,
     LinesNaming,
     PersonColumns,
     canonical,
     ensure_schema,
+    suppress,
 )
 from cdp.privacy.keys import SUPPRESSION, derive, fingerprint, hmac_sql, load_key
 from cdp.warehouse import insert_rows, table_exists
@@ -150,9 +152,8 @@ class LoadSuppression:
             "insert into _held select _row_number, min(request_id) from ("
             + "\nunion all\n".join(
                 f"""select t._row_number, s.request_id
-                from _candidate as t inner join {SCHEMA}.suppression_list as s
-                    on s.identifier_hash = {self._hmac(m.value)}
-                    and s.identifier_kind <> 'written'"""
+                from _candidate as t inner join {SUPPRESSING} as s
+                    on s.identifier_hash = {self._hmac(m.value)}"""
                 for m in matches
             )
             + ") group by _row_number"
@@ -254,44 +255,15 @@ class LoadSuppression:
         written, as ``written``, which holds back nothing (as the purge lists the values of
         the rows it removes): a held-back order's e-mail may be the shop's mailbox."""
         matches = self.columns.matches.get(table, ())
-        forms = [(canonical(e), "written") for e in self.columns.written_forms.get(table, ())]
+        forms = [(e, "written") for e in self.columns.written_forms.get(table, ())]
         forms += [(m.value, m.kind if m.expands else "written") for m in matches]
         values = "\nunion all\n".join(
             f"select {canonical(expression)} as value, '{kind}' as kind, h.request_id from {rows}"
             for expression, kind in forms
         )
-        con.execute(
-            f"""create or replace temp table _suppressed as
-            select {self._hmac("value")} as identifier_hash,
-                coalesce(any_value(kind) filter (where kind <> 'written'), 'written') as kind,
-                min(request_id) as request_id
-            from ({values}) where value is not null
-            group by all"""
-        )
-        # a key of the person's alone that was listed as written before (on a row removed
-        # for another reason) is from now on listed under its kind
-        con.execute(
-            f"""update {SCHEMA}.suppression_list set identifier_kind = s.kind
-            from _suppressed as s
-            where suppression_list.identifier_hash = s.identifier_hash
-                and suppression_list.identifier_kind = 'written' and s.kind <> 'written'"""
-        )
-        con.execute(
-            f"""insert into {SCHEMA}.suppression_list
-            select identifier_hash, kind, request_id, ?, ? from _suppressed
-            where identifier_hash not in (select identifier_hash from {SCHEMA}.suppression_list)""",
-            [self.fingerprint, at],
-        )
+        suppressing = suppress(con, f"({values})", self.key, self.fingerprint, at)
         # later files of this load recognise the keys in their rejected lines too
-        self.lines.hashes.update(
-            con.execute(
-                f"""select listed.identifier_hash, listed.request_id
-                from {SCHEMA}.suppression_list as listed
-                semi join _suppressed as s on listed.identifier_hash = s.identifier_hash
-                where listed.identifier_kind <> 'written'"""
-            ).fetchall()
-        )
-        con.execute("drop table _suppressed")
+        self.lines.hashes.update(suppressing)
 
     def _held_rejects(self, con: duckdb.DuckDBPyConnection) -> list[tuple[int, str | None]]:
         """The rejected lines of the file (``_batch_rejects``) that name a suppressed

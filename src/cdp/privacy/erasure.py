@@ -606,15 +606,18 @@ class Purge:
         # Their hashes join the suppression list with the written forms, once the raw rows
         # are removed (_remove_raw_rows).
 
-    def _doomed_sql(self, table: str, since: datetime | None) -> str:
+    def _doomed_sql(self, table: str, since: datetime | None, kinds: set[str] | None = None) -> str:
         """The lineage (file and record number) of the rows of ``raw.<table>`` that name an
-        erased person, with the request.
+        erased person, with the request. With ``kinds``, only the rows that a value of those
+        kinds names (``_may_name``), not those loaded since, which an earlier call marked.
 
         Rows are marked by lineage, not by ``rowid``: the rows are removed in later
         statements, and a checkpoint that any commit in between may start compacts the row
         groups that hold deleted rows, which gives the rows after them other row ids."""
         parts = []
         for match in self.columns.matches[table]:
+            if kinds is not None and not _may_name(match, kinds):
+                continue
             kind = match.kind_sql or f"'{match.kind}'"
             parts.append(
                 f"""select t._source_file as source_file, t._row_number as row_number,
@@ -622,7 +625,7 @@ class Purge:
                 from raw.{table} as t inner join erase_values as v
                     on v.kind = {kind} and v.value = {match.value}"""
             )
-            if since is not None:  # rows loaded since the last purge, against the list
+            if since is not None and kinds is None:  # rows loaded since the last purge
                 parts.append(
                     f"""select t._source_file as source_file, t._row_number as row_number,
                         s.request_id
@@ -641,13 +644,20 @@ class Purge:
         tables = [t for t in self.columns.matches if table_exists(self.con, "raw", t)]
         counts: dict[str, int] = {}
         pending = list(tables)  # the first round marks every table
+        kinds: set[str] | None = None  # then the rows the new keys name are added
         for _round in range(4):
             new_kinds: set[str] = set()
             for table in pending:
-                self.con.execute(
-                    f"create or replace temp table doomed__{table} as "
-                    + self._doomed_sql(table, since)
+                # (with the keys an earlier table of this round brought too)
+                marked = self._doomed_sql(
+                    table, since, None if kinds is None else kinds | new_kinds
                 )
+                if kinds is not None:
+                    marked = f"""
+                        select source_file, row_number, min(request_id) as request_id
+                        from (select * from doomed__{table} union all {marked})
+                        group by source_file, row_number"""
+                self.con.execute(f"create or replace temp table doomed__{table} as {marked}")
                 for match in self.columns.matches[table]:
                     if not match.expands:
                         continue
@@ -664,12 +674,14 @@ class Purge:
                     ).fetchall()[0][0]
                     if added:
                         new_kinds.add(match.kind)
-            # Later rounds mark again only the tables that a new key can reach.
-            pending = [
-                t for t in tables if any(m.kind in new_kinds for m in self.columns.matches[t])
-            ]
-            if not pending:
+            # Later rounds mark again only the tables that a new key can reach, and only by
+            # the columns it can be in (a JSON path read over every site event costs seconds).
+            if not new_kinds:
                 break
+            kinds = new_kinds
+            pending = [
+                t for t in tables if any(_may_name(m, kinds) for m in self.columns.matches[t])
+            ]
         for table in tables:
             counts[table] = self.con.execute(f"select count(*) from doomed__{table}").fetchall()[0][
                 0
@@ -898,6 +910,12 @@ class Purge:
             )
         ]
         insert_rows(self.con, f"{SCHEMA}.erasure_log", rows)  # a backlog logs tens of thousands
+
+
+def _may_name(match: registry.RawMatch, kinds: set[str]) -> bool:
+    """Whether a value of one of ``kinds`` can be in the column of ``match``: a column whose
+    kind each row gives (``kind_sql``: a consent subject, a browser or an email) can hold any."""
+    return match.kind_sql is not None or match.kind in kinds
 
 
 @dataclass

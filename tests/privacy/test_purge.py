@@ -485,6 +485,45 @@ def test_a_held_back_rows_own_keys_hold_back_the_rest_of_its_file_and_later_file
     ).fetchall() == [("ERQ-2",)]
 
 
+def test_a_held_back_browsers_consent_events_loaded_before_go_at_the_load(erased):
+    """A browser signs in with an erased person's account: the load holds the event back and
+    removes what raw already holds of that browser, its consent events too (a consent subject
+    can be a browser, an email or a phone: the kind is the row's). Before, only tables with a
+    browser id column were searched, and the consent events stayed."""
+    con, _, landing, _ = erased
+    write_export(
+        landing,
+        "consent",
+        "2026-11-03",
+        "consent_events.csv",
+        consent_file(
+            "e7,anonymous_id,b-1,analytics,granted,2026-11-03T10:00:00Z,banner,v1",
+            "e8,anonymous_id,b-2,analytics,granted,2026-11-03T10:00:00Z,banner,v1",
+        ),
+    )
+    deliver_requests(landing, "2026-11-03", "ERQ-2,,,4242,2026-11-03T08:00:00Z")
+    load(con, landing)
+    Purge(con, KEY, run_id="run-2", log=lambda _m: None).run()
+    write_export(
+        landing,
+        "web",
+        "2026-11-05",
+        "events.ndjson.gz",
+        web_events(("w1", "b-1", "4242"), ("w2", "b-2", None)),
+    )
+    report = next(
+        r for r in load_holding_back(con, landing, "run-3") if r.spec.name == "web.events"
+    )
+    assert report.rows_held_back == 1
+    assert con.execute(
+        "select consent_event_id from raw.consent__consent_events order by 1"
+    ).fetchall() == [("e2",), ("e8",)]
+    assert con.execute(
+        "select rows_removed from privacy.erasure_log where run_id = 'run-3' "
+        "and relation = 'raw.consent__consent_events'"
+    ).fetchall() == [(1,)]
+
+
 def test_the_email_a_site_event_carries_in_its_properties_names_the_person(erased):
     """A login's email is in the event's properties: the purge removes the events that carry
     an erased email there and, as for any browser of the person, the browser's other events;

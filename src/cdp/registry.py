@@ -62,6 +62,16 @@ class RawMatch:
     expands: bool = False
     kind_sql: str | None = None
 
+    @property
+    def row_kind(self) -> str:
+        """SQL over ``t`` giving the kind of the value in a row."""
+        return self.kind_sql or f"'{self.kind}'"
+
+    def may_hold(self, kinds: set[str]) -> bool:
+        """Whether a value of one of ``kinds`` can be in this column: one whose kind each row
+        gives (a consent subject: a browser, an email or a phone) can hold any."""
+        return self.kind_sql is not None or self.kind in kinds
+
 
 @dataclass(frozen=True)
 class RawTable:

@@ -609,21 +609,21 @@ class Purge:
     def _doomed_sql(self, table: str, since: datetime | None, kinds: set[str] | None = None) -> str:
         """The lineage (file and record number) of the rows of ``raw.<table>`` that name an
         erased person, with the request. With ``kinds``, only the rows that a value of those
-        kinds names (``may_name``), not those loaded since, which an earlier call marked.
+        kinds can name (``RawMatch.may_hold``), not those loaded since, which an earlier call
+        marked.
 
         Rows are marked by lineage, not by ``rowid``: the rows are removed in later
         statements, and a checkpoint that any commit in between may start compacts the row
         groups that hold deleted rows, which gives the rows after them other row ids."""
         parts = []
         for match in self.columns.matches[table]:
-            if kinds is not None and not may_name(match, kinds):
+            if kinds is not None and not match.may_hold(kinds):
                 continue
-            kind = match.kind_sql or f"'{match.kind}'"
             parts.append(
                 f"""select t._source_file as source_file, t._row_number as row_number,
                     v.request_id
                 from raw.{table} as t inner join erase_values as v
-                    on v.kind = {kind} and v.value = {match.value}"""
+                    on v.kind = {match.row_kind} and v.value = {match.value}"""
             )
             if since is not None and kinds is None:  # rows loaded since the last purge
                 parts.append(
@@ -679,9 +679,7 @@ class Purge:
             if not new_kinds:
                 break
             kinds = new_kinds
-            pending = [
-                t for t in tables if any(may_name(m, kinds) for m in self.columns.matches[t])
-            ]
+            pending = [t for t in tables if any(m.may_hold(kinds) for m in self.columns.matches[t])]
         for table in tables:
             counts[table] = self.con.execute(f"select count(*) from doomed__{table}").fetchall()[0][
                 0
@@ -910,12 +908,6 @@ class Purge:
             )
         ]
         insert_rows(self.con, f"{SCHEMA}.erasure_log", rows)  # a backlog logs tens of thousands
-
-
-def may_name(match: registry.RawMatch, kinds: set[str]) -> bool:
-    """Whether a value of one of ``kinds`` can be in the column of ``match``: a column whose
-    kind each row gives (``kind_sql``: a consent subject, a browser or an email) can hold any."""
-    return match.kind_sql is not None or match.kind in kinds
 
 
 @dataclass

@@ -48,7 +48,6 @@ from cdp.privacy.erasure import (
     PersonColumns,
     canonical,
     ensure_schema,
-    may_name,
     suppress,
 )
 from cdp.privacy.keys import SUPPRESSION, derive, fingerprint, hmac_sql, load_key
@@ -207,7 +206,7 @@ class LoadSuppression:
         )
         kinds = {m.kind for m in expanding}
         for other, matches in self.columns.matches.items():
-            reaching = [m for m in matches if may_name(m, kinds)]
+            reaching = [m for m in matches if m.may_hold(kinds)]
             if not reaching or not table_exists(con, "raw", other):
                 continue
             reached = con.execute(
@@ -216,7 +215,7 @@ class LoadSuppression:
                 + "\nunion all\n".join(
                     f"""select t._source_file, t._row_number, k.request_id
                     from raw.{other} as t inner join _held_keys as k
-                        on k.kind = {m.kind_sql or f"'{m.kind}'"} and k.value = {m.value}"""
+                        on k.kind = {m.row_kind} and k.value = {m.value}"""
                     for m in reaching
                 )
                 + ") group by _source_file, _row_number"
